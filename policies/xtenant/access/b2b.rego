@@ -1,0 +1,5 @@
+package xtenant.access
+
+home_outbound_reasons := set()
+
+resource_inbound_reasons := set()

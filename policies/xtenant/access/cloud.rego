@@ -1,0 +1,3 @@
+package xtenant.access
+
+cloud_reasons := set()

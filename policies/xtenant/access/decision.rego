@@ -1,0 +1,117 @@
+# METADATA
+# title: xtenant cross-tenant access decision
+# description: |
+#   Entry point data.xtenant.access.decision (CONTRACT.md, "Decision output").
+#   Each stage lives in its own file and contributes a set of reasons; this file
+#   only orders them (SEMANTICS.md §2.13) and assembles the decision object.
+#   Go adds decision_id and revision.
+package xtenant.access
+
+# Stage order of SEMANTICS.md §2.13; denied_by is the first failing stage.
+stage_rank := {
+	"configuration": 0,
+	"cloud": 1,
+	"tenant_restrictions": 2,
+	"home_outbound": 3,
+	"resource_inbound": 4,
+	"conditional_access": 5,
+	"sync": 6,
+	"invitation": 7,
+	"extension": 8,
+}
+
+# Order of codes inside one stage; for Conditional Access this is the error
+# code precedence of SEMANTICS.md §8.11. Codes not listed sort last.
+code_rank := {
+	"CA_BLOCK": 0,
+	"MFA_UNSATISFIABLE": 1,
+	"COMPLIANT_DEVICE_UNSATISFIABLE": 2,
+	"HYBRID_JOINED_DEVICE_UNSATISFIABLE": 3,
+	"CONTROL_UNSUPPORTED": 4,
+	"SYNC_NOT_ALLOWED": 0,
+	"AUTOMATIC_REDEMPTION_REQUIRED": 1,
+	"INVITER_NOT_ALLOWED": 0,
+	"INVITATION_DOMAIN_BLOCKED": 1,
+	"INVITATION_BLOCKED_BY_CROSS_TENANT_ACCESS": 2,
+}
+
+# §8.1: a configuration deny is final and lists only its own reasons.
+configuration_denied if count(configuration_reasons) > 0
+
+# The stages that deny outright and are all listed (CONTRACT.md, "Which
+# checks become reasons").
+gate_reasons := ((cloud_reasons | tenant_restrictions_reasons) | home_outbound_reasons) | resource_inbound_reasons
+
+late_reasons := (sync_reasons | invitation_reasons) | extension_reasons
+
+# Conditional Access contributes its deny reasons only when no gate denied.
+deny_reasons := gate_reasons | late_reasons if {
+	count(gate_reasons) > 0
+} else := ca_deny_reasons | late_reasons
+
+verdict := "deny" if {
+	configuration_denied
+} else := "deny" if {
+	count(deny_reasons) > 0
+} else := "step_up" if {
+	count(ca_step_up) > 0
+} else := "allow"
+
+listed_reasons := configuration_reasons if {
+	configuration_denied
+} else := deny_reasons if {
+	verdict == "deny"
+} else := ca_step_up_reasons if {
+	verdict == "step_up"
+} else := set()
+
+reasons := [r |
+	some ranked in sort([[stage_rank[r.stage], object.get(code_rank, r.code, 9), r] | some r in listed_reasons])
+	r := ranked[2]
+]
+
+denied_by := reasons[0].stage if verdict == "deny"
+
+else := null
+
+error_code := object.get(reasons[0], "aadsts", null) if verdict == "deny"
+
+else := null
+
+step_up := ca_step_up if verdict == "step_up"
+
+else := []
+
+# §8.14: report-only results are computed even after an earlier stage
+# denied, except after a configuration deny.
+report_only := [] if configuration_denied
+
+else := ca_report_only
+
+decision := {
+	"decision": verdict,
+	"allow": verdict == "allow",
+	"denied_by": denied_by,
+	"error_code": error_code,
+	"step_up": step_up,
+	"controls": ca_controls,
+	"consent_prompt": consent_prompt,
+	"reasons": reasons,
+	"report_only": report_only,
+}
+
+# Extensions (CONTRACT.md, "Extensions") can only take access away: every entry
+# of data.xtenant.extensions.deny becomes an EXTENSION_DENY reason. The
+# extension's own code is kept in "rule".
+extension_reasons contains reason if {
+	some entry in data.xtenant.extensions.deny
+	reason := {
+		"code": "EXTENSION_DENY",
+		"stage": "extension",
+		"tenant": null,
+		"setting": null,
+		"rule": sprintf("%v", [object.get(entry, "code", "extension")]),
+		"aadsts": null,
+		"message": sprintf("%v", [object.get(entry, "message", "denied by a policy extension")]),
+	}
+}

@@ -1,0 +1,3 @@
+package xtenant.access
+
+invitation_reasons := set()

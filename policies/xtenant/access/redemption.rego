@@ -1,0 +1,3 @@
+package xtenant.access
+
+consent_prompt := true

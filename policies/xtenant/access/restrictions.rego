@@ -1,0 +1,3 @@
+package xtenant.access
+
+tenant_restrictions_reasons := set()

@@ -1,0 +1,77 @@
+# Settings resolution, partner ▸ default ▸ service default
+# SEMANTICS.md §2.2 (R-INH-*). Tenant x resolves its settings for counterpart
+# y independently of y (R-INH-8). Lookups are by key only: the cost of a
+# decision does not depend on how many tenants or partners exist.
+package xtenant.access
+
+# §1.15: what a fresh tenant returns. R-INH-9 substitutes these for anything
+# still missing after partner and default.
+allow_all := {
+	"usersAndGroups": {"accessType": "allowed", "targets": [{"target": "AllUsers", "targetType": "user"}]},
+	"applications": {"accessType": "allowed", "targets": [{"target": "AllApplications", "targetType": "application"}]},
+}
+
+block_all := {
+	"usersAndGroups": {"accessType": "blocked", "targets": [{"target": "AllUsers", "targetType": "user"}]},
+	"applications": {"accessType": "blocked", "targets": [{"target": "AllApplications", "targetType": "application"}]},
+}
+
+service_default := {
+	"b2bCollaborationInbound": allow_all,
+	"b2bCollaborationOutbound": allow_all,
+	"b2bDirectConnectInbound": block_all,
+	"b2bDirectConnectOutbound": block_all,
+	"tenantRestrictions": block_all,
+	"inboundTrust": {
+		"isMfaAccepted": false,
+		"isCompliantDeviceAccepted": false,
+		"isHybridAzureADJoinedDeviceAccepted": false,
+	},
+	"automaticUserConsentSettings": {"inboundAllowed": false, "outboundAllowed": false},
+}
+
+# partner_entry(x, y) is x's partner configuration for y; undefined if none.
+partner_entry(x, y) := tenants[x].crossTenantAccessPolicy.partners[y]
+
+# default_entry(x) is x's stored default configuration; undefined if none.
+default_entry(x) := tenants[x].crossTenantAccessPolicy["default"]
+
+# R-INH-1, R-INH-2, R-INH-3, R-INH-9: one member (a half of a B2B or TR
+# setting, a trust flag, a consent flag) of property prop, taken from the
+# partner entry when it is not null, else from the stored default, else from
+# the service default. A present member is taken whole (R-INH-4).
+effective_member(x, y, prop, member) := v if {
+	v := partner_entry(x, y)[prop][member]
+	v != null
+} else := v if {
+	v := default_entry(x)[prop][member]
+	v != null
+} else := service_default[prop][member]
+
+# Where effective_member took its value: "partner", "default" or
+# "service_default" (the "setting" of a reason).
+member_source(x, y, prop, member) := "partner" if {
+	partner_entry(x, y)[prop][member] != null
+} else := "default" if {
+	default_entry(x)[prop][member] != null
+} else := "service_default"
+
+# effective_setting(x, y, prop) is the effective B2B or TR setting (both halves).
+effective_setting(x, y, prop) := {
+	"usersAndGroups": effective_member(x, y, prop, "usersAndGroups"),
+	"applications": effective_member(x, y, prop, "applications"),
+}
+
+# The source reported for a whole setting: the partner's when the partner
+# entry supplies either half, else the default's, else the service default.
+setting_source(x, y, prop) := "partner" if {
+	"partner" in {member_source(x, y, prop, "usersAndGroups"), member_source(x, y, prop, "applications")}
+} else := "default" if {
+	"default" in {member_source(x, y, prop, "usersAndGroups"), member_source(x, y, prop, "applications")}
+} else := "service_default"
+
+# R-TRUST-2 with R-INH-3: one inbound trust flag of x for partner y.
+trust_flag(x, y, flag) := effective_member(x, y, "inboundTrust", flag)
+
+# R-INH-6: automatic redemption flags (only a partner can make them true).
+consent_flag(x, y, flag) := effective_member(x, y, "automaticUserConsentSettings", flag)

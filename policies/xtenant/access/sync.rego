@@ -1,0 +1,3 @@
+package xtenant.access
+
+sync_reasons := set()

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Enforces the dependency arrows of ARCHITECTURE.md with `go list`.
+set -euo pipefail
+mod=github.com/xtenant/xtenant
+fail=0
+deny() { # package-pattern forbidden-import-regex why
+  local pkgs
+  pkgs=$(go list "$1" 2>/dev/null || true)
+  for p in $pkgs; do
+    bad=$(go list -f '{{join .Imports "\n"}}' "$p" | grep -E "$2" || true)
+    if [ -n "$bad" ]; then
+      echo "check-imports: $p must not import ($3):"; echo "$bad" | sed 's/^/    /'; fail=1
+    fi
+  done
+}
+# Only engine, bundles and engine/policytest talk to OPA.
+deny "./internal/..." '^github.com/open-policy-agent/' 'OPA stays in engine and bundles'
+deny "./tenants/..." '^github.com/open-policy-agent/' 'OPA stays in engine and bundles'
+deny "./engine/scenario" '^github.com/open-policy-agent/' 'scenarios are data only'
+# The engine knows no transport, metrics or cache.
+deny "./engine" '^(github.com/gin-gonic/|github.com/prometheus/|net/http$|github.com/dgraph-io/)' 'engine is transport-agnostic'
+deny "./engine/..." "^$mod/(internal|cmd)/" 'nothing below engine imports internal or cmd'
+deny "./internal/httpapi/..." '^github.com/prometheus/' 'httpapi takes a metrics interface'
+deny "./..." "^$mod/cmd/" 'nothing imports cmd'
+# No util/common/helpers packages.
+if go list ./... | grep -E '/(util|utils|common|helpers)$'; then echo "check-imports: no util/common packages"; fail=1; fi
+[ $fail = 0 ] && echo "check-imports: ok"
+exit $fail
