@@ -1,0 +1,167 @@
+// Package telemetry holds xtenant's Prometheus collectors (CONTRACT.md,
+// "Prometheus metrics"). They are registered on a registry made by main, never
+// on the global one, and carry only labels of bounded cardinality: access
+// types, routes, status codes and configured source names, never a tenant,
+// user or application id.
+package telemetry
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// accessTypes is the closed set of the access_type label; anything else is
+// counted as "other" so that bad input cannot grow the label set.
+var accessTypes = map[string]bool{
+	"b2b_collaboration": true, "b2b_direct_connect": true, "identity_sync": true, "invitation": true,
+}
+
+// Metrics records decisions, HTTP requests, policy loads and decision log
+// events.
+type Metrics struct {
+	decisions         *prometheus.CounterVec
+	decisionDuration  *prometheus.HistogramVec
+	bundleLoads       *prometheus.CounterVec
+	bundleLastSuccess *prometheus.GaugeVec
+	bundleInfo        *prometheus.GaugeVec
+	httpRequests      *prometheus.CounterVec
+	httpDuration      *prometheus.HistogramVec
+	decisionLogEvents *prometheus.CounterVec
+	reg               prometheus.Registerer
+
+	mu        sync.Mutex
+	revisions map[string]string // source -> revision in xtenant_bundle_info
+}
+
+// NewRegistry returns a registry holding the Go and process collectors.
+func NewRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// New registers every metric of CONTRACT.md on reg.
+func New(reg prometheus.Registerer) (*Metrics, error) {
+	latency := []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}
+	m := &Metrics{
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "xtenant_decisions_total", Help: "Decisions answered, by access type and outcome.",
+		}, []string{"access_type", "allow"}),
+		decisionDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "xtenant_decision_duration_seconds", Help: "Time to decide, by access type and whether the decision cache answered.",
+			Buckets: latency,
+		}, []string{"access_type", "cached"}),
+		bundleLoads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "xtenant_bundle_loads_total", Help: "Policy and data loads, by source and result (success or error).",
+		}, []string{"bundle", "result"}),
+		bundleLastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "xtenant_bundle_last_success_timestamp_seconds", Help: "Unix time of the last successful load of a source.",
+		}, []string{"bundle"}),
+		bundleInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "xtenant_bundle_info", Help: "The active revision of each source (value 1).",
+		}, []string{"bundle", "revision"}),
+		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "xtenant_http_requests_total", Help: "HTTP requests, by route pattern and status code.",
+		}, []string{"route", "code"}),
+		httpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "xtenant_http_request_duration_seconds", Help: "HTTP request latency, by route pattern.",
+			Buckets: latency,
+		}, []string{"route"}),
+		decisionLogEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "xtenant_decision_log_events_total", Help: "Decision log events, written or dropped.",
+		}, []string{"result"}),
+		reg:       reg,
+		revisions: map[string]string{},
+	}
+	for _, c := range []prometheus.Collector{m.decisions, m.decisionDuration, m.bundleLoads, m.bundleLastSuccess,
+		m.bundleInfo, m.httpRequests, m.httpDuration, m.decisionLogEvents} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	m.decisionLogEvents.WithLabelValues("written")
+	m.decisionLogEvents.WithLabelValues("dropped")
+	return m, nil
+}
+
+// ObserveDecision counts one answered decision.
+func (m *Metrics) ObserveDecision(accessType string, allow, cached bool, d time.Duration) {
+	if !accessTypes[accessType] {
+		accessType = "other"
+	}
+	m.decisions.WithLabelValues(accessType, strconv.FormatBool(allow)).Inc()
+	m.decisionDuration.WithLabelValues(accessType, strconv.FormatBool(cached)).Observe(d.Seconds())
+}
+
+// ObserveHTTP counts one HTTP request. route must be a route pattern (or a
+// fixed placeholder for unmatched paths), never the raw URL path.
+func (m *Metrics) ObserveHTTP(route string, code int, d time.Duration) {
+	m.httpRequests.WithLabelValues(route, strconv.Itoa(code)).Inc()
+	m.httpDuration.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// LoadSucceeded records that source now serves revision.
+func (m *Metrics) LoadSucceeded(source, revision string, at time.Time) {
+	m.bundleLoads.WithLabelValues(source, "success").Inc()
+	m.bundleLastSuccess.WithLabelValues(source).Set(float64(at.UnixNano()) / 1e9)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if old, ok := m.revisions[source]; ok && old != revision {
+		m.bundleInfo.DeleteLabelValues(source, old)
+	}
+	m.revisions[source] = revision
+	m.bundleInfo.WithLabelValues(source, revision).Set(1)
+}
+
+// LoadFailed records a refused load of source.
+func (m *Metrics) LoadFailed(source string) {
+	m.bundleLoads.WithLabelValues(source, "error").Inc()
+}
+
+// DecisionLogEvent counts one decision log event.
+func (m *Metrics) DecisionLogEvent(written bool) {
+	result := "dropped"
+	if written {
+		result = "written"
+	}
+	m.decisionLogEvents.WithLabelValues(result).Inc()
+}
+
+// CacheStats is what the decision cache reports at scrape time.
+type CacheStats struct {
+	Hits, Misses, Entries uint64
+}
+
+// WatchCache exports the decision cache's counters, read at scrape time so
+// that the cache itself knows nothing of Prometheus.
+func (m *Metrics) WatchCache(stats func() CacheStats) error {
+	for _, c := range []prometheus.Collector{
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "xtenant_decision_cache_requests_total", Help: "Decision cache lookups, by result.",
+			ConstLabels: prometheus.Labels{"result": "hit"},
+		}, func() float64 { return float64(stats().Hits) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "xtenant_decision_cache_requests_total", Help: "Decision cache lookups, by result.",
+			ConstLabels: prometheus.Labels{"result": "miss"},
+		}, func() float64 { return float64(stats().Misses) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "xtenant_decision_cache_entries", Help: "Decisions held in the cache.",
+		}, func() float64 { return float64(stats().Entries) }),
+	} {
+		if err := m.reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Handler serves the Prometheus text exposition of g.
+func Handler(g prometheus.Gatherer) http.Handler {
+	return promhttp.HandlerFor(g, promhttp.HandlerOpts{})
+}

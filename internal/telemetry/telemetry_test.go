@@ -1,0 +1,57 @@
+package telemetry
+
+import (
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestExposition(t *testing.T) {
+	reg := NewRegistry()
+	m, err := New(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.WatchCache(func() CacheStats { return CacheStats{Hits: 3, Misses: 1, Entries: 1} }); err != nil {
+		t.Fatal(err)
+	}
+	m.ObserveDecision("b2b_collaboration", true, false, time.Millisecond)
+	m.ObserveDecision("11111111-1111-1111-1111-111111111111", false, true, time.Millisecond)
+	m.ObserveHTTP("/v1/evaluate", 200, time.Millisecond)
+	m.LoadSucceeded("tenants", "r1", time.Unix(100, 0))
+	m.LoadSucceeded("tenants", "r2", time.Unix(200, 0))
+	m.LoadFailed("tenants")
+	m.DecisionLogEvent(true)
+
+	rec := httptest.NewRecorder()
+	Handler(reg).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body, _ := io.ReadAll(rec.Body)
+	text := string(body)
+	for _, want := range []string{
+		`xtenant_decisions_total{access_type="b2b_collaboration",allow="true"} 1`,
+		`xtenant_decisions_total{access_type="other",allow="false"} 1`,
+		`xtenant_decision_duration_seconds_count{access_type="other",cached="true"} 1`,
+		`xtenant_decision_cache_requests_total{result="hit"} 3`,
+		`xtenant_decision_cache_requests_total{result="miss"} 1`,
+		`xtenant_decision_cache_entries 1`,
+		`xtenant_bundle_loads_total{bundle="tenants",result="error"} 1`,
+		`xtenant_bundle_loads_total{bundle="tenants",result="success"} 2`,
+		`xtenant_bundle_last_success_timestamp_seconds{bundle="tenants"} 200`,
+		`xtenant_bundle_info{bundle="tenants",revision="r2"} 1`,
+		`xtenant_http_requests_total{code="200",route="/v1/evaluate"} 1`,
+		`xtenant_http_request_duration_seconds_count{route="/v1/evaluate"} 1`,
+		`xtenant_decision_log_events_total{result="dropped"} 0`,
+		`xtenant_decision_log_events_total{result="written"} 1`,
+		`go_goroutines`,
+		`process_`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("exposition lacks %s", want)
+		}
+	}
+	if strings.Contains(text, `revision="r1"`) {
+		t.Error("an old revision is still exported")
+	}
+}
