@@ -1,3 +1,160 @@
+# Tenant restrictions v2
+# SEMANTICS.md §2.10 (R-TR-*) with the readings of §8.3 and §6 A3, A12, A13.
+# The stage runs only when the TRv2 signal (tenant_restrictions) is present
+# and is independent of inbound and outbound settings (R-TR-1).
 package xtenant.access
 
-tenant_restrictions_reasons := set()
+# R-TR-2: the signal is sec-Restrict-Tenant-Access-Policy: <T>:<policy id>.
+tr_signal := input.tenant_restrictions if is_object(input.tenant_restrictions)
+
+tr_tenant := tr_signal.tenant
+
+# T's cloud: its configured cloud, else commercial (as for any tenant).
+tr_tenant_cloud := tenants[tr_tenant].cloud if {
+	is_string(tenants[tr_tenant].cloud)
+} else := default_cloud
+
+# §8.3, R-TR-2, R-TR-3, R-TR-4, R-CC-5: only sign-ins carrying the signal;
+# never T's own accounts; never across clouds (home vs resource, T vs
+# resource).
+tr_applies if {
+	sign_in
+	tr_signal
+	home != tr_tenant
+	not cross_cloud
+	tr_tenant_cloud == resource_cloud
+}
+
+# R-TR-2, §6 A13: the policy id must be the id of T's default configuration.
+tr_policy_known if default_entry(tr_tenant).id == tr_signal.policy_id
+
+# R-TR-5, §8.3, §6 A3: T's settings are keyed by the tenant whose identity is
+# used (the home tenant) and, when the accessed tenant is a third tenant, by
+# that tenant as well; either one denying denies.
+tr_keys contains home
+
+tr_keys contains resource if {
+	resource != home
+	resource != tr_tenant
+}
+
+# R-TR-5, R-INH-2/3: T's effective tenantRestrictions per key, computed once.
+# R-TR-7, §6 A12: devices filters are not enforced, so only the two halves
+# are kept.
+tr_settings := {x: effective_setting(tr_tenant, x, "tenantRestrictions") | some x in tr_keys}
+
+# §6 A13: an unknown T or a policy id that is not T's default id fails closed.
+tenant_restrictions_reasons contains reason if {
+	tr_applies
+	not tr_policy_known
+	reason := {
+		"code": "TENANT_RESTRICTIONS_POLICY_UNKNOWN",
+		"stage": "tenant_restrictions",
+		"tenant": tr_tenant,
+		"setting": null,
+		"rule": "R-TR-2",
+		"aadsts": null,
+		"message": sprintf("The tenant restrictions signal names policy %s of %s, which is not that tenant's tenant restrictions policy", [tr_signal.policy_id, tenant_name(tr_tenant)]),
+	}
+}
+
+# R-TR-6, R-TR-8: R-COMB-1 over T's setting for the key, with user and group
+# targets matched against the home tenant's ids; a deny is AADSTS5000211.
+tenant_restrictions_reasons contains reason if {
+	tr_applies
+	tr_policy_known
+	some x, setting in tr_settings
+	not permits(setting, request_principal, request_app)
+	reason := {
+		"code": "TENANT_RESTRICTED",
+		"stage": "tenant_restrictions",
+		"tenant": tr_tenant,
+		"setting": setting_source(tr_tenant, x, "tenantRestrictions"),
+		"rule": "R-TR-6",
+		"aadsts": "AADSTS5000211",
+		"message": sprintf("%s's tenant restrictions for %s do not allow this %s account to use this application", [tenant_name(tr_tenant), tenant_name(x), tenant_name(home)]),
+	}
+}
+
+# R-COMB-2, V-2, R-TGT-6: the TR settings the stage applies must be valid.
+configuration_reasons contains reason if {
+	tr_applies
+	tr_policy_known
+	some x, _ in tr_settings
+	some problem in setting_problems(tr_tenant, x, "tenantRestrictions")
+	reason := {
+		"code": "INVALID_CONFIGURATION",
+		"stage": "configuration",
+		"tenant": tr_tenant,
+		"setting": problem.setting,
+		"rule": problem.rule,
+		"aadsts": null,
+		"message": sprintf("%s's tenant restrictions for %s: %s", [tenant_name(tr_tenant), tenant_name(x), problem.message]),
+	}
+}
+
+# R-CC-1: T's configured cloud decides whether the stage runs.
+configuration_reasons contains reason if {
+	sign_in
+	tr_signal
+	not tr_tenant_cloud in known_clouds
+	reason := {
+		"code": "INVALID_CONFIGURATION",
+		"stage": "configuration",
+		"tenant": tr_tenant,
+		"setting": null,
+		"rule": "R-CC-1",
+		"aadsts": null,
+		"message": sprintf("%s is configured in an unknown Microsoft cloud %v", [tenant_name(tr_tenant), tr_tenant_cloud]),
+	}
+}
+
+# Configuration problems of one effective B2B or TR setting of x for y, as
+# {setting, rule, message}: an accessType other than allowed/blocked
+# (R-COMB-2), a target type that does not fit its half (R-TGT-6), and, for a
+# half taken from the stored default of an inbound or TR setting, a user or
+# group target other than AllUsers (V-1, V-2; §8.1 judges the effective
+# settings, after resolution).
+setting_problems(x, y, prop) := {problem |
+	some half in ["usersAndGroups", "applications"]
+	some found in target_config_problems(effective_member(x, y, prop, half), half)
+	problem := object.union(found, {"setting": member_source(x, y, prop, half)})
+} | {problem |
+	rule := default_scope_rule[prop]
+	member_source(x, y, prop, "usersAndGroups") == "default"
+	some t in effective_member(x, y, prop, "usersAndGroups").targets
+	not all_users_target(t)
+	problem := {
+		"setting": "default",
+		"rule": rule,
+		"message": sprintf("the default %s may only target AllUsers, not %v", [prop, object.get(t, "target", null)]),
+	}
+}
+
+# V-1, V-2: the default settings that may not name users or groups.
+default_scope_rule := {
+	"b2bCollaborationInbound": "V-1",
+	"b2bDirectConnectInbound": "V-1",
+	"tenantRestrictions": "V-2",
+}
+
+all_users_target(t) if {
+	t.targetType == "user"
+	t.target == "AllUsers"
+}
+
+# The target types each half may hold (R-TGT-6).
+half_target_types := {
+	"usersAndGroups": {"user", "group"},
+	"applications": {"application"},
+}
+
+# Problems of one target configuration tc used as half: {rule, message}.
+target_config_problems(tc, half) := {problem |
+	not object.get(tc, "accessType", null) in {"allowed", "blocked"}
+	problem := {"rule": "R-COMB-2", "message": sprintf("%s has unknown accessType %v", [half, object.get(tc, "accessType", null)])}
+} | {problem |
+	some t in object.get(tc, "targets", [])
+	not object.get(t, "targetType", null) in half_target_types[half]
+	problem := {"rule": "R-TGT-6", "message": sprintf("%s holds target %v of targetType %v", [half, object.get(t, "target", null), object.get(t, "targetType", null)])}
+}
