@@ -164,6 +164,7 @@ type Policy struct {
 	Revision string
 	// Modules maps a module's path (for error messages) to its Rego source.
 	Modules map[string]string
-	// Data is the base data document, rooted at data.
+	// Data is the base data document, rooted at data. It is handed to the
+	// engine's store without a copy: do not mutate it after Activate.
 	Data map[string]any
 }

@@ -1,0 +1,361 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+)
+
+// Paths of the rules the engine evaluates (CONTRACT.md, "Names").
+const (
+	DecisionPath = "xtenant/access/decision"
+	ExplainPath  = "xtenant/access/explain"
+)
+
+// maxCachedQueries bounds the prepared Data API queries kept per snapshot:
+// paths come from outside, so the cache must not grow without limit.
+const maxCachedQueries = 256
+
+// Engine evaluates decisions against the active policy snapshot. It is safe
+// for concurrent use; Activate swaps snapshots atomically and in-flight
+// evaluations finish on the snapshot they started with.
+type Engine struct {
+	log               *slog.Logger
+	newID             func() string
+	requireHomeTenant bool
+
+	current  atomic.Pointer[snapshot]
+	activate sync.Mutex // serialises Activate; evaluation never takes it
+}
+
+var _ Evaluator = (*Engine)(nil)
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) Option {
+	return func(e *Engine) {
+		if l != nil {
+			e.log = l
+		}
+	}
+}
+
+// WithDecisionIDs replaces the decision id generator (default: random UUIDv4).
+func WithDecisionIDs(f func() string) Option {
+	return func(e *Engine) {
+		if f != nil {
+			e.newID = f
+		}
+	}
+}
+
+// WithRequireHomeTenant sets data.xtenant.options.require_home_tenant: an
+// unknown home tenant becomes a configuration deny (CONTRACT.md).
+func WithRequireHomeTenant(require bool) Option {
+	return func(e *Engine) { e.requireHomeTenant = require }
+}
+
+// New returns an engine with no active policy: Evaluate answers ErrNotReady
+// until the first successful Activate.
+func New(opts ...Option) *Engine {
+	e := &Engine{
+		log:   slog.New(slog.DiscardHandler),
+		newID: NewDecisionID,
+	}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
+}
+
+// snapshot is one activated policy: immutable once stored.
+type snapshot struct {
+	revision string
+	compiler *ast.Compiler
+	store    storage.Store
+	decision rego.PreparedEvalQuery
+
+	mu      sync.Mutex
+	queries map[string]*rego.PreparedEvalQuery // Data API and explain, by path
+}
+
+// Activate compiles the policy, builds its data store and prepares the
+// decision query, then makes it the active snapshot. On error the previous
+// snapshot stays active.
+func (e *Engine) Activate(ctx context.Context, p Policy) error {
+	e.activate.Lock()
+	defer e.activate.Unlock()
+
+	if len(p.Modules) == 0 {
+		return errors.New("engine: activate: policy has no Rego modules")
+	}
+	modules := make(map[string]*ast.Module, len(p.Modules))
+	for name, src := range p.Modules {
+		m, err := ast.ParseModuleWithOpts(name, src, ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if err != nil {
+			return fmt.Errorf("engine: activate %s: %w", p.Revision, err)
+		}
+		modules[name] = m
+	}
+	compiler := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)
+	if compiler.Compile(modules); compiler.Failed() {
+		return fmt.Errorf("engine: activate %s: %w", p.Revision, compiler.Errors)
+	}
+
+	// The data is handed over without a JSON round trip and converted to
+	// AST values once, here, rather than on every read during evaluation.
+	// Callers do not mutate Policy.Data after Activate (documented on Policy).
+	store := inmem.NewFromObjectWithOpts(e.withOptions(p.Data),
+		inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
+
+	snap := &snapshot{
+		revision: p.Revision,
+		compiler: compiler,
+		store:    store,
+		queries:  make(map[string]*rego.PreparedEvalQuery),
+	}
+	pq, err := snap.prepare(ctx, DecisionPath, true)
+	if err != nil {
+		return fmt.Errorf("engine: activate %s: %w", p.Revision, err)
+	}
+	snap.decision = *pq
+
+	prev := e.current.Swap(snap)
+	if prev != nil {
+		e.log.Info("policy activated", "revision", p.Revision, "previous", prev.revision)
+	} else {
+		e.log.Info("policy activated", "revision", p.Revision)
+	}
+	return nil
+}
+
+// withOptions returns data with data.xtenant.options set from the engine's
+// options, without touching the caller's maps.
+func (e *Engine) withOptions(data map[string]any) map[string]any {
+	out := maps.Clone(data)
+	if out == nil {
+		out = map[string]any{}
+	}
+	xt, _ := out["xtenant"].(map[string]any)
+	xt = maps.Clone(xt)
+	if xt == nil {
+		xt = map[string]any{}
+	}
+	opts, _ := xt["options"].(map[string]any)
+	opts = maps.Clone(opts)
+	if opts == nil {
+		opts = map[string]any{}
+	}
+	opts["require_home_tenant"] = e.requireHomeTenant
+	xt["options"] = opts
+	out["xtenant"] = xt
+	return out
+}
+
+// prepare compiles the query for one data path against the snapshot. When
+// raw is true, results stay ast.Values (decoded strictly by the caller).
+func (s *snapshot) prepare(ctx context.Context, path string, raw bool) (*rego.PreparedEvalQuery, error) {
+	ref, err := dataRef(path)
+	if err != nil {
+		return nil, err
+	}
+	opts := []func(*rego.Rego){
+		rego.ParsedQuery(ast.NewBody(ast.NewExpr(ast.NewTerm(ref)))),
+		rego.Compiler(s.compiler),
+		rego.Store(s.store),
+	}
+	if raw {
+		opts = append(opts, rego.GenerateJSON(keepAST))
+	}
+	pq, err := rego.New(opts...).PrepareForEval(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &pq, nil
+}
+
+func keepAST(t *ast.Term, _ *rego.EvalContext) (any, error) { return t.Value, nil }
+
+// cached returns the prepared query of path, preparing it on first use.
+func (s *snapshot) cached(ctx context.Context, path string, raw bool) (*rego.PreparedEvalQuery, error) {
+	key := path
+	if raw {
+		key = "\x00raw:" + path
+	}
+	s.mu.Lock()
+	pq, ok := s.queries[key]
+	s.mu.Unlock()
+	if ok {
+		return pq, nil
+	}
+	pq, err := s.prepare(ctx, path, raw)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if len(s.queries) < maxCachedQueries {
+		s.queries[key] = pq
+	}
+	s.mu.Unlock()
+	return pq, nil
+}
+
+// dataRef turns "a/b/c" into data.a.b.c; "" is data itself.
+func dataRef(path string) (ast.Ref, error) {
+	ref := ast.Ref{ast.DefaultRootDocument}
+	path = strings.Trim(path, "/")
+	if path == "" {
+		return ref, nil
+	}
+	for _, seg := range strings.Split(path, "/") {
+		if seg == "" {
+			return nil, fmt.Errorf("engine: bad data path %q: empty segment", path)
+		}
+		ref = append(ref, ast.StringTerm(seg))
+	}
+	return ref, nil
+}
+
+// Ready reports whether a policy is active.
+func (e *Engine) Ready() bool { return e.current.Load() != nil }
+
+// Revision is the active revision, "" before the first activation.
+func (e *Engine) Revision() string {
+	if s := e.current.Load(); s != nil {
+		return s.revision
+	}
+	return ""
+}
+
+// Evaluate decides one request. The request is validated and canonicalised
+// first (a bad request is an *InputError and never evaluated). Any error
+// means deny: the returned decision is nil whenever err is not.
+func (e *Engine) Evaluate(ctx context.Context, req *Request) (*Decision, error) {
+	snap := e.current.Load()
+	if snap == nil {
+		return nil, ErrNotReady
+	}
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	req.Canonicalize()
+
+	rs, err := snap.decision.Eval(ctx, rego.EvalParsedInput(req.astValue()))
+	if err != nil {
+		return nil, fmt.Errorf("engine: evaluate: %w", err)
+	}
+	v, err := single(rs)
+	if err != nil {
+		return nil, err
+	}
+	d, err := decodeDecision(v)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %s: %w", snap.revision, err)
+	}
+	if req.Explain {
+		if d.Explain, err = e.explain(ctx, snap, req); err != nil {
+			return nil, err
+		}
+	}
+	d.DecisionID = e.newID()
+	d.Revision = snap.revision
+	return d, nil
+}
+
+// explain evaluates data.xtenant.access.explain; undefined leaves it out.
+func (e *Engine) explain(ctx context.Context, snap *snapshot, req *Request) (map[string]any, error) {
+	pq, err := snap.cached(ctx, ExplainPath, false)
+	if err != nil {
+		return nil, fmt.Errorf("engine: explain: %w", err)
+	}
+	rs, err := pq.Eval(ctx, rego.EvalParsedInput(req.astValue()))
+	if err != nil {
+		return nil, fmt.Errorf("engine: explain: %w", err)
+	}
+	if len(rs) == 0 {
+		return nil, nil
+	}
+	m, ok := rs[0].Expressions[0].Value.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("engine: explain: expected object, got %T", rs[0].Expressions[0].Value)
+	}
+	return m, nil
+}
+
+func single(rs rego.ResultSet) (ast.Value, error) {
+	switch {
+	case len(rs) == 0:
+		return nil, ErrUndefined
+	case len(rs) > 1 || len(rs[0].Expressions) != 1:
+		return nil, errors.New("engine: decision query returned more than one result")
+	}
+	v, ok := rs[0].Expressions[0].Value.(ast.Value)
+	if !ok {
+		return nil, fmt.Errorf("engine: decision query returned %T", rs[0].Expressions[0].Value)
+	}
+	return v, nil
+}
+
+// Query evaluates any data path (OPA Data API: "xtenant/access/decision",
+// "" for all of data) against the active snapshot. input may be nil (no
+// input) or any JSON-like Go value. The result is JSON-like Go values;
+// defined is false when the path is undefined.
+func (e *Engine) Query(ctx context.Context, path string, input any) (result any, defined bool, err error) {
+	snap := e.current.Load()
+	if snap == nil {
+		return nil, false, ErrNotReady
+	}
+	pq, err := snap.cached(ctx, path, false)
+	if err != nil {
+		return nil, false, fmt.Errorf("engine: query %s: %w", path, err)
+	}
+	var evalOpts []rego.EvalOption
+	if input != nil {
+		v, err := ast.InterfaceToValue(input)
+		if err != nil {
+			return nil, false, &InputError{Path: "/input", Message: "not a JSON value: " + err.Error()}
+		}
+		evalOpts = append(evalOpts, rego.EvalParsedInput(v))
+	}
+	rs, err := pq.Eval(ctx, evalOpts...)
+	if err != nil {
+		return nil, false, fmt.Errorf("engine: query %s: %w", path, err)
+	}
+	if len(rs) == 0 {
+		return nil, false, nil
+	}
+	return rs[0].Expressions[0].Value, true, nil
+}
+
+// NewDecisionID returns a random UUID (version 4) from crypto/rand.
+func NewDecisionID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:])
+	return string(out[:])
+}
