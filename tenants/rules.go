@@ -1,0 +1,106 @@
+package tenants
+
+// checkRules reports the rules of SEMANTICS.md §2.14 that the stored
+// settings break (V-1 to V-5, V-8) as warnings. They are judged again by the
+// policy on the effective settings a request needs (§8.1); these warnings
+// tell the operator early.
+func (c *checker) checkRules(t map[string]any) {
+	ctap, _ := t["crossTenantAccessPolicy"].(map[string]any)
+	if ctap == nil {
+		return
+	}
+	if def, ok := ctap["default"].(map[string]any); ok {
+		c.checkConfig(def, "/crossTenantAccessPolicy/default", true)
+	}
+	partners, _ := ctap["partners"].(map[string]any)
+	for _, id := range sortedKeys(partners) {
+		if p, ok := partners[id].(map[string]any); ok {
+			c.checkConfig(p, "/crossTenantAccessPolicy/partners/"+id, false)
+		}
+	}
+}
+
+func (c *checker) checkConfig(cfg map[string]any, path string, isDefault bool) {
+	for _, name := range []string{"b2bCollaborationInbound", "b2bCollaborationOutbound", "b2bDirectConnectInbound", "b2bDirectConnectOutbound", "tenantRestrictions"} {
+		setting, ok := cfg[name].(map[string]any)
+		if !ok {
+			continue
+		}
+		p := path + "/" + name
+		users, _ := setting["usersAndGroups"].(map[string]any)
+		apps, _ := setting["applications"].(map[string]any)
+		inbound := name == "b2bCollaborationInbound" || name == "b2bDirectConnectInbound"
+		// V-1, V-2: default inbound and TR users may only be AllUsers.
+		if isDefault && (inbound || name == "tenantRestrictions") && users != nil && !onlyKeyword(users, "AllUsers") {
+			rule := "V-1"
+			if name == "tenantRestrictions" {
+				rule = "V-2"
+			}
+			c.warn(p+"/usersAndGroups/targets", "%s: the default may only target AllUsers here", rule)
+		}
+		// V-3: blocking all users goes with blocking all applications.
+		if users != nil && apps != nil && access(users) == "blocked" && onlyKeyword(users, "AllUsers") &&
+			(access(apps) != "blocked" || !onlyKeyword(apps, "AllApplications")) {
+			c.warn(p+"/applications", "V-3: blocking all users requires blocking all applications")
+		}
+		// V-4: users allowed outbound, yet every external application blocked.
+		outbound := name == "b2bCollaborationOutbound" || name == "b2bDirectConnectOutbound"
+		if outbound && users != nil && apps != nil && access(users) == "allowed" &&
+			access(apps) == "blocked" && onlyKeyword(apps, "AllApplications") {
+			c.warn(p+"/applications", "V-4: users are allowed outbound but every application is blocked")
+		}
+		// V-5: MicrosoftAdminPortals is not a cross-tenant target.
+		if apps != nil && hasTarget(apps, "MicrosoftAdminPortals") {
+			c.warn(p+"/applications/targets", "V-5: MicrosoftAdminPortals is not a valid application target")
+		}
+	}
+	// V-8: the default's automatic redemption is fixed to false/false.
+	if isDefault {
+		if auto, ok := cfg["automaticUserConsentSettings"].(map[string]any); ok {
+			for _, k := range []string{"inboundAllowed", "outboundAllowed"} {
+				if auto[k] == true {
+					c.warn(path+"/automaticUserConsentSettings/"+k, "V-8: must be false in the default configuration")
+				}
+			}
+		}
+	}
+}
+
+func access(tc map[string]any) string {
+	s, _ := tc["accessType"].(string)
+	return s
+}
+
+func targets(tc map[string]any) []map[string]any {
+	list, _ := tc["targets"].([]any)
+	out := make([]map[string]any, 0, len(list))
+	for _, item := range list {
+		if t, ok := item.(map[string]any); ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// onlyKeyword reports whether the targets are exactly the keyword.
+func onlyKeyword(tc map[string]any, keyword string) bool {
+	ts := targets(tc)
+	if len(ts) == 0 {
+		return false
+	}
+	for _, t := range ts {
+		if t["target"] != keyword {
+			return false
+		}
+	}
+	return true
+}
+
+func hasTarget(tc map[string]any, target string) bool {
+	for _, t := range targets(tc) {
+		if t["target"] == target {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,358 @@
+package tenants
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// kind is the JSON type a field must have.
+type kind int
+
+const (
+	kString kind = iota
+	kBool
+	kObject
+	kArray
+	kMap // an object keyed by tenant id (partners)
+)
+
+// node describes one field of the tenant configuration that xtenant reads.
+// Only these fields are type-checked; every other field is kept as it is.
+type node struct {
+	kind   kind
+	fields map[string]*node // kObject
+	elem   *node            // kArray, kMap
+	// enum lists the known values of a string (or of each comma-separated
+	// member when flags is set); an unknown one is a warning, not an error.
+	enum  []string
+	flags bool
+	// guid lower-cases the value when it is a GUID (keywords stay as is).
+	guid bool
+	// lower lower-cases the value.
+	lower bool
+}
+
+func str(enum ...string) *node      { return &node{kind: kString, enum: enum} }
+func obj(f map[string]*node) *node  { return &node{kind: kObject, fields: f} }
+func arr(elem *node) *node          { return &node{kind: kArray, elem: elem} }
+func boolean() *node                { return &node{kind: kBool} }
+func guidStr() *node                { return &node{kind: kString, guid: true} }
+func guidArr() *node                { return arr(guidStr()) }
+func strArr(enum ...string) *node   { return arr(str(enum...)) }
+func keyed(elem *node) *node        { return &node{kind: kMap, elem: elem} }
+func flagStr(enum ...string) *node  { return &node{kind: kString, enum: enum, flags: true} }
+func lowerStr() *node               { return &node{kind: kString, lower: true} }
+func lowerArr() *node               { return arr(lowerStr()) }
+func withFields(n *node, f map[string]*node) *node {
+	c := *n
+	c.fields = make(map[string]*node, len(n.fields)+len(f))
+	for k, v := range n.fields {
+		c.fields[k] = v
+	}
+	for k, v := range f {
+		c.fields[k] = v
+	}
+	return &c
+}
+
+var clouds = []string{"microsoftonline.com", "microsoftonline.us", "partner.microsoftonline.cn"}
+
+// tenantSchema is the shape of SEMANTICS.md §1 and §3.1 that xtenant reads.
+var tenantSchema = func() *node {
+	target := obj(map[string]*node{
+		"target":     guidStr(),
+		"targetType": str("user", "group", "application"),
+	})
+	targetConfig := obj(map[string]*node{
+		"accessType": str("allowed", "blocked"),
+		"targets":    arr(target),
+	})
+	b2b := obj(map[string]*node{"usersAndGroups": targetConfig, "applications": targetConfig})
+	config := obj(map[string]*node{
+		"id":                       guidStr(),
+		"b2bCollaborationInbound":  b2b,
+		"b2bCollaborationOutbound": b2b,
+		"b2bDirectConnectInbound":  b2b,
+		"b2bDirectConnectOutbound": b2b,
+		"tenantRestrictions":       b2b,
+		"inboundTrust": obj(map[string]*node{
+			"isMfaAccepted":                       boolean(),
+			"isCompliantDeviceAccepted":           boolean(),
+			"isHybridAzureADJoinedDeviceAccepted": boolean(),
+		}),
+		"automaticUserConsentSettings": obj(map[string]*node{
+			"inboundAllowed":  boolean(),
+			"outboundAllowed": boolean(),
+		}),
+	})
+	partner := withFields(config, map[string]*node{
+		"tenantId":                    guidStr(),
+		"isServiceProvider":           boolean(),
+		"isInMultiTenantOrganization": boolean(),
+		"identitySynchronization": obj(map[string]*node{
+			"userSyncInbound": obj(map[string]*node{"isSyncAllowed": boolean()}),
+		}),
+	})
+	delete(partner.fields, "id")
+	guestsOrExternal := obj(map[string]*node{
+		"guestOrExternalUserTypes": flagStr("none", "internalGuest", "b2bCollaborationGuest", "b2bCollaborationMember",
+			"b2bDirectConnectUser", "otherExternalUser", "serviceProvider"),
+		"externalTenants": obj(map[string]*node{
+			"membershipKind": str("all", "enumerated"),
+			"members":        guidArr(),
+		}),
+	})
+	caPolicy := obj(map[string]*node{
+		"id":          str(),
+		"displayName": str(),
+		"state":       str("enabled", "disabled", "enabledForReportingButNotEnforced"),
+		"conditions": obj(map[string]*node{
+			"clientAppTypes": strArr("all", "browser", "mobileAppsAndDesktopClients", "exchangeActiveSync", "easSupported", "other"),
+			"applications": obj(map[string]*node{
+				"includeApplications": guidArr(),
+				"excludeApplications": guidArr(),
+				"includeUserActions":  strArr(),
+			}),
+			"users": obj(map[string]*node{
+				"includeUsers":                 guidArr(),
+				"excludeUsers":                 guidArr(),
+				"includeGroups":                guidArr(),
+				"excludeGroups":                guidArr(),
+				"includeRoles":                 strArr(),
+				"excludeRoles":                 strArr(),
+				"includeGuestsOrExternalUsers": guestsOrExternal,
+				"excludeGuestsOrExternalUsers": guestsOrExternal,
+			}),
+			"platforms":                  obj(nil),
+			"locations":                  obj(nil),
+			"devices":                    obj(nil),
+			"signInRiskLevels":           strArr(),
+			"userRiskLevels":             strArr(),
+			"servicePrincipalRiskLevels": strArr(),
+		}),
+		"grantControls": obj(map[string]*node{
+			"operator": str("AND", "OR"),
+			"builtInControls": strArr("block", "mfa", "compliantDevice", "domainJoinedDevice", "approvedApplication",
+				"compliantApplication", "passwordChange", "riskRemediation"),
+			"customAuthenticationFactors": strArr(),
+			"termsOfUse":                  strArr(),
+			"authenticationStrength":      obj(nil),
+		}),
+		"sessionControls": obj(nil),
+	})
+	return obj(map[string]*node{
+		"displayName": str(),
+		"cloud":       str(clouds...),
+		"crossTenantAccessPolicy": obj(map[string]*node{
+			"allowedCloudEndpoints": strArr(clouds...),
+			"default":               config,
+			"partners":              keyed(partner),
+		}),
+		"conditionalAccessPolicies": arr(caPolicy),
+		"authorizationPolicy": obj(map[string]*node{
+			"allowInvitesFrom": str("none", "adminsAndGuestInviters", "adminsGuestInvitersAndAllMembers", "everyone"),
+		}),
+		"b2bManagementPolicy": obj(map[string]*node{
+			"InvitationsAllowedAndBlockedDomainsPolicy": obj(map[string]*node{
+				"AllowedDomains": strArr(),
+				"BlockedDomains": strArr(),
+			}),
+		}),
+		"domains": lowerArr(),
+	})
+}()
+
+// checker walks one tenant document against tenantSchema, normalising in
+// place and collecting warnings; the first type error stops it.
+type checker struct {
+	tenant   string
+	warnings []Warning
+}
+
+func (c *checker) warn(path, format string, args ...any) {
+	c.warnings = append(c.warnings, Warning{Tenant: c.tenant, Path: path, Message: fmt.Sprintf(format, args...)})
+}
+
+// check validates v at path against n and returns the normalised value.
+func (c *checker) check(n *node, v any, path string) (any, error) {
+	if v == nil {
+		return nil, nil // null is always allowed: it means "inherit" / "not set"
+	}
+	switch n.kind {
+	case kBool:
+		if _, ok := v.(bool); !ok {
+			return nil, typeError(path, "boolean", v)
+		}
+		return v, nil
+	case kString:
+		s, ok := v.(string)
+		if !ok {
+			return nil, typeError(path, "string", v)
+		}
+		if n.guid && isGUID(s) {
+			s = strings.ToLower(s)
+		}
+		if n.lower {
+			s = strings.ToLower(s)
+		}
+		c.checkEnum(n, s, path)
+		return s, nil
+	case kArray:
+		a, ok := v.([]any)
+		if !ok {
+			return nil, typeError(path, "array", v)
+		}
+		for i, item := range a {
+			p := path + "/" + strconv.Itoa(i)
+			if item == nil {
+				return nil, typeError(p, kindName(n.elem.kind), item)
+			}
+			out, err := c.check(n.elem, item, p)
+			if err != nil {
+				return nil, err
+			}
+			a[i] = out
+		}
+		return a, nil
+	case kObject, kMap:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, typeError(path, "object", v)
+		}
+		if n.kind == kMap {
+			return c.checkPartners(n, m, path)
+		}
+		for _, k := range sortedKeys(m) {
+			f, known := n.fields[k]
+			if !known {
+				continue // unknown fields are kept and ignored
+			}
+			out, err := c.check(f, m[k], path+"/"+escape(k))
+			if err != nil {
+				return nil, err
+			}
+			m[k] = out
+		}
+		return m, nil
+	}
+	return v, nil
+}
+
+// checkPartners validates an object keyed by tenant id: keys must be GUIDs
+// (stored lower case) and a partner's tenantId must equal its key.
+func (c *checker) checkPartners(n *node, m map[string]any, path string) (map[string]any, error) {
+	out := make(map[string]any, len(m))
+	for _, k := range sortedKeys(m) {
+		p := path + "/" + escape(k)
+		if !isGUID(k) {
+			return nil, &Error{Tenant: c.tenant, Path: p, Message: fmt.Sprintf("partner key %q: expected a tenant id (GUID)", k)}
+		}
+		key := strings.ToLower(k)
+		if _, dup := out[key]; dup {
+			return nil, &Error{Tenant: c.tenant, Path: p, Message: "partner " + key + " is defined twice (keys differ only in case)"}
+		}
+		v, err := c.check(n.elem, m[k], p)
+		if err != nil {
+			return nil, err
+		}
+		if pm, ok := v.(map[string]any); ok {
+			if id, ok := pm["tenantId"].(string); ok && !strings.EqualFold(id, key) {
+				return nil, &Error{Tenant: c.tenant, Path: p + "/tenantId", Message: fmt.Sprintf("expected the partner's key %s, got %q", key, id)}
+			}
+		}
+		out[key] = v
+	}
+	return out, nil
+}
+
+func (c *checker) checkEnum(n *node, s, path string) {
+	if len(n.enum) == 0 {
+		return
+	}
+	if !n.flags {
+		if !slices.Contains(n.enum, s) {
+			c.warn(path, "unknown value %q (known: %s)", s, strings.Join(n.enum, ", "))
+		}
+		return
+	}
+	for _, member := range strings.Split(s, ",") {
+		member = strings.TrimSpace(member)
+		if !slices.Contains(n.enum, member) {
+			c.warn(path, "unknown value %q (known: %s)", member, strings.Join(n.enum, ", "))
+		}
+	}
+}
+
+func typeError(path, want string, got any) error {
+	return &Error{Path: path, Message: "expected " + want + ", got " + jsonType(got)}
+}
+
+func kindName(k kind) string {
+	switch k {
+	case kString:
+		return "string"
+	case kBool:
+		return "boolean"
+	case kArray:
+		return "array"
+	}
+	return "object"
+}
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case json.Number, float64, int, int64:
+		return "number"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func escape(s string) string {
+	if !strings.ContainsAny(s, "~/") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// isGUID reports whether s has the 8-4-4-4-12 hex form, any case.
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < 36; i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,339 @@
+// Package tenants loads the tenant configuration of CONTRACT.md ("Tenant
+// configuration"): an object keyed by tenant id holding each tenant's
+// settings in Microsoft Graph's own JSON shape, from JSON or YAML files.
+//
+// Loading type-checks every field xtenant reads (a wrong type refuses the
+// whole file with the file, the tenant and the JSON path), normalises ids to
+// lower case, keeps unknown fields, and reports well-formed but unknown enum
+// values and SEMANTICS.md §2.14 rule breaks as warnings: the policy denies
+// with INVALID_CONFIGURATION when a request needs them.
+package tenants
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+// Set is a validated, normalised set of tenants. It is immutable: the maps
+// returned by Data are shared and must not be modified.
+type Set struct {
+	tenants  map[string]any    // tenant id (lower case) → configuration
+	sources  map[string]string // tenant id → file it came from
+	domains  map[string]string // domain (lower case) → tenant id
+	warnings []Warning
+	hash     string
+}
+
+// Warning is a well-formed setting that xtenant cannot use (unknown enum
+// value, SEMANTICS.md §2.14 rule break).
+type Warning struct {
+	Tenant  string `json:"tenant"`
+	Path    string `json:"path"`
+	Message string `json:"message"`
+}
+
+func (w Warning) String() string {
+	return "tenant " + w.Tenant + ": " + w.Path + ": " + w.Message
+}
+
+// Error is an invalid tenants file.
+type Error struct {
+	File    string
+	Tenant  string
+	Path    string // JSON pointer inside the tenant's configuration
+	Message string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File + ": ")
+	}
+	if e.Tenant != "" {
+		b.WriteString("tenant " + e.Tenant + ": ")
+	}
+	if e.Path != "" {
+		b.WriteString(e.Path + ": ")
+	}
+	b.WriteString(e.Message)
+	return b.String()
+}
+
+// Load reads a JSON or YAML tenants file, or every *.json, *.yaml and *.yml
+// file of a directory (not recursive; hidden files skipped), merged. A tenant
+// id defined twice is an error.
+func Load(path string) (*Set, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("tenants: %w", err)
+	}
+	if !info.IsDir() {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("tenants: %w", err)
+		}
+		return Parse(path, raw)
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return nil, fmt.Errorf("tenants: %w", err)
+	}
+	var sets []*Set
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || strings.HasPrefix(name, ".") || !isTenantsFile(name) {
+			continue
+		}
+		file := filepath.Join(path, name)
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("tenants: %w", err)
+		}
+		s, err := Parse(file, raw)
+		if err != nil {
+			return nil, err
+		}
+		sets = append(sets, s)
+	}
+	return Merge(sets...)
+}
+
+func isTenantsFile(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".json", ".yaml", ".yml":
+		return true
+	}
+	return false
+}
+
+// Parse reads one tenants document; name is used in errors and decides the
+// format (".yaml"/".yml": YAML, otherwise JSON).
+func Parse(name string, raw []byte) (*Set, error) {
+	if ext := strings.ToLower(filepath.Ext(name)); ext == ".yaml" || ext == ".yml" {
+		j, err := yaml.YAMLToJSON(raw)
+		if err != nil {
+			return nil, &Error{File: name, Message: "not valid YAML: " + err.Error()}
+		}
+		raw = j
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, &Error{File: name, Message: "not valid JSON: " + strings.TrimPrefix(err.Error(), "json: ")}
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, &Error{File: name, Message: "not valid JSON: unexpected data after the top-level object"}
+	}
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		return nil, &Error{File: name, Message: "expected an object keyed by tenant id, got " + jsonType(doc)}
+	}
+	return build(name, obj)
+}
+
+// FromObject validates an already decoded tenants object (keyed by tenant
+// id). obj is not modified.
+func FromObject(name string, obj map[string]any) (*Set, error) {
+	if obj == nil {
+		obj = map[string]any{}
+	}
+	copied, err := deepCopy(obj)
+	if err != nil {
+		return nil, &Error{File: name, Message: err.Error()}
+	}
+	return build(name, copied.(map[string]any))
+}
+
+// build validates and normalises doc in place.
+func build(name string, doc map[string]any) (*Set, error) {
+	s := &Set{
+		tenants: make(map[string]any, len(doc)),
+		sources: make(map[string]string, len(doc)),
+		domains: map[string]string{},
+	}
+	for _, key := range sortedKeys(doc) {
+		if !isGUID(key) {
+			return nil, &Error{File: name, Path: "/" + escape(key), Message: fmt.Sprintf("tenant key %q: expected a tenant id (GUID)", key)}
+		}
+		id := strings.ToLower(key)
+		if _, dup := s.tenants[id]; dup {
+			return nil, &Error{File: name, Tenant: id, Message: "defined twice (keys differ only in case)"}
+		}
+		c := &checker{tenant: id}
+		v, err := c.check(tenantSchema, doc[key], "")
+		if err != nil {
+			var te *Error
+			if errors.As(err, &te) {
+				te.File, te.Tenant = name, id
+				if te.Path == "" {
+					te.Path = "/"
+				}
+			}
+			return nil, err
+		}
+		if v == nil {
+			v = map[string]any{} // a null tenant is a tenant with every setting missing
+		}
+		t := v.(map[string]any)
+		c.checkRules(t)
+		s.tenants[id] = t
+		s.sources[id] = name
+		s.warnings = append(s.warnings, c.warnings...)
+		if err := s.addDomains(name, id, t); err != nil {
+			return nil, err
+		}
+	}
+	s.seal()
+	return s, nil
+}
+
+func (s *Set) addDomains(file, id string, t map[string]any) error {
+	list, _ := t["domains"].([]any)
+	for _, d := range list {
+		domain, _ := d.(string)
+		if domain == "" {
+			continue
+		}
+		if other, taken := s.domains[domain]; taken && other != id {
+			return &Error{File: file, Tenant: id, Path: "/domains", Message: fmt.Sprintf("domain %q is also claimed by tenant %s", domain, other)}
+		}
+		s.domains[domain] = id
+	}
+	return nil
+}
+
+// seal sorts the warnings and computes the content hash.
+func (s *Set) seal() {
+	slices.SortStableFunc(s.warnings, func(a, b Warning) int {
+		return strings.Compare(a.Tenant+"\x00"+a.Path, b.Tenant+"\x00"+b.Path)
+	})
+	// encoding/json writes object keys sorted: equal content, equal hash.
+	b, err := json.Marshal(s.tenants)
+	if err != nil {
+		// Unreachable: every value came from a JSON decoder or deepCopy.
+		panic("tenants: marshal: " + err.Error())
+	}
+	sum := sha256.Sum256(b)
+	s.hash = hex.EncodeToString(sum[:])
+}
+
+// Merge combines sets; a tenant id or a domain defined in two sets is an
+// error naming both files.
+func Merge(sets ...*Set) (*Set, error) {
+	out := &Set{tenants: map[string]any{}, sources: map[string]string{}, domains: map[string]string{}}
+	for _, s := range sets {
+		if s == nil {
+			continue
+		}
+		for _, id := range slices.Sorted(maps.Keys(s.tenants)) {
+			if prev, dup := out.sources[id]; dup {
+				return nil, &Error{File: s.sources[id], Tenant: id, Message: "defined twice (also in " + prev + ")"}
+			}
+			out.tenants[id] = s.tenants[id]
+			out.sources[id] = s.sources[id]
+		}
+		for _, d := range slices.Sorted(maps.Keys(s.domains)) {
+			id := s.domains[d]
+			if other, taken := out.domains[d]; taken && other != id {
+				return nil, &Error{File: s.sources[id], Tenant: id, Path: "/domains", Message: fmt.Sprintf("domain %q is also claimed by tenant %s (%s)", d, other, out.sources[other])}
+			}
+			out.domains[d] = id
+		}
+		out.warnings = append(out.warnings, s.warnings...)
+	}
+	out.seal()
+	return out, nil
+}
+
+// Data returns the data document parts to mount at data.xtenant:
+// {"tenants": {<id>: …}, "domains": {<domain>: <tenant id>}}. The maps are
+// fresh at the top level; the tenant objects are shared and read-only.
+func (s *Set) Data() map[string]any {
+	domains := make(map[string]any, len(s.domains))
+	for d, id := range s.domains {
+		domains[d] = id
+	}
+	return map[string]any{
+		"tenants": maps.Clone(s.tenants),
+		"domains": domains,
+	}
+}
+
+// Tenants returns the tenant objects keyed by lower-case id (shared, read-only).
+func (s *Set) Tenants() map[string]any { return maps.Clone(s.tenants) }
+
+// IDs lists the tenant ids, sorted.
+func (s *Set) IDs() []string { return slices.Sorted(maps.Keys(s.tenants)) }
+
+// Len is the number of tenants.
+func (s *Set) Len() int { return len(s.tenants) }
+
+// Warnings lists the settings the policy will refuse to use, sorted by
+// tenant and path.
+func (s *Set) Warnings() []Warning { return slices.Clone(s.warnings) }
+
+// Hash is the SHA-256 (hex) of the normalised content: equal sets, equal hash.
+func (s *Set) Hash() string { return s.hash }
+
+// ShortHash is the first 12 hex digits of Hash, for revisions.
+func (s *Set) ShortHash() string { return s.hash[:12] }
+
+// deepCopy copies a JSON-like value; other Go types are converted through
+// JSON so that the result holds only JSON types.
+func deepCopy(v any) (any, error) {
+	switch t := v.(type) {
+	case nil, bool, string, json.Number:
+		return t, nil
+	case float64:
+		if math.IsNaN(t) || math.IsInf(t, 0) {
+			return nil, fmt.Errorf("not a JSON value: %v", t)
+		}
+		return json.Number(strconv.FormatFloat(t, 'g', -1, 64)), nil
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, item := range t {
+			c, err := deepCopy(item)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = c
+		}
+		return out, nil
+	case []any:
+		out := make([]any, len(t))
+		for i, item := range t {
+			c, err := deepCopy(item)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = c
+		}
+		return out, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("not a JSON value: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var out any
+	if err := dec.Decode(&out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
