@@ -35,17 +35,17 @@ type node struct {
 	lower bool
 }
 
-func str(enum ...string) *node      { return &node{kind: kString, enum: enum} }
-func obj(f map[string]*node) *node  { return &node{kind: kObject, fields: f} }
-func arr(elem *node) *node          { return &node{kind: kArray, elem: elem} }
-func boolean() *node                { return &node{kind: kBool} }
-func guidStr() *node                { return &node{kind: kString, guid: true} }
-func guidArr() *node                { return arr(guidStr()) }
-func strArr(enum ...string) *node   { return arr(str(enum...)) }
-func keyed(elem *node) *node        { return &node{kind: kMap, elem: elem} }
-func flagStr(enum ...string) *node  { return &node{kind: kString, enum: enum, flags: true} }
-func lowerStr() *node               { return &node{kind: kString, lower: true} }
-func lowerArr() *node               { return arr(lowerStr()) }
+func str(enum ...string) *node     { return &node{kind: kString, enum: enum} }
+func obj(f map[string]*node) *node { return &node{kind: kObject, fields: f} }
+func arr(elem *node) *node         { return &node{kind: kArray, elem: elem} }
+func boolean() *node               { return &node{kind: kBool} }
+func guidStr() *node               { return &node{kind: kString, guid: true} }
+func guidArr() *node               { return arr(guidStr()) }
+func strArr(enum ...string) *node  { return arr(str(enum...)) }
+func keyed(elem *node) *node       { return &node{kind: kMap, elem: elem} }
+func flagStr(enum ...string) *node { return &node{kind: kString, enum: enum, flags: true} }
+func lowerStr() *node              { return &node{kind: kString, lower: true} }
+func lowerArr() *node              { return arr(lowerStr()) }
 func withFields(n *node, f map[string]*node) *node {
 	c := *n
 	c.fields = make(map[string]*node, len(n.fields)+len(f))
