@@ -1,5 +1,90 @@
+# B2B collaboration and B2B direct connect: home outbound ▸ resource inbound
+# SEMANTICS.md §2.5 (R-B2B-*) and §2.6 (R-DC-1). Every cross-tenant access
+# needs two independent "yes" answers: the home tenant's outbound settings for
+# the resource tenant and the resource tenant's inbound settings for the home
+# tenant, each resolved on its own side (R-INH-8).
 package xtenant.access
 
-home_outbound_reasons := set()
+# §2.13 step 1 and R-B2B-4: cross-tenant access settings are consulted only
+# for sign-ins of Entra identities that cross tenants.
+xtap_applies if {
+	sign_in
+	cross_tenant
+	entra_identity
+}
 
-resource_inbound_reasons := set()
+# The Graph properties that govern this access type on each side.
+outbound_property := "b2bCollaborationOutbound" if collaboration
+
+else := "b2bDirectConnectOutbound" if direct_connect
+
+inbound_property := "b2bCollaborationInbound" if collaboration
+
+else := "b2bDirectConnectInbound" if direct_connect
+
+# Human wording of the access type for messages.
+access_label := "B2B collaboration" if collaboration
+
+else := "B2B direct connect"
+
+# The rule each side's block applies (reasons[].rule).
+xtap_rule := "R-COMB-1" if collaboration
+
+else := "R-DC-1"
+
+# R-INH-1..4, R-INH-9: the effective settings, resolved once per evaluation.
+# The home side is needed only when the home tenant is configured (CONTRACT.md:
+# otherwise its outbound stage is skipped).
+home_outbound_setting := effective_setting(home, resource, outbound_property) if {
+	xtap_applies
+	home_known
+}
+
+home_outbound_source := setting_source(home, resource, outbound_property) if {
+	xtap_applies
+	home_known
+}
+
+resource_inbound_setting := effective_setting(resource, home, inbound_property) if {
+	xtap_applies
+	resource_known
+}
+
+resource_inbound_source := setting_source(resource, home, inbound_property) if {
+	xtap_applies
+	resource_known
+}
+
+# R-B2B-1 (a), R-B2B-3, R-DC-1: the home tenant's outbound settings.
+home_outbound_permits if permits(home_outbound_setting, request_principal, request_app)
+
+home_outbound_reasons contains reason if {
+	home_outbound_setting
+	not home_outbound_permits
+	reason := {
+		"code": "HOME_OUTBOUND_BLOCKED",
+		"stage": "home_outbound",
+		"tenant": home,
+		"setting": home_outbound_source,
+		"rule": xtap_rule,
+		"aadsts": "AADSTS500212",
+		"message": sprintf("%s's outbound %s settings for %s block this user for this application", [tenant_name(home), access_label, tenant_name(resource)]),
+	}
+}
+
+# R-B2B-1 (b), R-B2B-3, R-DC-1: the resource tenant's inbound settings.
+resource_inbound_permits if permits(resource_inbound_setting, request_principal, request_app)
+
+resource_inbound_reasons contains reason if {
+	resource_inbound_setting
+	not resource_inbound_permits
+	reason := {
+		"code": "RESOURCE_INBOUND_BLOCKED",
+		"stage": "resource_inbound",
+		"tenant": resource,
+		"setting": resource_inbound_source,
+		"rule": xtap_rule,
+		"aadsts": "AADSTS500213",
+		"message": sprintf("%s's inbound %s settings for %s block this user for this application", [tenant_name(resource), access_label, tenant_name(home)]),
+	}
+}

@@ -1,11 +1,438 @@
+# Conditional Access in the resource tenant
+# SEMANTICS.md §3 (which policies apply, R-CA-1..6), §2.6 (R-DC-4..8) and the
+# readings of §8.5, §8.6, §8.9, §8.10 and §8.14. Controls resolve through the
+# inbound trust of trust.rego. Conditional Access runs for every sign-in,
+# internal users included (§8.15); it is consulted for the decision only when
+# no earlier stage denied (decision.rego), while report-only results and
+# controls are always reported.
 package xtenant.access
 
-ca_deny_reasons := set()
+ca_live_states := {"enabled", "enabledForReportingButNotEnforced"}
 
-ca_step_up_reasons := set()
+# The resource tenant's policies, in their stored order (report_only keeps it).
+ca_policies := ps if {
+	sign_in
+	ps := tenants[resource].conditionalAccessPolicies
+	is_array(ps)
+} else := []
 
-ca_step_up := []
+# ---- The caller as the resource tenant sees it (§3.2, §8.6) ----
 
-ca_controls := {"mfa": "not_required", "compliant_device": "not_required", "hybrid_joined_device": "not_required"}
+# A service provider's technician: a partner flagged isServiceProvider, and no
+# object in the resource tenant or a GDAP session (§6 A10, §8.6).
+service_provider_caller if {
+	cross_tenant
+	service_provider_partner
+	user_type == "none"
+}
 
-ca_report_only := []
+service_provider_caller if {
+	cross_tenant
+	service_provider_partner
+	gdap_session == true
+}
+
+# The CA user type of the caller's object in the resource tenant.
+object_user_type := "b2bCollaborationGuest" if user_type == "guest"
+
+else := "b2bCollaborationMember" if user_type == "member"
+
+# The guestOrExternalUserTypes members the caller belongs to. An internal
+# member belongs to none of them.
+caller_types := {"serviceProvider"} if {
+	service_provider_caller
+} else := {"internalGuest"} if {
+	internal_caller
+	user_type == "guest"
+} else := set() if {
+	internal_caller
+} else := {"b2bDirectConnectUser"} | {t | t := object_user_type} if {
+	# R-DC-8: a direct connect user who also has an object in the resource
+	# tenant gets the B2B collaboration policies too.
+	direct_connect
+} else := ({object_user_type} | collaboration_direct_connect_type) if {
+	object_user_type
+} else := {"otherExternalUser"}
+
+# R-DC-8 in the other direction (§8.6): a B2B collaboration user reaching
+# Teams or SharePoint while direct connect is enabled on both sides is also a
+# b2bDirectConnectUser.
+collaboration_direct_connect_type := {"b2bDirectConnectUser"} if {
+	direct_connect_eligible
+} else := set()
+
+direct_connect_apps := {
+	"00000003-0000-0ff1-ce00-000000000000", # Office 365 SharePoint Online
+	"cc15fd57-2c6c-4117-a88c-83b1d56b4bbe", # Microsoft Teams Services
+	"1fec8e78-bce4-4aaf-ab1b-5451cc387264", # Microsoft Teams
+	"5e3ce6c0-2b1f-4285-8d4b-75ee78787346", # Microsoft Teams Web Client
+}
+
+direct_connect_eligible if {
+	entra_identity
+	app_id in direct_connect_apps
+	permits(effective_setting(resource, home, "b2bDirectConnectInbound"), request_principal, request_app)
+	home_direct_connect_outbound_open
+}
+
+home_direct_connect_outbound_open if not home_known
+
+home_direct_connect_outbound_open if {
+	home_known
+	permits(effective_setting(home, resource, "b2bDirectConnectOutbound"), request_principal, request_app)
+}
+
+# Groups for includeGroups/excludeGroups (§8.5): the resource tenant's groups,
+# and the home groups when both are the same tenant.
+ca_groups := resource_groups | user_groups if {
+	internal_caller
+} else := resource_groups
+
+# ---- Does a policy apply? (§3.3) ----
+
+ca_applies(p) if {
+	p.state in ca_live_states
+	users := p.conditions.users
+	ca_user_included(users)
+	not ca_user_excluded(users)
+	apps := p.conditions.applications
+	ca_app_listed(apps.includeApplications)
+	not ca_app_listed(apps.excludeApplications)
+}
+
+# §6 A9: "All" covers direct connect users too. Roles never match (§8.5).
+ca_user_included(users) if "All" in users.includeUsers
+
+ca_user_included(users) if {
+	resource_object_id != null
+	resource_object_id in users.includeUsers
+}
+
+ca_user_included(users) if {
+	"GuestsOrExternalUsers" in users.includeUsers
+	count(caller_types) > 0
+}
+
+ca_user_included(users) if {
+	some g in users.includeGroups
+	g in ca_groups
+}
+
+ca_user_included(users) if ca_guests_match(users.includeGuestsOrExternalUsers)
+
+# Exclusion always wins (§3.3 item 3).
+ca_user_excluded(users) if {
+	resource_object_id != null
+	resource_object_id in users.excludeUsers
+}
+
+ca_user_excluded(users) if {
+	"GuestsOrExternalUsers" in users.excludeUsers
+	count(caller_types) > 0
+}
+
+ca_user_excluded(users) if {
+	some g in users.excludeGroups
+	g in ca_groups
+}
+
+ca_user_excluded(users) if ca_guests_match(users.excludeGuestsOrExternalUsers)
+
+# conditionalAccessGuestsOrExternalUsers: one of the listed types and, for
+# external callers, a matching home tenant (§3.2).
+ca_guests_match(spec) if {
+	is_string(spec.guestOrExternalUserTypes)
+	some t in split(spec.guestOrExternalUserTypes, ",")
+	trim_space(t) in caller_types
+	ca_tenant_matches(spec)
+}
+
+ca_tenant_matches(_) if internal_caller
+
+ca_tenant_matches(spec) if object.get(spec, "externalTenants", null) == null
+
+ca_tenant_matches(spec) if spec.externalTenants.membershipKind == "all"
+
+ca_tenant_matches(spec) if {
+	spec.externalTenants.membershipKind == "enumerated"
+	home in spec.externalTenants.members
+}
+
+# Applications match application.id only, never the client id (§8.5).
+ca_app_listed(list) if "All" in list
+
+ca_app_listed(list) if app_id in list
+
+ca_app_listed(list) if {
+	"Office365" in list
+	catalog.office365[app_id]
+}
+
+ca_app_listed(list) if {
+	"MicrosoftAdminPortals" in list
+	catalog.microsoft_admin_portals[app_id]
+}
+
+# ---- Grants (R-CA-1..4) ----
+
+# R-CA-3 order; block first because it overrides everything (R-CA-2).
+ca_control_order := [
+	"block", "mfa", "compliantDevice", "domainJoinedDevice", "approvedApplication",
+	"compliantApplication", "passwordChange", "riskRemediation", "termsOfUse",
+	"customAuthenticationFactors",
+]
+
+ca_known_controls := {c | some c in ca_control_order} - {"termsOfUse", "customAuthenticationFactors"}
+
+ca_grant(p) := p.grantControls if is_object(p.grantControls)
+
+else := {}
+
+# The controls a policy requires, in R-CA-3 order. An authentication strength
+# is an MFA requirement (§8.9); terms of use and custom controls are
+# unsupported across tenants (R-DC-7, R-TRUST-8).
+ca_required_controls(gc) := [c | some c in ca_control_order; c in names] if {
+	builtin := {c | some c in gc.builtInControls}
+	strength := {"mfa" | is_object(gc.authenticationStrength)}
+	terms := {"termsOfUse" | some _ in gc.termsOfUse}
+	custom := {"customAuthenticationFactors" | some _ in gc.customAuthenticationFactors}
+	names := ((builtin | strength) | terms) | custom
+}
+
+ca_operator(gc) := "OR" if gc.operator == "OR"
+
+else := "AND"
+
+# R-CA-2, R-CA-4: the outcome of one applicable policy.
+ca_outcome(gc, controls) := {"result": "block"} if {
+	"block" in controls
+} else := {"result": "satisfied"} if {
+	count(controls) == 0
+} else := ca_and_outcome(controls) if {
+	ca_operator(gc) == "AND"
+} else := ca_or_outcome(controls)
+
+ca_and_outcome(controls) := {"result": "fail", "failing": failing} if {
+	failing := [c | some c in controls; control_value(c) == "unsatisfiable"]
+	count(failing) > 0
+} else := {"result": "step_up"} if {
+	some c in controls
+	startswith(control_value(c), "step_up")
+} else := {"result": "satisfied"}
+
+ca_or_outcome(controls) := {"result": "satisfied"} if {
+	some c in controls
+	control_value(c) == "satisfied_by_home_claim"
+} else := {"result": "step_up"} if {
+	some c in controls
+	startswith(control_value(c), "step_up")
+} else := {"result": "fail", "failing": [controls[0]]}
+
+# Every policy that applies (enforced or report-only), keyed by its index.
+ca_results[i] := result if {
+	some i, p in ca_policies
+	ca_applies(p)
+	gc := ca_grant(p)
+	controls := ca_required_controls(gc)
+	result := {
+		"policy": p,
+		"enforced": p.state == "enabled",
+		"controls": controls,
+		"outcome": ca_outcome(gc, controls),
+	}
+}
+
+ca_enforced_controls contains c if {
+	some r in ca_results
+	r.enforced
+	some c in r.controls
+}
+
+# §8.10: every control an applicable enforced policy requires, OR
+# alternatives included.
+ca_controls := {
+	"mfa": ca_control_state("mfa"),
+	"compliant_device": ca_control_state("compliantDevice"),
+	"hybrid_joined_device": ca_control_state("domainJoinedDevice"),
+}
+
+ca_control_state(c) := control_value(c) if c in ca_enforced_controls
+
+else := "not_required"
+
+# ---- Step-up (R-TRUST-3, §8.15) ----
+
+ca_step_up_needed if {
+	some r in ca_results
+	r.enforced
+	r.outcome.result == "step_up"
+}
+
+# Only MFA can be stepped up; the device controls are satisfied or not.
+ca_step_up := [{"control": "mfa", "at": mfa_step_up_at}] if ca_step_up_needed
+
+else := []
+
+mfa_step_up_at := "home" if mfa_resolution == "step_up_home"
+
+else := "resource"
+
+ca_step_up_reasons contains reason if {
+	ca_step_up_needed
+	reason := {
+		"code": "MFA_STEP_UP",
+		"stage": "conditional_access",
+		"tenant": resource,
+		"setting": mfa_step_up_setting,
+		"rule": mfa_step_up_rule,
+		"aadsts": null,
+		"message": sprintf("%s's Conditional Access requires MFA, to be performed in %s", [tenant_name(resource), tenant_name(mfa_step_up_tenant)]),
+	}
+}
+
+mfa_step_up_tenant := home if mfa_step_up_at == "home"
+
+else := resource
+
+mfa_step_up_rule := "R-CA-6" if {
+	not entra_identity
+} else := "§8.15" if {
+	internal_caller
+} else := "R-TRUST-9" if {
+	gdap_trusted
+} else := "R-TRUST-3"
+
+mfa_step_up_setting := null if {
+	not entra_identity
+} else := null if {
+	internal_caller
+} else := member_source(resource, home, "inboundTrust", "isMfaAccepted")
+
+# ---- Deny reasons (R-CA-2, R-CA-4, R-DC-4..7, R-TRUST-4/5, §8.9, §8.11) ----
+
+ca_deny_reasons contains reason if {
+	some r in ca_results
+	r.enforced
+	r.outcome.result == "block"
+	reason := {
+		"code": "CA_BLOCK",
+		"stage": "conditional_access",
+		"tenant": resource,
+		"setting": null,
+		"rule": "R-CA-2",
+		"aadsts": "AADSTS53003",
+		"message": sprintf("%s's Conditional Access policy '%s' blocks this access", [tenant_name(resource), ca_policy_name(r.policy)]),
+	}
+}
+
+ca_deny_reasons contains reason if {
+	some r in ca_results
+	r.enforced
+	r.outcome.result == "fail"
+	some c in r.outcome.failing
+	reason := ca_control_reason(c, r.policy)
+}
+
+ca_policy_name(p) := p.displayName if is_string(p.displayName)
+
+else := object.get(p, "id", "unnamed")
+
+ca_control_reason(c, p) := reason if {
+	c == "mfa"
+	reason := {
+		"code": "MFA_UNSATISFIABLE",
+		"stage": "conditional_access",
+		"tenant": resource,
+		"setting": member_source(resource, home, "inboundTrust", "isMfaAccepted"),
+		"rule": mfa_unsatisfiable_rule,
+		"aadsts": mfa_unsatisfiable_code,
+		"message": sprintf("%s's Conditional Access policy '%s' requires MFA, which %s", [tenant_name(resource), ca_policy_name(p), mfa_unsatisfiable_why]),
+	}
+}
+
+ca_control_reason(c, p) := reason if {
+	some spec in device_controls
+	spec.control == c
+	reason := {
+		"code": spec.code,
+		"stage": "conditional_access",
+		"tenant": resource,
+		"setting": device_setting(spec.flag),
+		"rule": spec.rule,
+		"aadsts": spec.aadsts,
+		"message": sprintf("%s's Conditional Access policy '%s' requires a %s, which %s", [tenant_name(resource), ca_policy_name(p), spec.name, device_why(spec.flag, spec.claim)]),
+	}
+}
+
+ca_control_reason(c, p) := reason if {
+	not c in trust_controls
+	reason := {
+		"code": "CONTROL_UNSUPPORTED",
+		"stage": "conditional_access",
+		"tenant": resource,
+		"setting": null,
+		"rule": "R-DC-7",
+		"aadsts": null,
+		"message": sprintf("%s's Conditional Access policy '%s' requires %s, which this user cannot satisfy", [tenant_name(resource), ca_policy_name(p), c]),
+	}
+}
+
+device_controls := [
+	{
+		"control": "compliantDevice", "code": "COMPLIANT_DEVICE_UNSATISFIABLE", "rule": "R-TRUST-4",
+		"aadsts": "AADSTS53000", "name": "compliant device", "flag": "isCompliantDeviceAccepted",
+		"claim": claim_compliant_device,
+	},
+	{
+		"control": "domainJoinedDevice", "code": "HYBRID_JOINED_DEVICE_UNSATISFIABLE", "rule": "R-TRUST-5",
+		"aadsts": "AADSTS53001", "name": "hybrid joined device", "flag": "isHybridAzureADJoinedDeviceAccepted",
+		"claim": claim_hybrid_joined_device,
+	},
+]
+
+# R-DC-4 (no MFA trust: AADSTS90071) and R-DC-5 with §8.8 (trust, no claim).
+mfa_unsatisfiable_rule := "R-DC-5" if mfa_trusted
+
+else := "R-DC-4"
+
+mfa_unsatisfiable_code := null if mfa_trusted
+
+else := "AADSTS90071"
+
+mfa_unsatisfiable_why := sprintf("the home session lacks; it must be completed in %s", [tenant_name(home)]) if {
+	mfa_trusted
+} else := sprintf("a B2B direct connect user cannot perform because %s does not trust %s's MFA", [tenant_name(resource), tenant_name(home)])
+
+device_setting(flag) := null if {
+	internal_caller
+} else := null if {
+	not entra_identity
+} else := member_source(resource, home, "inboundTrust", flag)
+
+device_why(flag, claim) := "the device does not prove" if {
+	internal_caller
+} else := "a non-Entra identity cannot prove" if {
+	not entra_identity
+} else := sprintf("the home session does not prove although %s trusts %s's device claims", [tenant_name(resource), tenant_name(home)]) if {
+	trust_flag(resource, home, flag) == true
+	claim != true
+} else := sprintf("cannot be met because %s does not trust %s's device claims", [tenant_name(resource), tenant_name(home)])
+
+# ---- Report-only (R-CA-5) ----
+
+ca_report_result := {
+	"block": "failure",
+	"fail": "failure",
+	"step_up": "user_action_required",
+	"satisfied": "success",
+}
+
+ca_report_only := [entry |
+	some i, p in ca_policies
+	p.state == "enabledForReportingButNotEnforced"
+	entry := {"policy_id": object.get(p, "id", ""), "result": ca_report_outcome(i)}
+]
+
+ca_report_outcome(i) := ca_report_result[ca_results[i].outcome.result] if {
+	ca_results[i]
+} else := "not_applied"

@@ -1,6 +1,278 @@
+# The configuration stage: is there a configuration, and is the part of it
+# that this request needs valid?
+# SEMANTICS.md §2.14 (V-1, V-3, V-4, V-5, V-8), R-COMB-2, R-TGT-6 and §8.1:
+# validity is judged on the effective settings the request needs (after
+# resolution), never on every stored object, so one bad partner entry does not
+# take down unrelated decisions. Nothing is ever guessed open: a needed
+# setting that is invalid denies. cloud.rego, restrictions.rego, sync.rego and
+# invitations.rego add their own checks to configuration_reasons.
 package xtenant.access
 
-configuration_reasons contains r if {
+# CONTRACT.md: no configuration for the resource tenant fails closed.
+configuration_reasons contains reason if {
 	not resource_known
-	r := {"code": "RESOURCE_TENANT_UNKNOWN", "stage": "configuration", "tenant": resource, "setting": null, "rule": "R-INH-1", "aadsts": null, "message": "scaffold"}
+	reason := {
+		"code": "RESOURCE_TENANT_UNKNOWN",
+		"stage": "configuration",
+		"tenant": resource,
+		"setting": null,
+		"rule": "§8.1",
+		"aadsts": null,
+		"message": sprintf("There is no configuration for the resource tenant %s", [resource]),
+	}
+}
+
+# CONTRACT.md, --require-home-tenant: an unknown home tenant is a
+# configuration deny instead of a skipped outbound stage. An invitation's
+# home tenant is optional by nature (CONTRACT.md, "invitation").
+default require_home_tenant := false
+
+require_home_tenant := object.get(data.xtenant.options, "require_home_tenant", false)
+
+configuration_reasons contains reason if {
+	require_home_tenant == true
+	not home_known
+	access_type != "invitation"
+	reason := {
+		"code": "INVALID_CONFIGURATION",
+		"stage": "configuration",
+		"tenant": home,
+		"setting": null,
+		"rule": "§8.4",
+		"aadsts": null,
+		"message": sprintf("There is no configuration for the home tenant %s, and a home tenant configuration is required", [home]),
+	}
+}
+
+configuration_reasons contains reason if {
+	some v in setting_violations
+	reason := {
+		"code": "INVALID_CONFIGURATION",
+		"stage": "configuration",
+		"tenant": v.tenant,
+		"setting": v.setting,
+		"rule": v.rule,
+		"aadsts": null,
+		"message": v.message,
+	}
+}
+
+# ---- Cross-tenant access settings ----
+
+# The B2B settings this request needs (b2b.rego resolves them).
+needed_settings contains s if {
+	home_outbound_setting
+	s := {
+		"tenant": home, "counterpart": resource, "property": outbound_property,
+		"direction": "outbound", "value": home_outbound_setting,
+	}
+}
+
+needed_settings contains s if {
+	resource_inbound_setting
+	s := {
+		"tenant": resource, "counterpart": home, "property": inbound_property,
+		"direction": "inbound", "value": resource_inbound_setting,
+	}
+}
+
+setting_halves := ["usersAndGroups", "applications"]
+
+known_access_types := {"allowed", "blocked"}
+
+# The targetType each half accepts, and where each keyword belongs (R-TGT-6).
+half_target_types := {
+	"usersAndGroups": {"user", "group"},
+	"applications": {"application"},
+}
+
+keyword_place := {
+	"AllUsers": ["usersAndGroups", "user"],
+	"AllApplications": ["applications", "application"],
+	"Office365": ["applications", "application"],
+	"AllMicrosoftApps": ["applications", "application"],
+	"MicrosoftAdminPortals": ["applications", "application"],
+}
+
+# R-COMB-2: accessType other than allowed/blocked (unknownFutureValue, missing).
+setting_violations contains v if {
+	some s in needed_settings
+	some half in setting_halves
+	access := object.get(s.value[half], "accessType", null)
+	not access in known_access_types
+	v := violation(s, half, "R-COMB-2", sprintf("has the unknown accessType %v in %s", [access, half]))
+}
+
+# R-TGT-6: an unknown targetType, or one that does not belong in this half.
+setting_violations contains v if {
+	some s in needed_settings
+	some half in setting_halves
+	some t in s.value[half].targets
+	not t.targetType in half_target_types[half]
+	v := violation(s, half, "R-TGT-6", sprintf("has the target %v with targetType %v in %s", [t.target, t.targetType, half]))
+}
+
+# R-TGT-6: a keyword with the wrong targetType or in the wrong half.
+setting_violations contains v if {
+	some s in needed_settings
+	some half in setting_halves
+	some t in s.value[half].targets
+	place := keyword_place[t.target]
+	[half, t.targetType] != place
+	v := violation(s, half, "R-TGT-6", sprintf("has the keyword %s with targetType %v in %s", [t.target, t.targetType, half]))
+}
+
+# V-5: MicrosoftAdminPortals is not a valid cross-tenant application target.
+setting_violations contains v if {
+	some s in needed_settings
+	some t in s.value.applications.targets
+	t.target == "MicrosoftAdminPortals"
+	v := violation(s, "applications", "V-5", "targets MicrosoftAdminPortals, which is not a valid application target")
+}
+
+# V-1: default inbound usersAndGroups may only use AllUsers (§8.1: only for
+# values taken from the stored default).
+setting_violations contains v if {
+	some s in needed_settings
+	s.direction == "inbound"
+	member_source(s.tenant, s.counterpart, s.property, "usersAndGroups") == "default"
+	some t in s.value.usersAndGroups.targets
+	t.target != "AllUsers"
+	v := violation(s, "usersAndGroups", "V-1", sprintf("lists %v in the default inbound users and groups, which may only use AllUsers", [t.target]))
+}
+
+# V-3: blocking all users must go with blocking all applications.
+setting_violations contains v if {
+	some s in needed_settings
+	blocks_all(s.value.usersAndGroups, "AllUsers")
+	not blocks_all(s.value.applications, "AllApplications")
+	v := violation(s, "usersAndGroups", "V-3", "blocks all users without blocking all applications")
+}
+
+# V-4: when outbound users are allowed, not every external app may be blocked.
+setting_violations contains v if {
+	some s in needed_settings
+	s.direction == "outbound"
+	s.value.usersAndGroups.accessType == "allowed"
+	blocks_all(s.value.applications, "AllApplications")
+	v := violation(s, "applications", "V-4", "allows users but blocks all applications")
+}
+
+blocks_all(tc, keyword) if {
+	tc.accessType == "blocked"
+	some t in tc.targets
+	t.target == keyword
+}
+
+violation(s, half, rule, what) := {
+	"tenant": s.tenant,
+	"setting": member_source(s.tenant, s.counterpart, s.property, half),
+	"rule": rule,
+	"message": sprintf("%s's %s %s settings for %s %s (%s)", [
+		tenant_name(s.tenant), s.direction, access_label, tenant_name(s.counterpart),
+		what, rule,
+	]),
+}
+
+# V-8: the default's automaticUserConsentSettings must be false/false; only
+# the flags consent_prompt reads, and only when taken from the stored default.
+setting_violations contains v if {
+	home_known
+	member_source(home, resource, "automaticUserConsentSettings", "outboundAllowed") == "default"
+	home_consent_outbound != false
+	v := consent_violation(home, resource, "outboundAllowed")
+}
+
+setting_violations contains v if {
+	resource_known
+	member_source(resource, home, "automaticUserConsentSettings", "inboundAllowed") == "default"
+	resource_consent_inbound != false
+	v := consent_violation(resource, home, "inboundAllowed")
+}
+
+consent_violation(x, y, flag) := {
+	"tenant": x,
+	"setting": "default",
+	"rule": "V-8",
+	"message": sprintf("%s's default automaticUserConsentSettings.%s, applied to %s, must be false (V-8)", [tenant_name(x), flag, tenant_name(y)]),
+}
+
+# ---- Conditional Access policies (§8.1) ----
+
+ca_known_states := {"enabled", "disabled", "enabledForReportingButNotEnforced"}
+
+ca_known_user_types := {
+	"none", "internalGuest", "b2bCollaborationGuest", "b2bCollaborationMember",
+	"b2bDirectConnectUser", "otherExternalUser", "serviceProvider",
+}
+
+ca_known_membership_kinds := {"all", "enumerated"}
+
+ca_known_client_app_types := {"all", "browser", "mobileAppsAndDesktopClients", "exchangeActiveSync", "easSupported", "other"}
+
+ca_known_risk_levels := {"low", "medium", "high", "hidden", "none"}
+
+# A policy with an unknown state: nobody can tell whether it is enforced.
+setting_violations contains v if {
+	some p in ca_policies
+	not p.state in ca_known_states
+	v := ca_violation(p, sprintf("has the unknown state %v", [object.get(p, "state", null)]))
+}
+
+# Unknown enums in the conditions of a policy that is not disabled.
+setting_violations contains v if {
+	some p in ca_policies
+	p.state in ca_live_states
+	some bad in ca_condition_problems(p.conditions)
+	v := ca_violation(p, bad)
+}
+
+ca_condition_problems(conditions) := problems if {
+	users := object.get(conditions, "users", {})
+	guest_specs := [spec |
+		some key in ["includeGuestsOrExternalUsers", "excludeGuestsOrExternalUsers"]
+		spec := users[key]
+		is_object(spec)
+	]
+	problems := {sprintf("has the unknown guestOrExternalUserTypes member %s", [t]) |
+		some spec in guest_specs
+		is_string(spec.guestOrExternalUserTypes)
+		some raw in split(spec.guestOrExternalUserTypes, ",")
+		t := trim_space(raw)
+		not t in ca_known_user_types
+	} | {sprintf("has the unknown externalTenants membershipKind %v", [k]) |
+		some spec in guest_specs
+		is_object(spec.externalTenants)
+		k := object.get(spec.externalTenants, "membershipKind", null)
+		not k in ca_known_membership_kinds
+	} | {sprintf("has the unknown clientAppTypes value %v", [c]) |
+		some c in conditions.clientAppTypes
+		not c in ca_known_client_app_types
+	} | {sprintf("has the unknown %s value %v", [key, level]) |
+		some key in ["signInRiskLevels", "userRiskLevels"]
+		some level in conditions[key]
+		not level in ca_known_risk_levels
+	}
+}
+
+# An unknown grant control or operator, only when the policy applies.
+setting_violations contains v if {
+	some r in ca_results
+	some c in ca_grant(r.policy).builtInControls
+	not c in ca_known_controls
+	v := ca_violation(r.policy, sprintf("requires the unknown grant control %v", [c]))
+}
+
+setting_violations contains v if {
+	some r in ca_results
+	op := object.get(ca_grant(r.policy), "operator", null)
+	not op in {"AND", "OR", null}
+	v := ca_violation(r.policy, sprintf("has the unknown grant operator %v", [op]))
+}
+
+ca_violation(p, what) := {
+	"tenant": resource,
+	"setting": null,
+	"rule": "§8.1",
+	"message": sprintf("%s's Conditional Access policy '%s' %s", [tenant_name(resource), ca_policy_name(p), what]),
 }

@@ -1,3 +1,20 @@
+# Automatic redemption (consent-prompt suppression)
+# SEMANTICS.md §2.8 (R-AR-1..3) with R-INH-6: the prompt is suppressed only
+# when the home tenant's effective outboundAllowed for the resource tenant and
+# the resource tenant's effective inboundAllowed for the home tenant are both
+# true. Only a partner entry can make either true (the default is fixed to
+# false, V-8). An unconfigured home tenant never suppresses it (§8.4).
 package xtenant.access
 
-consent_prompt := true
+default consent_prompt := true
+
+consent_prompt := false if {
+	home_known
+	resource_known
+	home_consent_outbound == true
+	resource_consent_inbound == true
+}
+
+home_consent_outbound := consent_flag(home, resource, "outboundAllowed") if home_known
+
+resource_consent_inbound := consent_flag(resource, home, "inboundAllowed") if resource_known

@@ -1,0 +1,83 @@
+# Inbound trust: how each Conditional Access control resolves for this caller
+# SEMANTICS.md §2.7 (R-TRUST-*), R-CA-6, §8.7, §8.8 and §8.15. The values are
+# complete rules: computed at most once per evaluation and only when a policy
+# needs them.
+package xtenant.access
+
+# R-TRUST-2 with R-INH-3: the resource tenant's effective flags for the home
+# tenant (per-flag inheritance, §6 A1).
+mfa_trust_flag := trust_flag(resource, home, "isMfaAccepted")
+
+compliant_trust_flag := trust_flag(resource, home, "isCompliantDeviceAccepted")
+
+hybrid_trust_flag := trust_flag(resource, home, "isHybridAzureADJoinedDeviceAccepted")
+
+# §2.13 step 1: home == resource; the session's claims are the tenant's own.
+internal_caller if not cross_tenant
+
+# The resource tenant's partner entry for the home tenant (R-INH-5 flags).
+resource_partner := tenants[resource].crossTenantAccessPolicy.partners[home]
+
+service_provider_partner if resource_partner.isServiceProvider == true
+
+# §8.7, R-TRUST-9: a GDAP sign-in of a service provider's technician has its
+# home MFA trusted whatever isMfaAccepted says.
+gdap_trusted if {
+	cross_tenant
+	gdap_session == true
+	service_provider_partner
+}
+
+mfa_trusted if mfa_trust_flag == true
+
+mfa_trusted if gdap_trusted
+
+# R-TRUST-3 (with R-CA-6 for non-Entra identities, §8.8 for direct connect
+# with trust and no claim, §8.15 for internal users).
+mfa_resolution := "step_up_resource" if {
+	not entra_identity
+} else := "satisfied_by_home_claim" if {
+	internal_caller
+	claim_mfa == true
+} else := "step_up_home" if {
+	internal_caller
+} else := "satisfied_by_home_claim" if {
+	mfa_trusted
+	claim_mfa == true
+} else := "step_up_home" if {
+	mfa_trusted
+	collaboration
+} else := "unsatisfiable" if {
+	direct_connect
+} else := "step_up_resource"
+
+# R-TRUST-4 (compliant device) and R-TRUST-5 (hybrid joined device): only a
+# trusted home claim satisfies them; there is no step-up in either tenant.
+compliant_resolution := device_resolution(compliant_trust_flag, claim_compliant_device)
+
+hybrid_resolution := device_resolution(hybrid_trust_flag, claim_hybrid_joined_device)
+
+device_resolution(trusted, claim) := "satisfied_by_home_claim" if {
+	internal_caller
+	claim == true
+} else := "unsatisfiable" if {
+	internal_caller
+} else := "unsatisfiable" if {
+	not entra_identity
+} else := "satisfied_by_home_claim" if {
+	trusted == true
+	claim == true
+} else := "unsatisfiable"
+
+# The resolution of one grant control (R-CA-4). Every other built-in control,
+# terms of use and custom controls cannot be satisfied by an external user
+# (R-DC-7, R-TRUST-8, §8.9).
+control_value("mfa") := mfa_resolution
+
+control_value("compliantDevice") := compliant_resolution
+
+control_value("domainJoinedDevice") := hybrid_resolution
+
+control_value(c) := "unsatisfiable" if not c in trust_controls
+
+trust_controls := {"mfa", "compliantDevice", "domainJoinedDevice"}
