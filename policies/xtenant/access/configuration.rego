@@ -81,7 +81,7 @@ setting_halves := ["usersAndGroups", "applications"]
 known_access_types := {"allowed", "blocked"}
 
 # The targetType each half accepts, and where each keyword belongs (R-TGT-6).
-half_target_types := {
+xtap_half_target_types := {
 	"usersAndGroups": {"user", "group"},
 	"applications": {"application"},
 }
@@ -108,7 +108,7 @@ setting_violations contains v if {
 	some s in needed_settings
 	some half in setting_halves
 	some t in s.value[half].targets
-	not t.targetType in half_target_types[half]
+	not t.targetType in xtap_half_target_types[half]
 	v := violation(s, half, "R-TGT-6", sprintf("has the target %v with targetType %v in %s", [t.target, t.targetType, half]))
 }
 
