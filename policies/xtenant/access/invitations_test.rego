@@ -337,3 +337,12 @@ test_inv_default_inbound_scoped_invalid_configuration if {
 	iv_codes(d) == ["INVALID_CONFIGURATION"]
 	d.reasons[0].rule == "V-1"
 }
+
+# §8.12: a named user against a user block-list (R-COMB-1 blocked/allowed).
+test_inv_named_user_block_list_checked if {
+	tenants := iv_with_settings(iv_setting("blocked", [iv_u1], "allowed", ["AllApplications"]), null)
+	listed := object.union(iv_input(["guestInviter"], "ann@fabrikam.com"), {"user": {"id": iv_u1}})
+	iv_codes(iv_decide(tenants, listed)) == ["INVITATION_BLOCKED_BY_CROSS_TENANT_ACCESS"]
+	other := object.union(iv_input(["guestInviter"], "ann@fabrikam.com"), {"user": {"id": "a1a1a1a1-0000-4000-8000-000000000002"}})
+	iv_decide(tenants, other).decision == "allow"
+}
