@@ -1,0 +1,446 @@
+package bundles
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/bundle"
+	"github.com/open-policy-agent/opa/v1/keys"
+	"github.com/open-policy-agent/opa/v1/util"
+	"sigs.k8s.io/yaml"
+
+	"github.com/xtenant/xtenant/tenants"
+)
+
+// DefaultKeyID is the key id a bundle is signed with and verified against
+// unless told otherwise: the same default as `opa run --verification-key-id`.
+const DefaultKeyID = "default"
+
+// Data roots written by Build, below data.
+const (
+	RootTenants = "xtenant/tenants"
+	RootDomains = "xtenant/domains"
+	RootCatalog = "xtenant/catalog"
+)
+
+// maxBundleSize bounds a bundle read from outside (uncompressed, per file,
+// as OPA's reader counts it).
+const maxBundleSize = 1 << 30
+
+// SigningKey signs a bundle. Key is PEM text, a path to a PEM file, or the
+// HMAC secret (HS256 …), as `opa build --signing-key` takes it.
+type SigningKey struct {
+	Key       string
+	Algorithm string // default RS256
+	KeyID     string // default DefaultKeyID
+}
+
+// VerificationKey verifies bundles. Key is a PEM public key, a path to one,
+// or the HMAC secret, as `opa run --verification-key` takes it. When a
+// VerificationKey is in force every bundle must be signed.
+type VerificationKey struct {
+	Key       string
+	Algorithm string // default RS256
+	KeyID     string // default DefaultKeyID
+	Scope     string
+}
+
+func (v *VerificationKey) config() (*bundle.VerificationConfig, error) {
+	if v == nil {
+		return nil, nil
+	}
+	alg := v.Algorithm
+	if alg == "" {
+		alg = "RS256"
+	}
+	id := v.KeyID
+	if id == "" {
+		id = DefaultKeyID
+	}
+	if !keys.IsSupportedAlgorithm(alg) {
+		return nil, fmt.Errorf("verification key: unsupported algorithm %q", alg)
+	}
+	key, err := keyMaterial(v.Key)
+	if err != nil {
+		return nil, fmt.Errorf("verification key: %w", err)
+	}
+	kc := &bundle.KeyConfig{Key: key, Algorithm: alg, Scope: v.Scope}
+	return bundle.NewVerificationConfig(map[string]*bundle.KeyConfig{id: kc}, id, v.Scope, nil), nil
+}
+
+// keyMaterial returns PEM text as is, the content of a file when s names
+// one, and otherwise s itself (an HMAC secret), as opa's flags do.
+func keyMaterial(s string) (string, error) {
+	if s == "" {
+		return "", errors.New("empty key")
+	}
+	if strings.HasPrefix(strings.TrimSpace(s), "-----BEGIN") {
+		return s, nil
+	}
+	b, err := os.ReadFile(s)
+	switch {
+	case err == nil:
+		return string(b), nil
+	case errors.Is(err, fs.ErrNotExist):
+		return s, nil
+	default:
+		return "", err
+	}
+}
+
+// Bundle is an OPA bundle held in memory: built here or read from a
+// directory, a .tar.gz file or an HTTP answer.
+type Bundle struct {
+	b bundle.Bundle
+}
+
+// BuildOptions says what goes into a bundle.
+type BuildOptions struct {
+	// Policies holds Rego (package path = folder path, as in policies/) and
+	// data.json/data.yaml files placed at their folder's path. *_test.rego
+	// files are left out. Nil builds a data-only bundle.
+	Policies fs.FS
+	// Tenants, when set, is written under xtenant/tenants with the domain
+	// index under xtenant/domains (Set.Data()).
+	Tenants *tenants.Set
+	// Revision is the manifest's revision.
+	Revision string
+	// Signing, when set, signs the bundle (.signatures.json).
+	Signing *SigningKey
+}
+
+// Build assembles a bundle. Roots are the packages and data folders it
+// holds, so that bundles built from disjoint inputs can be served together.
+func Build(opts BuildOptions) (*Bundle, error) {
+	b := bundle.Bundle{Data: map[string]any{}}
+	roots := []string{}
+	if opts.Policies != nil {
+		modRoots, dataRoots, err := addPolicies(&b, opts.Policies)
+		if err != nil {
+			return nil, err
+		}
+		roots = append(roots, modRoots...)
+		roots = append(roots, dataRoots...)
+	}
+	if opts.Tenants != nil {
+		d := opts.Tenants.Data()
+		if err := setData(b.Data, RootTenants, d["tenants"]); err != nil {
+			return nil, err
+		}
+		if err := setData(b.Data, RootDomains, d["domains"]); err != nil {
+			return nil, err
+		}
+		roots = append(roots, RootTenants, RootDomains)
+	}
+	if len(roots) == 0 {
+		return nil, errors.New("bundle build: nothing to put in the bundle (no policies and no tenants)")
+	}
+	roots = minimalRoots(roots)
+	b.Manifest.Revision = opts.Revision
+	b.Manifest.Roots = &roots
+	b.Manifest.SetRegoVersion(ast.RegoV1)
+	out := &Bundle{b: b}
+	// Round-trip through OPA's own writer and reader: the in-memory form is
+	// then exactly what a consumer of the file sees, and OPA has validated
+	// roots against content.
+	if err := out.reload(); err != nil {
+		return nil, err
+	}
+	if opts.Signing != nil {
+		if err := out.Sign(*opts.Signing); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (b *Bundle) reload() error {
+	var buf bytes.Buffer
+	if err := bundle.NewWriter(&buf).Write(b.b); err != nil {
+		return fmt.Errorf("bundle: write: %w", err)
+	}
+	nb, err := Read(&buf, "built", nil)
+	if err != nil {
+		return err
+	}
+	*b = *nb
+	return nil
+}
+
+// addPolicies reads the Rego and data files of fsys into b.
+func addPolicies(b *bundle.Bundle, fsys fs.FS) (modRoots, dataRoots []string, err error) {
+	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		name := d.Name()
+		switch {
+		case strings.HasSuffix(name, "_test.rego"):
+			return nil
+		case strings.HasSuffix(name, ".rego"):
+			raw, err := fs.ReadFile(fsys, p)
+			if err != nil {
+				return err
+			}
+			m, err := ast.ParseModuleWithOpts(p, string(raw), ast.ParserOptions{RegoVersion: ast.RegoV1})
+			if err != nil {
+				return err
+			}
+			url := "/" + p
+			b.Modules = append(b.Modules, bundle.ModuleFile{URL: url, Path: url, Raw: raw, Parsed: m})
+			modRoots = append(modRoots, packageRoot(m))
+		case name == "data.json" || name == "data.yaml" || name == "data.yml":
+			raw, err := fs.ReadFile(fsys, p)
+			if err != nil {
+				return err
+			}
+			if name != "data.json" {
+				if raw, err = yaml.YAMLToJSON(raw); err != nil {
+					return fmt.Errorf("%s: %w", p, err)
+				}
+			}
+			var v any
+			if err := util.UnmarshalJSON(raw, &v); err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
+			dir := path.Dir(p)
+			if dir == "." {
+				return fmt.Errorf("%s: data at the root of the policies folder has no root; put it in a folder (xtenant/catalog/data.json)", p)
+			}
+			if err := setData(b.Data, dir, v); err != nil {
+				return fmt.Errorf("%s: %w", p, err)
+			}
+			dataRoots = append(dataRoots, dir)
+		}
+		return nil
+	})
+	sort.Slice(b.Modules, func(i, j int) bool { return b.Modules[i].Path < b.Modules[j].Path })
+	return modRoots, dataRoots, err
+}
+
+func packageRoot(m *ast.Module) string {
+	parts := []string{}
+	for _, t := range m.Package.Path[1:] {
+		s, ok := t.Value.(ast.String)
+		if !ok {
+			break
+		}
+		parts = append(parts, string(s))
+	}
+	return strings.Join(parts, "/")
+}
+
+// setData places v at the slash-separated path p below data.
+func setData(data map[string]any, p string, v any) error {
+	parts := strings.Split(strings.Trim(p, "/"), "/")
+	node := data
+	for _, k := range parts[:len(parts)-1] {
+		next, ok := node[k]
+		if !ok {
+			m := map[string]any{}
+			node[k] = m
+			node = m
+			continue
+		}
+		if node, ok = next.(map[string]any); !ok {
+			return fmt.Errorf("data path %s: %s is not an object", p, k)
+		}
+	}
+	last := parts[len(parts)-1]
+	if _, dup := node[last]; dup {
+		return fmt.Errorf("data path %s defined twice", p)
+	}
+	node[last] = v
+	return nil
+}
+
+// minimalRoots removes duplicates and roots inside other roots (OPA refuses
+// overlapping roots within one manifest).
+func minimalRoots(roots []string) []string {
+	sort.Strings(roots)
+	roots = slices.Compact(roots)
+	out := []string{}
+	for _, r := range roots {
+		if len(out) > 0 && bundle.RootPathsContain([]string{out[len(out)-1]}, r) {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// Sign (re)signs the bundle with key, replacing any signature it had.
+func (b *Bundle) Sign(key SigningKey) error {
+	alg := key.Algorithm
+	if alg == "" {
+		alg = "RS256"
+	}
+	id := key.KeyID
+	if id == "" {
+		id = DefaultKeyID
+	}
+	material, err := keyMaterial(key.Key)
+	if err != nil {
+		return fmt.Errorf("bundle: signing key: %w", err)
+	}
+	b.b.Signatures = bundle.SignaturesConfig{}
+	if err := b.b.GenerateSignature(bundle.NewSigningConfig(material, alg, ""), id, false); err != nil {
+		return fmt.Errorf("bundle: sign: %w", err)
+	}
+	return nil
+}
+
+// Write writes the bundle as a .tar.gz.
+func (b *Bundle) Write(w io.Writer) error {
+	if err := bundle.NewWriter(w).Write(b.b); err != nil {
+		return fmt.Errorf("bundle: write: %w", err)
+	}
+	return nil
+}
+
+// Read reads a .tar.gz bundle. With a non-nil VerificationKey the bundle must
+// carry a valid signature covering every file. name is used in errors.
+func Read(r io.Reader, name string, v *VerificationKey) (*Bundle, error) {
+	return read(bundle.NewTarballLoaderWithBaseURL(r, name), name, v)
+}
+
+// ReadPath reads a bundle from a directory or a .tar.gz file.
+func ReadPath(p string, v *VerificationKey) (*Bundle, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return read(bundle.NewDirectoryLoader(p), p, v)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return Read(f, p, v)
+}
+
+func read(loader bundle.DirectoryLoader, name string, v *VerificationKey) (*Bundle, error) {
+	vc, err := v.config()
+	if err != nil {
+		return nil, err
+	}
+	r := bundle.NewCustomReader(loader.WithSizeLimitBytes(maxBundleSize)).
+		WithRegoVersion(ast.RegoV1).
+		WithSkipBundleVerification(vc == nil)
+	if vc != nil {
+		r = r.WithBundleVerificationConfig(vc)
+	}
+	b, err := r.Read()
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", name, err)
+	}
+	if b.Type() != bundle.SnapshotBundleType {
+		return nil, fmt.Errorf("bundle %s: delta bundles are not supported", name)
+	}
+	if b.Data == nil {
+		b.Data = map[string]any{}
+	}
+	return &Bundle{b: b}, nil
+}
+
+// Info describes a bundle (`xtenant bundle inspect`).
+type Info struct {
+	Revision string   `json:"revision"`
+	Roots    []string `json:"roots"`
+	Signed   bool     `json:"signed"`
+	Modules  []string `json:"modules"`
+	Packages []string `json:"packages"`
+	// DataPaths are the top data documents below each root that hold data.
+	DataPaths []string `json:"data_paths"`
+	Tenants   int      `json:"tenants"`
+	Partners  int      `json:"partners"`
+}
+
+// Revision is the manifest's revision.
+func (b *Bundle) Revision() string { return b.b.Manifest.Revision }
+
+// Roots are the manifest's roots ("" = the whole data tree).
+func (b *Bundle) Roots() []string {
+	if b.b.Manifest.Roots == nil {
+		return []string{""}
+	}
+	return slices.Clone(*b.b.Manifest.Roots)
+}
+
+// Info summarises the bundle.
+func (b *Bundle) Info() Info {
+	info := Info{Revision: b.Revision(), Roots: b.Roots(), Signed: len(b.b.Signatures.Signatures) > 0,
+		Modules: []string{}, Packages: []string{}, DataPaths: []string{}}
+	pkgs := map[string]bool{}
+	for _, m := range b.b.Modules {
+		info.Modules = append(info.Modules, m.Path)
+		pkgs[m.Parsed.Package.Path.String()] = true
+	}
+	for p := range pkgs {
+		info.Packages = append(info.Packages, p)
+	}
+	sort.Strings(info.Packages)
+	collectDataPaths(b.b.Data, "", 2, &info.DataPaths)
+	sort.Strings(info.DataPaths)
+	if ts, ok := lookup(b.b.Data, RootTenants).(map[string]any); ok {
+		info.Tenants = len(ts)
+		for _, t := range ts {
+			tm, _ := t.(map[string]any)
+			ctap, _ := tm["crossTenantAccessPolicy"].(map[string]any)
+			ps, _ := ctap["partners"].(map[string]any)
+			info.Partners += len(ps)
+		}
+	}
+	return info
+}
+
+func collectDataPaths(v any, prefix string, depth int, out *[]string) {
+	m, ok := v.(map[string]any)
+	if !ok || depth == 0 {
+		if prefix != "" {
+			*out = append(*out, prefix)
+		}
+		return
+	}
+	for k, child := range m {
+		collectDataPaths(child, strings.TrimPrefix(prefix+"/"+k, "/"), depth-1, out)
+	}
+}
+
+// lookup returns the value at the slash-separated path p, or nil.
+func lookup(data map[string]any, p string) any {
+	var node any = data
+	for _, k := range strings.Split(p, "/") {
+		m, ok := node.(map[string]any)
+		if !ok {
+			return nil
+		}
+		node = m[k]
+	}
+	return node
+}
+
+// hasAccessPolicy reports whether the bundle carries package xtenant.access
+// (or a package below it): such a bundle replaces the built-in policy.
+func (b *Bundle) hasAccessPolicy() bool {
+	for _, m := range b.b.Modules {
+		if strings.HasPrefix(packageRoot(m.Parsed)+"/", "xtenant/access/") {
+			return true
+		}
+	}
+	return false
+}
