@@ -1,0 +1,151 @@
+// Command xtenant-load is the load harness's Go load generator: the fallback
+// when wrk is missing, and the only generator for fixed-rate runs (wrk has
+// no rate control).
+//
+// Closed loop (-rate 0): -connections workers each send the next request as
+// soon as their previous answer arrives; this measures maximum throughput.
+// Open loop (-rate R): request k is due at start + k/R; its latency is
+// measured from when it was due, not from when it was sent, so a stalled
+// server is charged for the queue it causes (no coordinated omission).
+//
+// It prints one JSON line: requests, errors, seconds, rps and the latency
+// percentiles p50/p99/p99.9/max in milliseconds (exact: every sample kept).
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/xtenant/xtenant/benchmarks/workload"
+)
+
+type result struct {
+	Requests int64   `json:"requests"`
+	Errors   int64   `json:"errors"`
+	Seconds  float64 `json:"seconds"`
+	RPS      float64 `json:"rps"`
+	P50      float64 `json:"p50_ms"`
+	P99      float64 `json:"p99_ms"`
+	P999     float64 `json:"p999_ms"`
+	Max      float64 `json:"max_ms"`
+	Rate     float64 `json:"target_rate,omitempty"`
+}
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "xtenant-load:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	url := flag.String("url", "", "endpoint to POST to")
+	inputs := flag.String("inputs", "", "inputs.jsonl written by xtenant-gen")
+	seq := flag.String("seq", "", "sequence file (zipf.seq, hot.seq); empty: the distinct workload")
+	epoch := flag.Int("epoch", 0, "distinct workload: separates runs so no body repeats")
+	opa := flag.Bool("opa-input", false, `wrap each body as {"input": …}`)
+	conns := flag.Int("connections", 32, "concurrent connections")
+	duration := flag.Duration("duration", 10*time.Second, "how long to send")
+	rate := flag.Float64("rate", 0, "requests per second (0: closed loop, as fast as answers come)")
+	flag.Parse()
+	if *url == "" || *inputs == "" || *conns < 1 || *duration <= 0 {
+		return fmt.Errorf("need -url, -inputs, -connections >= 1 and -duration > 0")
+	}
+	src, err := workload.OpenSource(*inputs, *seq, *epoch, *opa)
+	if err != nil {
+		return err
+	}
+	res, err := load(src, *url, *conns, *duration, *rate)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(os.Stdout).Encode(res)
+}
+
+func load(src *workload.Source, url string, conns int, duration time.Duration, rate float64) (result, error) {
+	client := &http.Client{Transport: &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		MaxIdleConns:        conns,
+		MaxIdleConnsPerHost: conns,
+		MaxConnsPerHost:     conns,
+		DisableCompression:  true,
+	}, Timeout: 30 * time.Second}
+	ctx, cancel := context.WithTimeout(context.Background(), duration)
+	defer cancel()
+
+	var next, errs atomic.Int64
+	samples := make([][]time.Duration, conns)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lat := make([]time.Duration, 0, 1<<16)
+			defer func() { samples[w] = lat }()
+			for ctx.Err() == nil {
+				k := next.Add(1) - 1
+				due := time.Now()
+				if rate > 0 {
+					due = start.Add(time.Duration(float64(k) / rate * float64(time.Second)))
+					if wait := time.Until(due); wait > 0 {
+						select {
+						case <-time.After(wait):
+						case <-ctx.Done():
+							return
+						}
+					}
+				}
+				ok := post(ctx, client, url, src.Body(int(k)))
+				if ctx.Err() != nil && !ok {
+					return // cut off by the deadline: neither an error nor a sample
+				}
+				if !ok {
+					errs.Add(1)
+				}
+				lat = append(lat, time.Since(due))
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start).Seconds()
+	all := slices.Concat(samples...)
+	if len(all) == 0 {
+		return result{}, fmt.Errorf("%s: no request completed", url)
+	}
+	slices.Sort(all)
+	ms := func(q float64) float64 {
+		return float64(all[min(len(all)-1, int(q*float64(len(all))))]) / 1e6
+	}
+	return result{
+		Requests: int64(len(all)), Errors: errs.Load(), Seconds: elapsed, RPS: float64(len(all)) / elapsed,
+		P50: ms(0.50), P99: ms(0.99), P999: ms(0.999), Max: float64(all[len(all)-1]) / 1e6, Rate: rate,
+	}, nil
+}
+
+// post sends one request and drains the answer so the connection is reused.
+func post(ctx context.Context, c *http.Client, url string, body []byte) bool {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return false
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		return false
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return err == nil && resp.StatusCode == http.StatusOK
+}
