@@ -260,7 +260,8 @@ test_inv_named_user_checked if {
 	endswith(d.reasons[0].message, "block the named user or application")
 }
 
-# §8.12: an application named in the input is checked itself, in every row.
+# §8.12: an application named in the input is checked itself, in every row
+# (some rows break V-3, so the stage's own reasons are compared).
 test_inv_named_application_checked if {
 	cases := [
 		[iv_setting("allowed", ["AllUsers"], "allowed", [iv_a1]), iv_a1, true],
@@ -272,7 +273,9 @@ test_inv_named_application_checked if {
 	]
 	every c in cases {
 		inp := object.union(iv_input(["guestInviter"], "ann@fabrikam.com"), {"application": {"id": c[1]}})
-		iv_decide(iv_with_settings(c[0], null), inp).allow == c[2]
+		reasons := iv_invitation_reasons(iv_with_settings(c[0], null), inp)
+		admitted := count(reasons) == 0
+		admitted == c[2]
 	}
 }
 
@@ -345,4 +348,20 @@ test_inv_named_user_block_list_checked if {
 	iv_codes(iv_decide(tenants, listed)) == ["INVITATION_BLOCKED_BY_CROSS_TENANT_ACCESS"]
 	other := object.union(iv_input(["guestInviter"], "ann@fabrikam.com"), {"user": {"id": "a1a1a1a1-0000-4000-8000-000000000002"}})
 	iv_decide(tenants, other).decision == "allow"
+}
+
+# V-3, V-4, V-5, R-TGT-6: the checks configuration.rego applies to sign-in
+# settings apply to the settings an invitation needs too.
+test_inv_portal_rules_invalid_configuration if {
+	cases := [
+		[iv_setting("blocked", ["AllUsers"], "allowed", [iv_a1]), null, "V-3"],
+		[null, iv_setting("allowed", ["AllUsers"], "blocked", ["AllApplications"]), "V-4"],
+		[iv_setting("allowed", ["AllUsers"], "allowed", ["MicrosoftAdminPortals"]), null, "V-5"],
+		[iv_setting("allowed", ["AllUsers"], "allowed", ["AllUsers"]), null, "R-TGT-6"],
+	]
+	every c in cases {
+		d := iv_decide(iv_with_settings(c[0], c[1]), iv_input(["guestInviter"], "ann@fabrikam.com"))
+		d.denied_by == "configuration"
+		c[2] in {r.rule | some r in d.reasons}
+	}
 }

@@ -226,7 +226,7 @@ test_tr_unknown_access_type_invalid_configuration if {
 
 # R-TGT-6: a target type that does not fit its half.
 test_tr_unknown_target_type_invalid_configuration if {
-	setting := {"usersAndGroups": tr_tc("allowed", ["AllUsers"], "unknownFutureValue")}
+	setting := {"usersAndGroups": tr_tc("allowed", [tr_g1], "unknownFutureValue")}
 	[r] := [r | some r in tr_config(tr_tenants(null, {tr_x: {"tenantRestrictions": setting}}), tr_input)]
 	r.rule == "R-TGT-6"
 }
