@@ -39,11 +39,12 @@ test-rego: $(OPA) build
 	$(OPA) test --coverage --threshold $(COVERAGE_MIN) policies > /dev/null || { $(OPA) test --coverage policies | grep -m1 '"coverage"'; echo "opa test: coverage below $(COVERAGE_MIN)%"; exit 1; }
 	$(BIN)/xtenant test policies testdata/scenarios --threshold $(COVERAGE_MIN)
 
-test-go:
-	$(GO) test -count=1 ./...
+# XTENANT_OPA_BIN: bundle tests compare decisions with the stock opa binary.
+test-go: $(OPA)
+	XTENANT_OPA_BIN=$(OPA) $(GO) test -count=1 ./...
 
-test-race:
-	$(GO) test -count=1 -race $(PKGS_RACE)
+test-race: $(OPA)
+	XTENANT_OPA_BIN=$(OPA) $(GO) test -count=1 -race $(PKGS_RACE)
 
 lint: vet check-imports
 	$(OPA) check --strict policies
