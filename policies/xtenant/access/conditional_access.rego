@@ -33,9 +33,11 @@ service_provider_caller if {
 }
 
 # The CA user type of the caller's object in the resource tenant.
-object_user_type := "b2bCollaborationGuest" if user_type == "guest"
-
-else := "b2bCollaborationMember" if user_type == "member"
+object_user_type := "b2bCollaborationGuest" if {
+	user_type == "guest"
+} else := "b2bCollaborationMember" if {
+	user_type == "member"
+}
 
 # The guestOrExternalUserTypes members the caller belongs to. An internal
 # member belongs to none of them.
@@ -50,7 +52,7 @@ caller_types := {"serviceProvider"} if {
 	# R-DC-8: a direct connect user who also has an object in the resource
 	# tenant gets the B2B collaboration policies too.
 	direct_connect
-} else := ({object_user_type} | collaboration_direct_connect_type) if {
+} else := {object_user_type} | collaboration_direct_connect_type if {
 	object_user_type
 } else := {"otherExternalUser"}
 
@@ -97,8 +99,14 @@ ca_applies(p) if {
 	not ca_user_excluded(users)
 	apps := p.conditions.applications
 	ca_app_listed(apps.includeApplications)
-	not ca_app_listed(apps.excludeApplications)
+	not ca_app_listed(ca_list(apps, "excludeApplications"))
 }
+
+# A list member of a policy object, empty when missing or null (a reference
+# to a missing member inside "not" would make the whole body undefined).
+ca_list(obj, key) := obj[key] if is_array(obj[key])
+
+else := []
 
 # §6 A9: "All" covers direct connect users too. Roles never match (§8.5).
 ca_user_included(users) if "All" in users.includeUsers

@@ -108,7 +108,7 @@ setting_violations contains v if {
 	some s in needed_settings
 	some half in setting_halves
 	some t in s.value[half].targets
-	not t.targetType in xtap_half_target_types[half]
+	not object.get(t, "targetType", null) in xtap_half_target_types[half]
 	v := violation(s, half, "R-TGT-6", sprintf("has the target %v with targetType %v in %s", [t.target, t.targetType, half]))
 }
 
@@ -215,7 +215,7 @@ ca_known_risk_levels := {"low", "medium", "high", "hidden", "none"}
 # A policy with an unknown state: nobody can tell whether it is enforced.
 setting_violations contains v if {
 	some p in ca_policies
-	not p.state in ca_known_states
+	not object.get(p, "state", null) in ca_known_states
 	v := ca_violation(p, sprintf("has the unknown state %v", [object.get(p, "state", null)]))
 }
 
@@ -234,7 +234,7 @@ ca_condition_problems(conditions) := problems if {
 		spec := users[key]
 		is_object(spec)
 	]
-	problems := {sprintf("has the unknown guestOrExternalUserTypes member %s", [t]) |
+	problems := (({sprintf("has the unknown guestOrExternalUserTypes member %s", [t]) |
 		some spec in guest_specs
 		is_string(spec.guestOrExternalUserTypes)
 		some raw in split(spec.guestOrExternalUserTypes, ",")
@@ -245,10 +245,10 @@ ca_condition_problems(conditions) := problems if {
 		is_object(spec.externalTenants)
 		k := object.get(spec.externalTenants, "membershipKind", null)
 		not k in ca_known_membership_kinds
-	} | {sprintf("has the unknown clientAppTypes value %v", [c]) |
+	}) | {sprintf("has the unknown clientAppTypes value %v", [c]) |
 		some c in conditions.clientAppTypes
 		not c in ca_known_client_app_types
-	} | {sprintf("has the unknown %s value %v", [key, level]) |
+	}) | {sprintf("has the unknown %s value %v", [key, level]) |
 		some key in ["signInRiskLevels", "userRiskLevels"]
 		some level in conditions[key]
 		not level in ca_known_risk_levels

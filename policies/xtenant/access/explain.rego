@@ -142,7 +142,7 @@ explain_policies := [entry |
 	}
 ]
 
-explain_policy_applies(i) := true if {
+explain_policy_applies(i) if {
 	ca_results[i]
 } else := false
 

@@ -1,0 +1,386 @@
+package xtenant.access_test
+
+import data.xtenant.access
+
+mfa_policy := ca("p-mfa", "b2bCollaborationGuest,b2bDirectConnectUser,otherExternalUser", "OR", ["mfa"])
+
+compliant_policy := ca("p-compliant", "b2bCollaborationGuest,b2bDirectConnectUser", "OR", ["compliantDevice"])
+
+hybrid_policy := ca("p-hybrid", "b2bCollaborationGuest", "OR", ["domainJoinedDevice"])
+
+block_policy := ca("p-block", "b2bCollaborationGuest", "OR", ["block"])
+
+ca_decide(flags, policies, req) := decide(trusting(flags, policies), req)
+
+# R-TRUST-3: [access, isMfaAccepted, mfa claim, mfa control, decision, code].
+mfa_rows := [
+	[collab, true, true, "satisfied_by_home_claim", "allow", null],
+	[collab, true, false, "step_up_home", "step_up", null],
+	[collab, false, true, "step_up_resource", "step_up", null],
+	[collab, false, false, "step_up_resource", "step_up", null],
+]
+
+# R-TRUST-3 rows 1-4 (B2B collaboration)
+test_mfa_trust_rows_collaboration if {
+	every row in mfa_rows {
+		d := ca_decide(trust(row[1], false, false), [mfa_policy], with_claims(row[0], row[2], false, false))
+		d.controls.mfa == row[3]
+		d.decision == row[4]
+		d.error_code == row[5]
+	}
+}
+
+# R-TRUST-3 row 1 step-up location: home with trust, resource without.
+test_mfa_step_up_location if {
+	ca_decide(trust(true, false, false), [mfa_policy], collab).step_up == [{"control": "mfa", "at": "home"}]
+	d := ca_decide(trust(false, false, false), [mfa_policy], collab)
+	d.step_up == [{"control": "mfa", "at": "resource"}]
+	codes(d) == ["MFA_STEP_UP"]
+	d.reasons[0].setting == "partner"
+}
+
+# R-TRUST-3 row 5 (direct connect, trusted, claim)
+test_mfa_direct_connect_trusted_with_claim_allowed if {
+	d := decide(dc_pair(trust(true, false, false), [mfa_policy]), with_claims(direct, true, false, false))
+	d.decision == "allow"
+	d.controls.mfa == "satisfied_by_home_claim"
+}
+
+# R-TRUST-3 row 6, R-DC-5, §8.8: trusted without a claim is unsatisfiable, no error code.
+test_mfa_direct_connect_trusted_no_claim_denied if {
+	d := decide(dc_pair(trust(true, false, false), [mfa_policy]), direct)
+	d.denied_by == "conditional_access"
+	d.error_code == null
+	codes(d) == ["MFA_UNSATISFIABLE"]
+	d.reasons[0].rule == "R-DC-5"
+}
+
+# R-TRUST-3 row 7, R-DC-4: untrusted MFA blocks direct connect with AADSTS90071.
+test_mfa_direct_connect_untrusted_denied if {
+	every claim in [true, false] {
+		d := decide(dc_pair(trust(false, false, false), [mfa_policy]), with_claims(direct, claim, false, false))
+		d.error_code == "AADSTS90071"
+		d.controls.mfa == "unsatisfiable"
+		d.reasons[0].rule == "R-DC-4"
+	}
+}
+
+# R-TRUST-3 last row, R-CA-6: non-Entra identities do MFA in the resource tenant.
+test_mfa_non_entra_step_up_resource if {
+	req := with_claims(object.union(collab, {"identity_kind": "msa"}), true, false, false)
+	d := ca_decide(trust(true, false, false), [mfa_policy], req)
+	d.step_up == [{"control": "mfa", "at": "resource"}]
+	d.reasons[0].rule == "R-CA-6"
+}
+
+# R-TRUST-4: [trusted, claim, control, decision].
+device_rows := [
+	[true, true, "satisfied_by_home_claim", "allow"],
+	[true, false, "unsatisfiable", "deny"],
+	[false, true, "unsatisfiable", "deny"],
+	[false, false, "unsatisfiable", "deny"],
+]
+
+# R-TRUST-4 all rows
+test_compliant_device_trust_rows if {
+	every row in device_rows {
+		d := ca_decide(trust(false, row[0], false), [compliant_policy], with_claims(collab, false, row[1], false))
+		d.controls.compliant_device == row[2]
+		d.decision == row[3]
+	}
+	d := ca_decide(trust(false, false, false), [compliant_policy], collab)
+	d.error_code == "AADSTS53000"
+	codes(d) == ["COMPLIANT_DEVICE_UNSATISFIABLE"]
+}
+
+# R-TRUST-5 all rows
+test_hybrid_device_trust_rows if {
+	every row in device_rows {
+		d := ca_decide(trust(false, false, row[0]), [hybrid_policy], with_claims(collab, false, false, row[1]))
+		d.controls.hybrid_joined_device == row[2]
+		d.decision == row[3]
+	}
+	ca_decide(trust(false, false, true), [hybrid_policy], collab).error_code == "AADSTS53001"
+}
+
+# R-TRUST-6: trusting compliant devices does not trust hybrid join.
+test_trust_flags_independent if {
+	d := ca_decide(trust(true, true, false), [hybrid_policy], with_claims(collab, true, true, true))
+	d.controls.hybrid_joined_device == "unsatisfiable"
+}
+
+# R-TRUST-4: a non-Entra identity can never prove a device.
+test_device_non_entra_unsatisfiable if {
+	req := with_claims(object.union(collab, {"identity_kind": "email_otp"}), false, true, false)
+	d := ca_decide(trust(false, true, false), [compliant_policy], req)
+	d.controls.compliant_device == "unsatisfiable"
+	d.reasons[0].setting == null
+}
+
+two_controls(op) := ca("p-two", "b2bCollaborationGuest", op, ["mfa", "compliantDevice"])
+
+# R-CA-4 AND: [mfa claim, compliant claim, decision, reasons].
+and_rows := [
+	[true, true, "allow", []],
+	[true, false, "deny", ["COMPLIANT_DEVICE_UNSATISFIABLE"]],
+	[false, true, "step_up", ["MFA_STEP_UP"]],
+	[false, false, "deny", ["COMPLIANT_DEVICE_UNSATISFIABLE"]],
+]
+
+# R-CA-4 AND outcomes
+test_and_policy_outcomes if {
+	every row in and_rows {
+		d := ca_decide(trust(true, true, false), [two_controls("AND")], with_claims(collab, row[0], row[1], false))
+		d.decision == row[2]
+		codes(d) == row[3]
+	}
+}
+
+or_rows := [
+	[true, false, "allow", []],
+	[false, true, "allow", []],
+	[false, false, "step_up", ["MFA_STEP_UP"]],
+]
+
+# R-CA-4 OR outcomes
+test_or_policy_outcomes if {
+	every row in or_rows {
+		d := ca_decide(trust(true, true, false), [two_controls("OR")], with_claims(collab, row[0], row[1], false))
+		d.decision == row[2]
+		codes(d) == row[3]
+	}
+}
+
+# R-CA-4 OR, R-CA-3: nothing satisfiable fails with the first control's code.
+test_or_policy_all_unsatisfiable_denied_first_code if {
+	policy := ca("p-or", "b2bCollaborationGuest", "OR", ["domainJoinedDevice", "compliantDevice"])
+	d := ca_decide(trust(false, false, false), [policy], collab)
+	codes(d) == ["COMPLIANT_DEVICE_UNSATISFIABLE"]
+	d.controls.hybrid_joined_device == "unsatisfiable"
+}
+
+# R-CA-4 AND: every unsatisfiable control is listed.
+test_and_policy_lists_every_unsatisfiable_control if {
+	policy := ca("p-and", "b2bCollaborationGuest", "AND", ["compliantDevice", "domainJoinedDevice"])
+	codes(ca_decide(trust(false, false, false), [policy], collab)) == ["COMPLIANT_DEVICE_UNSATISFIABLE", "HYBRID_JOINED_DEVICE_UNSATISFIABLE"]
+}
+
+# R-CA-1: requirements of several policies add up.
+test_policies_add_up if {
+	d := ca_decide(trust(true, true, false), [mfa_policy, compliant_policy], with_claims(collab, false, true, false))
+	d.decision == "step_up"
+	d.controls == {"mfa": "step_up_home", "compliant_device": "satisfied_by_home_claim", "hybrid_joined_device": "not_required"}
+}
+
+# R-CA-2, §8.11: block wins and its code comes first.
+test_block_policy_denied_first if {
+	d := ca_decide(trust(false, false, false), [compliant_policy, block_policy, mfa_policy], collab)
+	d.error_code == "AADSTS53003"
+	codes(d) == ["CA_BLOCK", "COMPLIANT_DEVICE_UNSATISFIABLE"]
+	d.step_up == []
+}
+
+# §8.11: MFA before devices.
+test_mfa_code_before_device_codes if {
+	d := decide(dc_pair(trust(false, false, false), [compliant_policy, mfa_policy]), direct)
+	d.error_code == "AADSTS90071"
+	codes(d) == ["MFA_UNSATISFIABLE", "COMPLIANT_DEVICE_UNSATISFIABLE"]
+}
+
+# §8.9, R-DC-7: unsupported grants and terms of use give CONTROL_UNSUPPORTED without a code.
+test_unsupported_grants_denied if {
+	approved := ca("p-app", "b2bCollaborationGuest", "AND", ["approvedApplication"])
+	d := ca_decide(trust(true, true, true), [approved], collab)
+	codes(d) == ["CONTROL_UNSUPPORTED"]
+	d.error_code == null
+	terms := json.patch(mfa_policy, [{"op": "add", "path": "/grantControls/termsOfUse", "value": ["t1"]}, {"op": "replace", "path": "/grantControls/operator", "value": "AND"}])
+	codes(ca_decide(trust(true, true, true), [terms], with_claims(collab, true, false, false))) == ["CONTROL_UNSUPPORTED"]
+}
+
+# §8.9: an authentication strength is an MFA requirement.
+test_authentication_strength_requires_mfa if {
+	policy := json.patch(ca("p-strength", "b2bCollaborationGuest", "AND", []), [{"op": "add", "path": "/grantControls/authenticationStrength", "value": {"id": "00000000-0000-0000-0000-000000000002"}}])
+	d := ca_decide(trust(false, false, false), [policy], collab)
+	d.controls.mfa == "step_up_resource"
+}
+
+# R-CA-4: a policy with no grant controls is satisfied.
+test_policy_without_grants_allowed if {
+	policy := object.remove(mfa_policy, ["grantControls"])
+	ca_decide(trust(false, false, false), [policy], collab).decision == "allow"
+}
+
+# §3.3 item 1: disabled policies are skipped.
+test_disabled_policy_skipped if {
+	policy := ca_state("p-off", "b2bCollaborationGuest", "OR", ["block"], "disabled")
+	d := ca_decide(trust(false, false, false), [policy], collab)
+	d.decision == "allow"
+	d.controls.mfa == "not_required"
+}
+
+report_only(controls) := ca_state("p-ro", "b2bCollaborationGuest", "AND", controls, "enabledForReportingButNotEnforced")
+
+# R-CA-5: [controls, claims, result]; the decision never changes.
+report_rows := [
+	[["block"], [false, false], "failure"],
+	[["compliantDevice"], [false, false], "failure"],
+	[["mfa"], [false, false], "user_action_required"],
+	[["mfa"], [true, false], "success"],
+]
+
+# R-CA-5 report-only results
+test_report_only_results if {
+	every row in report_rows {
+		d := ca_decide(trust(true, false, false), [report_only(row[0])], with_claims(collab, row[1][0], row[1][1], false))
+		d.decision == "allow"
+		d.report_only == [{"policy_id": "p-ro", "result": row[2]}]
+	}
+}
+
+# R-CA-5 not applied; §3.2: a B2B member is not a b2bCollaborationGuest.
+test_report_only_not_applied_to_member if {
+	req := json.patch(collab, [{"op": "replace", "path": "/user/user_type", "value": "member"}])
+	ca_decide(trust(false, false, false), [report_only(["block"])], req).report_only == [{"policy_id": "p-ro", "result": "not_applied"}]
+}
+
+# §8.14: report-only results survive an earlier deny.
+test_report_only_after_inbound_deny if {
+	tenants := json.patch(trusting(trust(false, false, false), [report_only(["block"]), block_policy]), [{"op": "add", "path": [r, "crossTenantAccessPolicy", "default"], "value": {"b2bCollaborationInbound": block_all}}])
+	d := decide(tenants, collab)
+	codes(d) == ["RESOURCE_INBOUND_BLOCKED"]
+	d.report_only == [{"policy_id": "p-ro", "result": "failure"}]
+	d.controls.mfa == "not_required"
+}
+
+users_policy(users, apps) := {
+	"id": "p-users",
+	"state": "enabled",
+	"conditions": {"users": users, "applications": apps},
+	"grantControls": {"operator": "OR", "builtInControls": ["block"]},
+}
+
+all_apps_ca := {"includeApplications": ["All"]}
+
+blocked_by(users, apps, req) if {
+	ca_decide(trust(false, false, false), [users_policy(users, apps)], req).denied_by == "conditional_access"
+}
+
+# §3.3 item 2: the ways a user is included.
+test_user_inclusion_kinds if {
+	blocked_by({"includeUsers": ["All"]}, all_apps_ca, collab)
+	blocked_by({"includeUsers": [guest_object]}, all_apps_ca, collab)
+	blocked_by({"includeUsers": ["GuestsOrExternalUsers"]}, all_apps_ca, collab)
+	grp := "e1e1e1e1-0000-4000-8000-000000000001"
+	blocked_by({"includeGroups": [grp]}, all_apps_ca, json.patch(collab, [{"op": "add", "path": "/user/resource_groups", "value": [grp]}]))
+	not blocked_by({"includeGroups": [g1]}, all_apps_ca, collab)
+	not blocked_by({"includeUsers": ["None"]}, all_apps_ca, collab)
+	not blocked_by({"includeRoles": ["62e90394-69f5-4237-9190-012177145e10"]}, all_apps_ca, collab)
+}
+
+# §3.3 item 3: exclusion always wins.
+test_user_exclusion_wins if {
+	grp := "e1e1e1e1-0000-4000-8000-000000000001"
+	req := json.patch(collab, [{"op": "add", "path": "/user/resource_groups", "value": [grp]}])
+	not blocked_by({"includeUsers": ["All"], "excludeUsers": [guest_object]}, all_apps_ca, req)
+	not blocked_by({"includeUsers": ["All"], "excludeUsers": ["GuestsOrExternalUsers"]}, all_apps_ca, req)
+	not blocked_by({"includeUsers": ["All"], "excludeGroups": [grp]}, all_apps_ca, req)
+	not blocked_by({"includeUsers": ["All"], "excludeGuestsOrExternalUsers": {"guestOrExternalUserTypes": "b2bCollaborationGuest"}}, all_apps_ca, req)
+}
+
+# §3.2: externalTenants enumerated matches only the listed home tenants.
+enumerated(members) := {"includeGuestsOrExternalUsers": {
+	"guestOrExternalUserTypes": "b2bCollaborationGuest",
+	"externalTenants": {"membershipKind": "enumerated", "members": members},
+}}
+
+test_enumerated_external_tenants if {
+	blocked_by(enumerated([h]), all_apps_ca, collab)
+	not blocked_by(enumerated([x]), all_apps_ca, collab)
+}
+
+# §3.3 item 4, §8.5: applications by id, suite or exclusion; never the client id.
+test_application_scope if {
+	everyone := {"includeUsers": ["All"]}
+	blocked_by(everyone, {"includeApplications": [a1]}, collab)
+	not blocked_by(everyone, {"includeApplications": [a2]}, collab)
+	not blocked_by(everyone, {"includeApplications": [a2]}, json.patch(collab, [{"op": "add", "path": "/application/client_id", "value": a2}]))
+	spo_req := json.patch(collab, [{"op": "replace", "path": "/application/id", "value": spo}])
+	blocked_by(everyone, {"includeApplications": ["Office365"]}, spo_req)
+	not blocked_by(everyone, {"includeApplications": ["Office365"]}, collab)
+	not blocked_by(everyone, {"includeApplications": ["All"], "excludeApplications": ["Office365"]}, spo_req)
+	portal := json.patch(collab, [{"op": "replace", "path": "/application/id", "value": "c44b4083-3bb0-49c1-b47d-974e53cbdf3c"}])
+	blocked_by(everyone, {"includeApplications": ["MicrosoftAdminPortals"]}, portal)
+}
+
+types_only(types) := {"includeGuestsOrExternalUsers": {"guestOrExternalUserTypes": types}}
+
+# §3.2, §8.6: caller types.
+test_caller_types if {
+	access.caller_types == {"b2bCollaborationGuest"} with input as collab with data.xtenant.tenants as pair({})
+	access.caller_types == {"otherExternalUser"} with input as json.patch(collab, [{"op": "replace", "path": "/user/user_type", "value": "none"}]) with data.xtenant.tenants as pair({})
+	access.caller_types == {"b2bDirectConnectUser"} with input as direct with data.xtenant.tenants as pair({})
+	internal := object.union(collab, {"home_tenant": r})
+	access.caller_types == {"internalGuest"} with input as internal with data.xtenant.tenants as pair({})
+	access.caller_types == set() with input as json.patch(internal, [{"op": "replace", "path": "/user/user_type", "value": "member"}]) with data.xtenant.tenants as pair({})
+}
+
+service_provider_tenants := pair({"crossTenantAccessPolicy": {"partners": {h: {"isServiceProvider": true}}}})
+
+# §8.6, §6 A10: a service provider's GDAP or object-less sign-in.
+test_service_provider_caller if {
+	gdap := json.patch(collab, [{"op": "add", "path": "/user/gdap_session", "value": true}])
+	access.caller_types == {"serviceProvider"} with input as gdap with data.xtenant.tenants as service_provider_tenants
+	access.caller_types == {"b2bCollaborationGuest"} with input as collab with data.xtenant.tenants as service_provider_tenants
+}
+
+# §8.7, R-TRUST-9: GDAP MFA is trusted whatever isMfaAccepted says.
+test_gdap_mfa_trusted if {
+	gdap := json.patch(collab, [{"op": "add", "path": "/user/gdap_session", "value": true}])
+	tenants := json.patch(service_provider_tenants, [{"op": "add", "path": [r, "conditionalAccessPolicies"], "value": [ca("p", "serviceProvider", "OR", ["mfa"])]}])
+	d := decide(tenants, gdap)
+	d.step_up == [{"control": "mfa", "at": "home"}]
+	d.reasons[0].rule == "R-TRUST-9"
+	decide(tenants, with_claims(gdap, true, false, false)).decision == "allow"
+}
+
+# R-DC-8: a direct connect user with a guest object gets guest policies.
+test_direct_connect_user_with_guest_object_gets_guest_policy if {
+	req := json.patch(direct, [{"op": "add", "path": "/user/user_type", "value": "guest"}])
+	d := decide(dc_pair(trust(false, false, false), [block_policy]), req)
+	codes(d) == ["CA_BLOCK"]
+}
+
+# R-DC-8, §8.6: a collaboration guest on SharePoint who is direct connect eligible gets direct connect policies.
+test_collaboration_guest_direct_connect_eligible if {
+	dc_only := ca("p-dc", "b2bDirectConnectUser", "OR", ["block"])
+	req := json.patch(collab, [{"op": "replace", "path": "/application/id", "value": spo}])
+	codes(decide(dc_pair(trust(false, false, false), [dc_only]), req)) == ["CA_BLOCK"]
+	decide(trusting(trust(false, false, false), [dc_only]), req).decision == "allow"
+	unknown_home := json.patch(dc_pair(trust(false, false, false), [dc_only]), [{"op": "remove", "path": [h]}])
+	codes(decide(unknown_home, req)) == ["CA_BLOCK"]
+}
+
+# §8.15: internal users step up at home.
+test_internal_user_mfa_step_up_home if {
+	internal := object.union(collab, {"home_tenant": r})
+	policy := users_policy({"includeUsers": ["All"]}, all_apps_ca)
+	mfa_all := json.patch(policy, [{"op": "replace", "path": "/grantControls/builtInControls", "value": ["mfa", "compliantDevice"]}, {"op": "replace", "path": "/grantControls/operator", "value": "AND"}])
+	d := decide(pair({"conditionalAccessPolicies": [mfa_all]}), with_claims(internal, false, true, false))
+	d.step_up == [{"control": "mfa", "at": "home"}]
+	d.reasons[0].rule == "§8.15"
+	d2 := decide(pair({"conditionalAccessPolicies": [mfa_all]}), internal)
+	codes(d2) == ["COMPLIANT_DEVICE_UNSATISFIABLE"]
+	decide(pair({"conditionalAccessPolicies": [mfa_all]}), with_claims(internal, true, true, false)).decision == "allow"
+}
+
+# §8.5: includeGroups match the home groups for internal users.
+test_internal_user_home_groups_match if {
+	internal := object.union(collab, {"home_tenant": r})
+	blocked_by({"includeGroups": [g1]}, all_apps_ca, internal)
+}
+
+# CONTRACT.md: Conditional Access is not consulted for identity sync.
+test_no_conditional_access_outside_sign_ins if {
+	req := {"access_type": "identity_sync", "home_tenant": h, "resource_tenant": r}
+	access.ca_policies == [] with input as req with data.xtenant.tenants as trusting(trust(false, false, false), [block_policy])
+}

@@ -1,0 +1,57 @@
+package xtenant.access_test
+
+import data.xtenant.access
+
+# CONTRACT.md "Decision input": user_type defaults to guest for B2B collaboration.
+test_user_type_defaults_guest_for_collaboration if {
+	access.user_type == "guest" with input as object.remove(collab, ["user"])
+}
+
+# CONTRACT.md: user_type defaults to none for direct connect.
+test_user_type_defaults_none_for_direct_connect if {
+	access.user_type == "none" with input as direct
+}
+
+test_user_type_taken_from_input if {
+	access.user_type == "member" with input as json.patch(collab, [{"op": "replace", "path": "/user/user_type", "value": "member"}])
+}
+
+# R-B2B-4: identity_kind defaults to entra.
+test_identity_kind_defaults_entra if {
+	access.entra_identity with input as object.remove(collab, ["identity_kind"])
+	not access.entra_identity with input as object.union(collab, {"identity_kind": "msa"})
+}
+
+# CONTRACT.md: a tenant's cloud is the input's, else the configured one, else commercial.
+test_cloud_from_input_then_tenant_then_default if {
+	tenants := {h: {"cloud": "microsoftonline.us"}, r: {}}
+	access.home_cloud == "microsoftonline.us" with input as collab with data.xtenant.tenants as tenants
+	access.resource_cloud == "microsoftonline.com" with input as collab with data.xtenant.tenants as tenants
+	access.resource_cloud == "partner.microsoftonline.cn" with input as object.union(collab, {"resource_cloud": "partner.microsoftonline.cn"}) with data.xtenant.tenants as tenants
+	access.cross_cloud with input as collab with data.xtenant.tenants as tenants
+}
+
+# §2.13 step 1
+test_same_tenant_is_not_cross_tenant if {
+	not access.cross_tenant with input as object.union(collab, {"home_tenant": r})
+	access.cross_tenant with input as collab
+}
+
+test_missing_user_and_application_give_empty_facts if {
+	req := {"access_type": "identity_sync", "home_tenant": h, "resource_tenant": r}
+	access.user_id == "" with input as req
+	access.user_groups == set() with input as req
+	access.app_id == "" with input as req
+	access.claim_mfa == false with input as req
+	not access.sign_in with input as req
+}
+
+test_tenant_name_falls_back_to_id if {
+	access.tenant_name(h) == "Fabrikam" with data.xtenant.tenants as pair({})
+	access.tenant_name(x) == x with data.xtenant.tenants as pair({})
+}
+
+test_known_tenants if {
+	access.home_known with input as collab with data.xtenant.tenants as pair({})
+	not access.home_known with input as object.union(collab, {"home_tenant": x}) with data.xtenant.tenants as pair({})
+}

@@ -1,0 +1,70 @@
+package xtenant.access_test
+
+import data.xtenant.access
+
+inbound_half(setting) := setting.b2bCollaborationInbound.usersAndGroups
+
+# R-INH-1: no partner entry, the default applies.
+test_no_partner_takes_default if {
+	tenants := {r: tenant("Contoso", {"b2bCollaborationInbound": block_all}, {})}
+	access.effective_setting(r, h, "b2bCollaborationInbound") == block_all with data.xtenant.tenants as tenants
+	access.setting_source(r, h, "b2bCollaborationInbound") == "default" with data.xtenant.tenants as tenants
+}
+
+# R-INH-2: a null partner property inherits the default.
+test_null_partner_property_takes_default if {
+	tenants := {r: tenant("Contoso", {"b2bCollaborationInbound": block_all}, {h: {"b2bCollaborationInbound": null}})}
+	access.effective_setting(r, h, "b2bCollaborationInbound") == block_all with data.xtenant.tenants as tenants
+}
+
+# R-INH-2, R-INH-4: a present partner property replaces the default whole.
+test_partner_property_overrides_default if {
+	tenants := {r: tenant("Contoso", {"b2bCollaborationInbound": block_all}, {h: {"b2bCollaborationInbound": allow_all}})}
+	access.effective_setting(r, h, "b2bCollaborationInbound") == allow_all with data.xtenant.tenants as tenants
+	access.setting_source(r, h, "b2bCollaborationInbound") == "partner" with data.xtenant.tenants as tenants
+}
+
+# R-INH-3: a missing half is taken from the same half of the default.
+test_half_partner_setting_inherits_other_half if {
+	partner := {"b2bCollaborationInbound": {"usersAndGroups": tc("allowed", [target(g1, "group")]), "applications": null}}
+	tenants := {r: tenant("Contoso", {"b2bCollaborationInbound": block_all}, {h: partner})}
+	got := access.effective_setting(r, h, "b2bCollaborationInbound") with data.xtenant.tenants as tenants
+	got.usersAndGroups == tc("allowed", [target(g1, "group")])
+	got.applications == block_all.applications
+	access.member_source(r, h, "b2bCollaborationInbound", "applications") == "default" with data.xtenant.tenants as tenants
+}
+
+# R-INH-3: each null trust flag inherits the default's flag.
+test_trust_flags_inherit_per_flag if {
+	tenants := {r: tenant("Contoso", {"inboundTrust": trust(true, false, true)}, {h: {"inboundTrust": trust(null, true, null)}})}
+	access.trust_flag(r, h, "isMfaAccepted") == true with data.xtenant.tenants as tenants
+	access.trust_flag(r, h, "isCompliantDeviceAccepted") == true with data.xtenant.tenants as tenants
+	access.member_source(r, h, "inboundTrust", "isCompliantDeviceAccepted") == "partner" with data.xtenant.tenants as tenants
+	access.member_source(r, h, "inboundTrust", "isMfaAccepted") == "default" with data.xtenant.tenants as tenants
+}
+
+# R-INH-9: nothing stored at all gives the service defaults of §1.15.
+test_missing_default_gives_service_default if {
+	tenants := {r: {}}
+	access.effective_setting(r, h, "b2bDirectConnectInbound") == block_all with data.xtenant.tenants as tenants
+	access.effective_setting(r, h, "b2bCollaborationInbound") == allow_all with data.xtenant.tenants as tenants
+	access.setting_source(r, h, "b2bCollaborationInbound") == "service_default" with data.xtenant.tenants as tenants
+	access.trust_flag(r, h, "isMfaAccepted") == false with data.xtenant.tenants as tenants
+}
+
+# R-INH-6: a null partner consent flag inherits false; only a partner value makes it true.
+test_consent_flag_only_true_from_partner if {
+	tenants := {h: tenant("Fabrikam", {}, {r: {"automaticUserConsentSettings": {"outboundAllowed": true, "inboundAllowed": null}}})}
+	access.consent_flag(h, r, "outboundAllowed") == true with data.xtenant.tenants as tenants
+	access.consent_flag(h, r, "inboundAllowed") == false with data.xtenant.tenants as tenants
+	access.consent_flag(h, x, "outboundAllowed") == false with data.xtenant.tenants as tenants
+}
+
+# R-INH-8: each side resolves its own settings; the counterpart's are never read.
+test_sides_resolve_independently if {
+	tenants := {
+		h: tenant("Fabrikam", {}, {r: {"b2bCollaborationInbound": block_all}}),
+		r: tenant("Contoso", {}, {}),
+	}
+	access.effective_setting(r, h, "b2bCollaborationInbound") == allow_all with data.xtenant.tenants as tenants
+}
