@@ -1,0 +1,136 @@
+// Package httpapi is xtenant's HTTP API (CONTRACT.md, "HTTP API"): native
+// decisions, the OPA REST Data API, OpenID AuthZEN 1.0, forward-auth for
+// reverse proxies, health, status and metrics. Handlers only decode, call the
+// evaluator and write; every error goes through one mapper (errors.go), and
+// every error path denies.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/xtenant/xtenant/engine"
+)
+
+// Metrics is what the API reports; internal/telemetry implements it. Labels
+// passed are bounded: access types, route patterns and status codes.
+type Metrics interface {
+	ObserveDecision(accessType string, allow, cached bool, d time.Duration)
+	ObserveHTTP(route string, code int, d time.Duration)
+}
+
+// Querier evaluates any data path (OPA Data API); *engine.Engine implements it.
+type Querier interface {
+	Query(ctx context.Context, path string, input any) (any, bool, error)
+}
+
+// cachedEvaluator is implemented by the decision cache; when the evaluator
+// has it, metrics can tell cached answers from evaluated ones.
+type cachedEvaluator interface {
+	EvaluateCached(ctx context.Context, req *engine.Request) (*engine.Decision, bool, error)
+}
+
+// Config is everything the API needs.
+type Config struct {
+	// Evaluator decides requests: the decision cache or the engine itself.
+	Evaluator engine.Evaluator
+	// Querier answers OPA Data API paths other than the decision.
+	Querier Querier
+	// Ready returns nil once policy and data are active and the server is
+	// not shutting down, else why not.
+	Ready func() error
+	// Status describes what is active, for GET /v1/status.
+	Status func() Status
+	// Metrics may be nil.
+	Metrics Metrics
+	// MetricsHandler serves GET /metrics; nil leaves the route out.
+	MetricsHandler http.Handler
+	// MaxBody is the largest accepted request body in bytes.
+	MaxBody int64
+	// AuthToken, when set, is the bearer token required on every route but
+	// /health*.
+	AuthToken string
+	// NewID makes decision ids for Data API queries; nil means
+	// engine.NewDecisionID.
+	NewID  func() string
+	Logger *slog.Logger
+}
+
+// api holds the handlers' dependencies.
+type api struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// New builds the router. Gin's mode is the caller's business (main).
+func New(cfg Config) http.Handler {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = noMetrics{}
+	}
+	if cfg.NewID == nil {
+		cfg.NewID = engine.NewDecisionID
+	}
+	if cfg.Ready == nil {
+		cfg.Ready = func() error { return nil }
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 1 << 20
+	}
+	a := &api{cfg: cfg, log: cfg.Logger}
+
+	r := gin.New()
+	r.HandleMethodNotAllowed = false
+	r.Use(a.observe, gin.CustomRecoveryWithWriter(nil, a.recovered), a.authenticate, a.limitBody)
+	r.NoRoute(func(c *gin.Context) { a.fail(c, errNotFound) })
+
+	r.POST("/v1/evaluate", a.evaluate)
+	r.POST("/v1/evaluate/batch", a.evaluateBatch)
+	for _, p := range []string{"/v1/data", "/v1/data/*path"} {
+		r.GET(p, a.dataGet)
+		r.POST(p, a.dataPost)
+	}
+	r.POST("/access/v1/evaluation", a.authzenEvaluation)
+	r.POST("/access/v1/evaluations", a.authzenEvaluations)
+	r.GET("/.well-known/authzen-configuration", a.authzenConfiguration)
+	r.Any("/v1/forward-auth", a.forwardAuth)
+	r.GET("/health/live", a.live)
+	r.GET("/health/ready", a.ready)
+	r.GET("/health", a.health)
+	r.GET("/v1/status", a.status)
+	if cfg.MetricsHandler != nil {
+		r.GET("/metrics", gin.WrapH(cfg.MetricsHandler))
+	}
+	return r
+}
+
+// decide evaluates one request with the caller's context and records it.
+func (a *api) decide(ctx context.Context, req *engine.Request) (*engine.Decision, error) {
+	start := time.Now()
+	var (
+		d      *engine.Decision
+		cached bool
+		err    error
+	)
+	if ce, ok := a.cfg.Evaluator.(cachedEvaluator); ok {
+		d, cached, err = ce.EvaluateCached(ctx, req)
+	} else {
+		d, err = a.cfg.Evaluator.Evaluate(ctx, req)
+	}
+	if err != nil {
+		return nil, err
+	}
+	a.cfg.Metrics.ObserveDecision(req.AccessType, d.Allow, cached, time.Since(start))
+	return d, nil
+}
+
+type noMetrics struct{}
+
+func (noMetrics) ObserveDecision(string, bool, bool, time.Duration) {}
+func (noMetrics) ObserveHTTP(string, int, time.Duration)            {}

@@ -1,0 +1,92 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/xtenant/xtenant/engine"
+)
+
+// Error codes of CONTRACT.md, plus unauthorized for --auth-token-file.
+const (
+	CodeInvalidInput    = "invalid_input"
+	CodeNotFound        = "not_found"
+	CodePayloadTooLarge = "payload_too_large"
+	CodeNotReady        = "not_ready"
+	CodeInternal        = "internal"
+	CodeUnauthorized    = "unauthorized"
+)
+
+var (
+	errNotFound     = errors.New("no such endpoint")
+	errUnauthorized = errors.New("a valid bearer token is required")
+	errPanic        = errors.New("internal error")
+)
+
+// ErrorBody is every error answer: {"error": {"code", "message", "path"?}}.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is the error itself; Path is a JSON pointer into the request.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Path    string `json:"path,omitempty"`
+}
+
+// headerError is a missing or malformed forward-auth header.
+type headerError struct {
+	header string
+	msg    string
+}
+
+func (e *headerError) Error() string { return "header " + e.header + ": " + e.msg }
+
+// classify maps an error to its status and body. It is the only place that
+// decides what a client sees of an error; internal details stay in the log.
+func classify(err error) (int, ErrorDetail) {
+	var (
+		input   *engine.InputError
+		header  *headerError
+		tooLong *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &tooLong):
+		return http.StatusRequestEntityTooLarge, ErrorDetail{Code: CodePayloadTooLarge,
+			Message: fmt.Sprintf("request body larger than %d bytes", tooLong.Limit)}
+	case errors.As(err, &header):
+		return http.StatusBadRequest, ErrorDetail{Code: CodeInvalidInput, Message: header.Error()}
+	case errors.As(err, &input):
+		return http.StatusBadRequest, ErrorDetail{Code: CodeInvalidInput, Message: input.Message, Path: input.Path}
+	case errors.Is(err, engine.ErrInvalidInput):
+		return http.StatusBadRequest, ErrorDetail{Code: CodeInvalidInput, Message: err.Error()}
+	case errors.Is(err, engine.ErrNotReady):
+		return http.StatusServiceUnavailable, ErrorDetail{Code: CodeNotReady, Message: "no policy and data active yet"}
+	case errors.Is(err, errNotFound):
+		return http.StatusNotFound, ErrorDetail{Code: CodeNotFound, Message: err.Error()}
+	case errors.Is(err, errUnauthorized):
+		return http.StatusUnauthorized, ErrorDetail{Code: CodeUnauthorized, Message: err.Error()}
+	case errors.Is(err, engine.ErrUndefined):
+		return http.StatusInternalServerError, ErrorDetail{Code: CodeInternal, Message: "the policy produced no decision"}
+	default:
+		return http.StatusInternalServerError, ErrorDetail{Code: CodeInternal, Message: "internal error"}
+	}
+}
+
+// fail writes the error answer and stops the chain.
+func (a *api) fail(c *gin.Context, err error) {
+	status, detail := classify(err)
+	if status >= 500 {
+		level := a.log.Error
+		if errors.Is(err, context.Canceled) || errors.Is(err, engine.ErrNotReady) {
+			level = a.log.Warn
+		}
+		level("request failed", "route", c.FullPath(), "status", status, "err", err)
+	}
+	c.AbortWithStatusJSON(status, ErrorBody{Error: detail})
+}

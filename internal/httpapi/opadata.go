@@ -1,0 +1,121 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/xtenant/xtenant/engine"
+)
+
+// dataPost is POST /v1/data/{path} of OPA's REST Data API: {"input": …} →
+// {"result": …, "decision_id": …}. The decision path goes through the
+// evaluator (strict input, cache, metrics); any other path is a generic
+// query of the active policy and data.
+func (a *api) dataPost(c *gin.Context) {
+	body, err := readBody(c)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	var in DataRequest
+	if len(bytes.TrimSpace(body)) > 0 {
+		if err := decodeStrict(body, &in); err != nil {
+			a.fail(c, err)
+			return
+		}
+	}
+	a.data(c, in.Input)
+}
+
+// dataGet is GET /v1/data/{path}; the input, if any, is the JSON in ?input=.
+func (a *api) dataGet(c *gin.Context) {
+	var input json.RawMessage
+	if v, ok := c.GetQuery("input"); ok {
+		input = json.RawMessage(v)
+	}
+	a.data(c, input)
+}
+
+func (a *api) data(c *gin.Context, input json.RawMessage) {
+	path, err := dataPath(c.Param("path"))
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	if isNull(input) {
+		input = nil
+	}
+	if path == engine.DecisionPath {
+		a.dataDecision(c, input)
+		return
+	}
+	var doc any
+	if input != nil {
+		dec := json.NewDecoder(bytes.NewReader(input))
+		dec.UseNumber()
+		if err := dec.Decode(&doc); err != nil {
+			a.fail(c, underPath(jsonInputError(err), "/input"))
+			return
+		}
+	}
+	result, defined, err := a.cfg.Querier.Query(c.Request.Context(), path, doc)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	out := DataResponse{DecisionID: a.cfg.NewID()}
+	if defined {
+		out.Result = result
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// dataDecision answers data.xtenant.access.decision exactly as /v1/evaluate
+// does, wrapped in OPA's response.
+func (a *api) dataDecision(c *gin.Context, input json.RawMessage) {
+	if input == nil {
+		a.fail(c, &engine.InputError{Path: "/input", Message: "required: the decision input"})
+		return
+	}
+	explain, err := explainParam(c)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	req, err := engine.DecodeRequest(input)
+	if err != nil {
+		a.fail(c, underPath(err, "/input"))
+		return
+	}
+	req.Explain = explain
+	d, err := a.decide(c.Request.Context(), req)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, DataResponse{Result: d, DecisionID: d.DecisionID})
+}
+
+// dataPath turns "/xtenant/access/decision/" into "xtenant/access/decision";
+// an empty segment ("a//b") is refused.
+func dataPath(p string) (string, error) {
+	p = strings.Trim(p, "/")
+	if p == "" {
+		return "", nil
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "" {
+			return "", &engine.InputError{Message: "data path " + p + ": empty segment"}
+		}
+	}
+	return p, nil
+}
+
+func isNull(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) == 0 || bytes.Equal(t, []byte("null"))
+}
