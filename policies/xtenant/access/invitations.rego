@@ -194,11 +194,25 @@ invitation_checks_xtap if {
 
 # The settings consulted (§6 A17, §8.12): the inviting tenant's inbound,
 # always; the invitee tenant's outbound when that tenant is configured.
-invitation_sides contains {"tenant": resource, "counterpart": invitee_tenant, "prop": "b2bCollaborationInbound", "direction": "inbound"} if invitation_checks_xtap
+# Each side carries its effective setting, resolved once per evaluation.
+invitation_sides contains side if {
+	invitation_checks_xtap
+	side := invitation_side(resource, invitee_tenant, "b2bCollaborationInbound", "inbound")
+}
 
-invitation_sides contains {"tenant": invitee_tenant, "counterpart": resource, "prop": "b2bCollaborationOutbound", "direction": "outbound"} if {
+invitation_sides contains side if {
 	invitation_checks_xtap
 	tenants[invitee_tenant]
+	side := invitation_side(invitee_tenant, resource, "b2bCollaborationOutbound", "outbound")
+}
+
+invitation_side(x, y, prop, direction) := {
+	"tenant": x,
+	"counterpart": y,
+	"prop": prop,
+	"direction": direction,
+	"value": effective_setting(x, y, prop),
+	"source": setting_source(x, y, prop),
 }
 
 # §8.12: a user or an application named in the input is checked itself;
@@ -308,12 +322,12 @@ else := "admit no user or application"
 # cross-tenant access settings (no Entra code is published for it).
 invitation_reasons contains reason if {
 	some side in invitation_sides
-	not invitation_admits(effective_setting(side.tenant, side.counterpart, side.prop))
+	not invitation_admits(side.value)
 	reason := {
 		"code": "INVITATION_BLOCKED_BY_CROSS_TENANT_ACCESS",
 		"stage": "invitation",
 		"tenant": side.tenant,
-		"setting": setting_source(side.tenant, side.counterpart, side.prop),
+		"setting": side.source,
 		"rule": "R-INV-5",
 		"aadsts": null,
 		"message": sprintf("This invitation is blocked by cross-tenant access settings: %s's %s B2B collaboration settings for %s %s", [tenant_name(side.tenant), side.direction, tenant_name(side.counterpart), invitation_blocked_phrase]),
