@@ -109,7 +109,7 @@ setting_violations contains v if {
 	some half in setting_halves
 	some t in s.value[half].targets
 	not object.get(t, "targetType", null) in xtap_half_target_types[half]
-	v := violation(s, half, "R-TGT-6", sprintf("has the target %v with targetType %v in %s", [t.target, t.targetType, half]))
+	v := violation(s, half, "R-TGT-6", sprintf("has the target %v with targetType %v in %s", [object.get(t, "target", null), object.get(t, "targetType", null), half]))
 }
 
 # R-TGT-6: a keyword with the wrong targetType or in the wrong half.

@@ -31,14 +31,27 @@ explain_request := {
 	"access_type": access_type,
 	"home_tenant": home,
 	"resource_tenant": resource,
-	"home_configured": home_known == true,
-	"resource_configured": resource_known == true,
-	"cross_tenant": cross_tenant == true,
+	"home_configured": explain_home_configured,
+	"resource_configured": explain_resource_configured,
+	"cross_tenant": explain_cross_tenant,
 	"identity_kind": identity_kind,
 	"home_cloud": home_cloud,
 	"resource_cloud": resource_cloud,
 	"caller_types": explain_caller_types,
 }
+
+# The request facts that are undefined when false, as booleans.
+explain_home_configured if home_known
+
+else := false
+
+explain_resource_configured if resource_known
+
+else := false
+
+explain_cross_tenant if cross_tenant
+
+else := false
 
 explain_caller_types := sort(caller_types) if sign_in
 

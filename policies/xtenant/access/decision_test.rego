@@ -1,0 +1,51 @@
+package xtenant.access_test
+
+import data.xtenant.access
+
+# CONTRACT.md "Decision output": every field present, allow consistent.
+test_decision_shape_allow if {
+	d := decide({h: {}, r: {}}, collab)
+	object.keys(d) == {"decision", "allow", "denied_by", "error_code", "step_up", "controls", "consent_prompt", "reasons", "report_only"}
+	d.allow == true
+	d.denied_by == null
+	d.error_code == null
+	d.step_up == []
+}
+
+# Every reason has exactly the contract's keys.
+test_reason_keys_exact if {
+	d := decide(trusting(trust(false, false, false), [compliant_policy, block_policy]), collab)
+	every rs in d.reasons {
+		object.keys(rs) == {"code", "stage", "tenant", "setting", "rule", "aadsts", "message"}
+	}
+}
+
+# §2.13: denied_by is the first failing stage; CA is not listed after a gate deny.
+test_gate_deny_hides_conditional_access if {
+	tenants := json.patch(trusting(trust(false, false, false), [block_policy]), [{"op": "add", "path": [h, "crossTenantAccessPolicy"], "value": {"default": {"b2bCollaborationOutbound": block_all}}}])
+	d := decide(tenants, collab)
+	codes(d) == ["HOME_OUTBOUND_BLOCKED"]
+	d.denied_by == "home_outbound"
+}
+
+# CONTRACT.md: MFA_STEP_UP appears only in a step_up decision.
+test_step_up_not_listed_in_deny if {
+	d := ca_decide(trust(false, false, false), [mfa_policy, compliant_policy], collab)
+	d.decision == "deny"
+	codes(d) == ["COMPLIANT_DEVICE_UNSATISFIABLE"]
+	d.step_up == []
+	d.controls.mfa == "step_up_resource"
+}
+
+# CONTRACT.md "Extensions": an extension can only take access away.
+test_extension_deny_denied if {
+	d := access.decision with data.xtenant.tenants as {h: {}, r: {}} with input as collab with data.xtenant.extensions.deny as {{"code": "X1", "message": "no"}}
+	d.denied_by == "extension"
+	d.reasons[0].rule == "X1"
+}
+
+# §8.1 ordering: reasons sorted by stage, then by code precedence.
+test_reasons_sorted_by_stage_and_code if {
+	d := decide(dc_pair(trust(false, false, false), [compliant_policy, mfa_policy, hybrid_policy]), direct)
+	codes(d) == ["MFA_UNSATISFIABLE", "COMPLIANT_DEVICE_UNSATISFIABLE"]
+}
