@@ -1,0 +1,50 @@
+package engine_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/xtenant/xtenant/engine"
+	"github.com/xtenant/xtenant/engine/scenario"
+)
+
+// BenchmarkEvaluate: a B2B collaboration decision with Conditional Access
+// (issue 6 target: ≤ 60 µs and ≤ 300 allocations per decision). The tenant
+// set is the built-in examples (Contoso with two CA policies and partners).
+func BenchmarkEvaluate(b *testing.B) {
+	ctx := context.Background()
+	b.Run("example-collaboration-ca", func(b *testing.B) {
+		e := exampleEngine(b)
+		body := []byte(`{"access_type":"b2b_collaboration","home_tenant":"11111111-1111-1111-1111-111111111111",
+			"resource_tenant":"22222222-2222-2222-2222-222222222222","user":{"id":"aaaaaaaa-0000-0000-0000-000000000001",
+			"groups":["bbbbbbbb-0000-0000-0000-000000000002"],"user_type":"guest"},
+			"application":{"id":"00000003-0000-0ff1-ce00-000000000000"},"claims":{"mfa":true,"compliant_device":true}}`)
+		b.ReportAllocs()
+		for b.Loop() {
+			req, err := engine.DecodeRequest(body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := e.Evaluate(ctx, req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("scenario-tc27-evaluate-only", func(b *testing.B) {
+		f, err := scenario.Load(scenarioDir + "/tc27-collaboration-mfa-not-trusted-step-up-resource.json")
+		if err != nil {
+			b.Fatal(err)
+		}
+		e := activateScenario(b, f)
+		req, err := engine.DecodeRequest(f.Cases[0].Input)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := e.Evaluate(ctx, req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
