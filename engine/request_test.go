@@ -151,7 +151,7 @@ func TestCanonicalize(t *testing.T) {
 	}
 	inv := &engine.Request{AccessType: engine.AccessInvitation, HomeTenant: "11111111-1111-1111-1111-111111111111",
 		ResourceTenant: "22222222-2222-2222-2222-222222222222",
-		Invitation: &engine.Invitation{InviteeEmail: "ann@fabrikam.com", InviterRoles: []string{"guestInviter", "globalAdministrator", "guestInviter"}}}
+		Invitation:     &engine.Invitation{InviteeEmail: "ann@fabrikam.com", InviterRoles: []string{"guestInviter", "globalAdministrator", "guestInviter"}}}
 	if err := inv.Validate(); err != nil {
 		t.Fatal(err)
 	}
