@@ -1,13 +1,17 @@
 package bundles
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -313,7 +317,41 @@ func (b *Bundle) Write(w io.Writer) error {
 // Read reads a .tar.gz bundle. With a non-nil VerificationKey the bundle must
 // carry a valid signature covering every file. name is used in errors.
 func Read(r io.Reader, name string, v *VerificationKey) (*Bundle, error) {
-	return read(bundle.NewTarballLoaderWithBaseURL(r, name), name, v)
+	raw, err := io.ReadAll(io.LimitReader(r, maxBundleSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %w", name, err)
+	}
+	if len(raw) > maxBundleSize {
+		return nil, fmt.Errorf("bundle %s: larger than %d bytes", name, maxBundleSize)
+	}
+	b, err := read(bundle.NewTarballLoader(bytes.NewReader(raw)), name, v)
+	if err != nil || v != nil {
+		return b, err
+	}
+	// OPA's reader skips .signatures.json when not verifying; keep it so
+	// that inspect reports it and a rewrite does not drop it.
+	b.b.Signatures = signaturesIn(raw)
+	return b, nil
+}
+
+// signaturesIn returns the .signatures.json of a .tar.gz bundle, if any.
+func signaturesIn(raw []byte) bundle.SignaturesConfig {
+	var sc bundle.SignaturesConfig
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return sc
+	}
+	tr := tar.NewReader(zr)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			return sc
+		}
+		if strings.TrimPrefix(h.Name, "/") == ".signatures.json" {
+			_ = json.NewDecoder(io.LimitReader(tr, 1<<20)).Decode(&sc)
+			return sc
+		}
+	}
 }
 
 // ReadPath reads a bundle from a directory or a .tar.gz file.
@@ -323,7 +361,14 @@ func ReadPath(p string, v *VerificationKey) (*Bundle, error) {
 		return nil, err
 	}
 	if st.IsDir() {
-		return read(bundle.NewDirectoryLoader(p), p, v)
+		b, err := read(bundle.NewDirectoryLoader(p), p, v)
+		if err != nil || v != nil {
+			return b, err
+		}
+		if raw, err := os.ReadFile(filepath.Join(p, ".signatures.json")); err == nil {
+			_ = json.Unmarshal(raw, &b.b.Signatures)
+		}
+		return b, nil
 	}
 	f, err := os.Open(p)
 	if err != nil {

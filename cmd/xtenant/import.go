@@ -1,12 +1,139 @@
 package main
 
 import (
-	"errors"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"sigs.k8s.io/yaml"
+
+	"github.com/xtenant/xtenant/bundles/graph"
+	"github.com/xtenant/xtenant/tenants"
 )
 
-// TODO(scaffold): replaced by the owner of this subcommand.
-func newImportCmd(_ env) *cobra.Command {
-	return &cobra.Command{Use: "import", RunE: func(*cobra.Command, []string) error { return errors.New("import: not built yet") }}
+func newImportCmd(e env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "import",
+		Short: "Import tenant configuration from outside sources",
+		Args:  cobra.NoArgs,
+		RunE:  func(*cobra.Command, []string) error { return usagef("import: a subcommand is required (graph)") },
+	}
+	cmd.AddCommand(newImportGraphCmd(e))
+	return cmd
+}
+
+func newImportGraphCmd(e env) *cobra.Command {
+	var out, merge, tenantID string
+	cmd := &cobra.Command{
+		Use:   "graph DIR... [-o FILE] [--merge FILE] [--tenant-id ID]",
+		Short: "Turn saved Microsoft Graph responses (one directory per tenant) into a tenants file",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, dirs []string) error {
+			imported, err := graph.Import(dirs, graph.Options{TenantID: tenantID})
+			if err != nil {
+				return usageError{err}
+			}
+			doc := imported
+			if merge != "" {
+				base, err := readTenantsObject(merge)
+				if err != nil {
+					return usageError{err}
+				}
+				if doc, err = graph.Merge(base, imported); err != nil {
+					return usageError{fmt.Errorf("%s: %w", merge, err)}
+				}
+				if out == "" {
+					out = merge
+				}
+			}
+			raw, err := json.MarshalIndent(doc, "", "  ")
+			if err != nil {
+				return err
+			}
+			raw = append(raw, '\n')
+			// What is written must load: validate with package tenants first,
+			// and write nothing when it does not.
+			set, err := tenants.Parse(nameOr(out, "import"), raw)
+			if err != nil {
+				return usageError{err}
+			}
+			for _, w := range set.Warnings() {
+				fmt.Fprintln(e.stderr, "warning:", w)
+			}
+			if out == "" {
+				_, err := e.stdout.Write(raw)
+				return err
+			}
+			if ext := strings.ToLower(filepath.Ext(out)); ext == ".yaml" || ext == ".yml" {
+				if raw, err = yaml.JSONToYAML(raw); err != nil {
+					return err
+				}
+			}
+			if err := writeFileAtomic(out, raw); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stderr, "%s: %d tenants written\n", out, set.Len())
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&out, "output", "o", "", "tenants file to write (.json, .yaml); default stdout, or the --merge file")
+	cmd.Flags().StringVar(&merge, "merge", "", "existing tenants file to merge the imported tenants into")
+	cmd.Flags().StringVar(&tenantID, "tenant-id", "", "tenant id when organization.json is absent (one directory only)")
+	return cmd
+}
+
+func nameOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// readTenantsObject reads a tenants file as a plain object (JSON or YAML),
+// without normalisation, so that merging keeps what was there.
+func readTenantsObject(path string) (map[string]any, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if ext := strings.ToLower(filepath.Ext(path)); ext == ".yaml" || ext == ".yml" {
+		if raw, err = yaml.YAMLToJSON(raw); err != nil {
+			return nil, fmt.Errorf("%s: not valid YAML: %w", path, err)
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil {
+		return nil, fmt.Errorf("%s: expected an object keyed by tenant id: %w", path, err)
+	}
+	if obj == nil {
+		obj = map[string]any{}
+	}
+	return obj, nil
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".import-*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
