@@ -55,13 +55,18 @@ type invitationReq struct {
 func (d *Dataset) Inputs(n int) [][]byte {
 	out := make([][]byte, n)
 	for i := range n {
-		b, err := json.Marshal(d.input(uint64(i)))
-		if err != nil {
-			panic(err) // plain structs: cannot fail
-		}
-		out[i] = b
+		out[i] = d.Input(i)
 	}
 	return out
+}
+
+// Input returns the i-th input of Inputs alone.
+func (d *Dataset) Input(i int) []byte {
+	b, err := json.Marshal(d.input(uint64(i)))
+	if err != nil {
+		panic(err) // plain structs: cannot fail
+	}
+	return b
 }
 
 func (d *Dataset) input(i uint64) input {

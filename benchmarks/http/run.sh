@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# Load harness (`make bench-http`): measures xtenant side by side with what a
+# user would run instead, on the same seeded tenants and the same request
+# sequences, one server at a time:
+#
+#   xtenant          xtenant serve, decision cache on (--cache-size, default 100000)
+#   xtenant-nocache  xtenant serve --cache-size 0
+#   opa              stock `opa run --server` (bin/opa-<go.mod version>) serving
+#                    xtenant's own bundle (xtenant bundle build), Data API
+#   gin-floor        benchmarks/cmd/ginfloor: gin + body decode + fixed answer
+#
+# Workloads (benchmarks/cmd/xtenant-gen): distinct (no request repeats: the
+# cache is useless), zipf (s = 1.1 over 100,000 distinct inputs: what a
+# gateway sees), hot (a small hot set). The server runs on core 0, the load
+# generator on core 1 (taskset). Each (server, workload) gets a fresh server,
+# a warm-up, then XTENANT_BENCH_REPS measured runs. Then each server is run
+# at half of its own maximum uncached (distinct) throughput for p99 at a
+# sane load. The report (medians, min–max, ratios) goes to stdout and to
+# benchmarks/results/.
+#
+# Knobs (environment): XTENANT_BENCH_DURATION (10s), XTENANT_BENCH_WARMUP (3s),
+# XTENANT_BENCH_REPS (3), XTENANT_BENCH_CONNECTIONS (32),
+# XTENANT_BENCH_PARTNERS (10000), XTENANT_BENCH_SEED (1),
+# XTENANT_BENCH_CACHE_SIZE (100000), XTENANT_BENCH_SERVERS, XTENANT_BENCH_WORKLOADS,
+# XTENANT_BENCH_LOADGEN (wrk|go; default wrk, installed with apt-get when
+# missing, else go), XTENANT_BENCH_HALF (1: run the half-load measurement),
+# XTENANT_BENCH_RESULTS (benchmarks/results).
+# Quick run: XTENANT_BENCH_DURATION=3s XTENANT_BENCH_WARMUP=1s XTENANT_BENCH_REPS=2 make bench-http
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$ROOT"
+GO="${GO:-go}"
+
+DURATION="${XTENANT_BENCH_DURATION:-10s}"
+WARMUP="${XTENANT_BENCH_WARMUP:-3s}"
+REPS="${XTENANT_BENCH_REPS:-3}"
+CONNS="${XTENANT_BENCH_CONNECTIONS:-32}"
+PARTNERS="${XTENANT_BENCH_PARTNERS:-10000}"
+SEED="${XTENANT_BENCH_SEED:-1}"
+CACHE_SIZE="${XTENANT_BENCH_CACHE_SIZE:-100000}"
+SERVERS="${XTENANT_BENCH_SERVERS:-xtenant xtenant-nocache opa gin-floor}"
+WORKLOADS="${XTENANT_BENCH_WORKLOADS:-distinct zipf hot}"
+LOADGEN="${XTENANT_BENCH_LOADGEN:-wrk}"
+HALF="${XTENANT_BENCH_HALF:-1}"
+RESULTS="${XTENANT_BENCH_RESULTS:-$ROOT/benchmarks/results}"
+READY_TIMEOUT="${XTENANT_BENCH_READY_TIMEOUT:-300}"
+
+SERVER_CPU=0
+LOAD_CPU=1
+
+log() { echo "[bench-http] $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+WORK="$(mktemp -d /tmp/xtenant-bench-http.XXXXXX)"
+SERVER_PID=""
+READY=""
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  if [ -z "${XTENANT_BENCH_KEEP:-}" ]; then rm -rf "$WORK"; else log "kept $WORK"; fi
+}
+trap cleanup EXIT
+
+# --- tools -------------------------------------------------------------------
+
+command -v taskset >/dev/null || die "taskset (util-linux) is required to pin the server and the load generator"
+[ "$(nproc)" -ge 2 ] || die "two CPU cores are needed (server on core $SERVER_CPU, load on core $LOAD_CPU); nproc=$(nproc)"
+
+install_wrk() {
+  command -v wrk >/dev/null && return 0
+  command -v apt-get >/dev/null || return 1
+  local sudo_cmd=""
+  if [ "$(id -u)" != 0 ]; then command -v sudo >/dev/null || return 1; sudo_cmd="sudo"; fi
+  log "installing wrk with apt-get"
+  { $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq wrk; } >&2 || return 1
+  command -v wrk >/dev/null
+}
+if [ "$LOADGEN" = wrk ] && ! install_wrk; then
+  log "wrk could not be installed: falling back to the Go load generator (benchmarks/cmd/xtenant-load)"
+  LOADGEN=go
+fi
+
+OPA_VERSION="$($GO list -m -f '{{.Version}}' github.com/open-policy-agent/opa)"
+OPA_BIN="$ROOT/bin/opa-$OPA_VERSION"
+XTENANT_BIN="$ROOT/bin/xtenant"
+[ -x "$XTENANT_BIN" ] || make -s build >&2 || die "cannot build bin/xtenant"
+[ -x "$OPA_BIN" ] || make -s opa >&2 || log "cannot build $OPA_BIN: opa will be reported as unavailable"
+
+log "building the harness tools"
+mkdir -p "$WORK/bin" "$WORK/data" "$WORK/logs"
+$GO build -o "$WORK/bin/" ./benchmarks/cmd/xtenant-gen ./benchmarks/cmd/xtenant-load \
+  ./benchmarks/cmd/ginfloor ./benchmarks/cmd/xtenant-benchreport
+
+log "generating $PARTNERS partner configurations and the workloads (seed $SEED)"
+"$WORK/bin/xtenant-gen" -seed "$SEED" -partners "$PARTNERS" -out "$WORK/data"
+DATA="$WORK/data"
+
+RAW="$WORK/raw.jsonl"
+: >"$RAW"
+record_error() { # server message
+  local msg="${2//\"/\'}"
+  printf '{"server":"%s","error":"%s"}\n' "$1" "$(echo "$msg" | tr '\n' ' ' | cut -c1-300)" >>"$RAW"
+  log "$1 unavailable: $2"
+}
+
+# The OPA side serves xtenant's own bundle, built from the same tenants file.
+BUNDLE="$WORK/bundle.tar.gz"
+BUNDLE_ERR=""
+if ! "$XTENANT_BIN" bundle build --tenants "$DATA/tenants.json" -o "$BUNDLE" >"$WORK/logs/bundle-build.log" 2>&1; then
+  BUNDLE_ERR="xtenant bundle build failed: $(tail -n 3 "$WORK/logs/bundle-build.log")"
+fi
+
+# --- servers -----------------------------------------------------------------
+
+port_of() {
+  case "$1" in
+    xtenant) echo 18181 ;; xtenant-nocache) echo 18182 ;; opa) echo 18183 ;; gin-floor) echo 18184 ;;
+    *) die "unknown server $1" ;;
+  esac
+}
+path_of() { [ "$1" = opa ] && echo /v1/data/xtenant/access/decision || echo /v1/evaluate; }
+ready_path_of() { [ "$1" = opa ] && echo "/health?bundles" || echo /health/ready; }
+opa_input() { [ "$1" = opa ] && echo 1 || echo 0; }
+
+# start_server NAME: starts it pinned to SERVER_CPU; sets SERVER_PID and READY
+# (seconds to ready). Fails (status 1) with a reason on stderr. Not to be run
+# in a subshell: SERVER_PID must reach the caller.
+start_server() {
+  local name="$1" port addr
+  port="$(port_of "$name")"
+  addr="127.0.0.1:$port"
+  local cmd=()
+  case "$name" in
+    xtenant) cmd=("$XTENANT_BIN" serve --tenants "$DATA/tenants.json" --addr "$addr" --cache-size "$CACHE_SIZE" --log-level error) ;;
+    xtenant-nocache) cmd=("$XTENANT_BIN" serve --tenants "$DATA/tenants.json" --addr "$addr" --cache-size 0 --log-level error) ;;
+    opa)
+      [ -x "$OPA_BIN" ] || { echo "$OPA_BIN missing (make opa)" >&2; return 1; }
+      [ -z "$BUNDLE_ERR" ] || { echo "$BUNDLE_ERR" >&2; return 1; }
+      cmd=("$OPA_BIN" run --server --addr "$addr" --log-level error --disable-telemetry --bundle "$BUNDLE") ;;
+    gin-floor) cmd=("$WORK/bin/ginfloor" -addr "$addr") ;;
+  esac
+  local t0 t1
+  t0="$(date +%s.%N)"
+  taskset -c "$SERVER_CPU" "${cmd[@]}" >"$WORK/logs/$name.log" 2>&1 &
+  SERVER_PID=$!
+  local url="http://$addr$(ready_path_of "$name")"
+  local deadline=$((SECONDS + READY_TIMEOUT))
+  until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      wait "$SERVER_PID" 2>/dev/null || true
+      SERVER_PID=""
+      echo "exited before ready: $(tail -n 3 "$WORK/logs/$name.log")" >&2
+      return 1
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      stop_server
+      echo "not ready after ${READY_TIMEOUT}s" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+  t1="$(date +%s.%N)"
+  # One real request: a server that answers errors is not measured.
+  local body code
+  body="$(head -n 1 "$DATA/inputs.jsonl")"
+  [ "$(opa_input "$name")" = 1 ] && body="{\"input\":$body}"
+  code="$(curl -s -o "$WORK/logs/$name.first" -w '%{http_code}' -H 'Content-Type: application/json' \
+    --data-binary "$body" "http://$addr$(path_of "$name")")"
+  if [ "$code" != 200 ]; then
+    stop_server
+    echo "first request answered HTTP $code: $(head -c 200 "$WORK/logs/$name.first")" >&2
+    return 1
+  fi
+  READY="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')"
+}
+
+stop_server() {
+  [ -n "$SERVER_PID" ] || return 0
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+
+seq_of() { case "$1" in distinct) echo - ;; zipf) echo "$DATA/zipf.seq" ;; hot) echo "$DATA/hot.seq" ;; *) die "unknown workload $1" ;; esac; }
+
+# load SERVER WORKLOAD EPOCH DURATION [RATE]: prints one JSON result line.
+load() {
+  local name="$1" wl="$2" epoch="$3" dur="$4" rate="${5:-0}"
+  local url="http://127.0.0.1:$(port_of "$name")$(path_of "$name")"
+  local seq
+  seq="$(seq_of "$wl")"
+  if [ "$LOADGEN" = wrk ] && [ "$rate" = 0 ]; then
+    taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$dur" --timeout 30s -s "$ROOT/benchmarks/http/cycle.lua" "$url" \
+      -- "$DATA/inputs.jsonl" "$seq" "$epoch" "$(opa_input "$name")" | grep '^{'
+  else
+    local seqarg=()
+    [ "$seq" = - ] || seqarg=(-seq "$seq")
+    local opaarg=()
+    [ "$(opa_input "$name")" = 1 ] && opaarg=(-opa-input)
+    taskset -c "$LOAD_CPU" "$WORK/bin/xtenant-load" -url "$url" -inputs "$DATA/inputs.jsonl" "${seqarg[@]}" \
+      "${opaarg[@]}" -epoch "$epoch" -connections "$CONNS" -duration "$dur" -rate "$rate"
+  fi
+}
+
+# --- measure -----------------------------------------------------------------
+
+declare -A READY_S
+for server in $SERVERS; do
+  for wl in $WORKLOADS; do
+    log "$server / $wl: starting"
+    if ! start_server "$server" 2>"$WORK/logs/$server.err"; then
+      record_error "$server" "$(cat "$WORK/logs/$server.err")"
+      break
+    fi
+    READY_S[$server]="$READY"
+    log "$server ready in ${READY}s; warm-up $WARMUP"
+    load "$server" "$wl" 0 "$WARMUP" >/dev/null
+    for rep in $(seq 1 "$REPS"); do
+      line="$(load "$server" "$wl" "$rep" "$DURATION")"
+      log "$server / $wl / rep $rep: $line"
+      echo "{\"server\":\"$server\",\"workload\":\"$wl\",\"mode\":\"max\",\"rep\":$rep,${line#\{}" >>"$RAW"
+    done
+    stop_server
+  done
+done
+
+# p99 at half of each server's own maximum uncached throughput (distinct).
+if [ "$HALF" = 1 ]; then
+  for server in $SERVERS; do
+    max="$(grep "\"server\":\"$server\",\"workload\":\"distinct\",\"mode\":\"max\"" "$RAW" |
+      sed -n 's/.*"rps":\([0-9.]*\).*/\1/p' | sort -g | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }' || true)"
+    [ -n "$max" ] || continue
+    rate="$(awk -v m="$max" 'BEGIN { printf "%.0f", m / 2 }')"
+    log "$server: half load, $rate req/s"
+    start_server "$server" 2>"$WORK/logs/$server.err" || { log "$server failed to restart"; continue; }
+    load "$server" distinct 0 "$WARMUP" "$rate" >/dev/null
+    for rep in $(seq 1 "$REPS"); do
+      line="$(load "$server" distinct "$rep" "$DURATION" "$rate")"
+      log "$server / half / rep $rep: $line"
+      echo "{\"server\":\"$server\",\"workload\":\"distinct\",\"mode\":\"half\",\"rep\":$rep,${line#\{}" >>"$RAW"
+    done
+    stop_server
+  done
+fi
+
+# --- report ------------------------------------------------------------------
+
+commit="$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
+git diff --quiet HEAD 2>/dev/null || commit="$commit (dirty)"
+cpu="$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1)"
+ready_list=""
+for s in "${!READY_S[@]}"; do ready_list="$ready_list $s=${READY_S[$s]}s"; done
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$RESULTS"
+out="$RESULTS/http-$stamp.md"
+"$WORK/bin/xtenant-benchreport" -raw "$RAW" -title "xtenant load harness ($stamp)" \
+  -meta "command=benchmarks/http/run.sh (XTENANT_BENCH_DURATION=$DURATION XTENANT_BENCH_WARMUP=$WARMUP XTENANT_BENCH_REPS=$REPS XTENANT_BENCH_CONNECTIONS=$CONNS XTENANT_BENCH_PARTNERS=$PARTNERS XTENANT_BENCH_SEED=$SEED XTENANT_BENCH_CACHE_SIZE=$CACHE_SIZE)" \
+  -meta "commit=$commit" \
+  -meta "machine=$cpu, $(nproc) cores, $(uname -sr); server pinned to core $SERVER_CPU, load generator to core $LOAD_CPU" \
+  -meta "go=$($GO version | awk '{print $3}')" \
+  -meta "opa=$OPA_VERSION ($OPA_BIN)" \
+  -meta "load generator=$([ "$LOADGEN" = wrk ] && echo "$(wrk -v 2>&1 | head -n 1 | awk '{print $1, $2}') -t1 -c$CONNS, benchmarks/http/cycle.lua" || echo "benchmarks/cmd/xtenant-load -connections $CONNS") (half load: xtenant-load, open loop)" \
+  -meta "data=$PARTNERS partner configurations (xtenant-gen -seed $SEED), workloads: $WORKLOADS" \
+  -meta "time to ready (s):${ready_list:- n/a}" >"$out"
+cp "$RAW" "${out%.md}.jsonl"
+cat "$out"
+log "wrote $out"
