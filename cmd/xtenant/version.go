@@ -1,12 +1,38 @@
 package main
 
 import (
-	"errors"
+	"fmt"
+	"runtime"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/xtenant/xtenant/policies"
 )
 
-// TODO(scaffold): replaced by the owner of this subcommand.
-func newVersionCmd(_ env) *cobra.Command {
-	return &cobra.Command{Use: "version", RunE: func(*cobra.Command, []string) error { return errors.New("version: not built yet") }}
+// newVersionCmd prints the binary, policy, Go and OPA versions.
+func newVersionCmd(e env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the xtenant, policy, Go and OPA versions",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			version, opa := "(devel)", "unknown"
+			if bi, ok := debug.ReadBuildInfo(); ok {
+				if bi.Main.Version != "" {
+					version = bi.Main.Version
+				}
+				for _, dep := range bi.Deps {
+					if dep.Path == "github.com/open-policy-agent/opa" {
+						opa = dep.Version
+						if dep.Replace != nil {
+							opa = dep.Replace.Version
+						}
+					}
+				}
+			}
+			_, err := fmt.Fprintf(e.stdout, "xtenant %s\npolicy %s\ngo %s\nopa %s\n", version, policies.Version, runtime.Version(), opa)
+			return err
+		},
+	}
 }
