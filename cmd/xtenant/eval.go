@@ -101,4 +101,3 @@ func loadTenants(paths []string) (*tenants.Set, error) {
 	}
 	return tenants.Merge(sets...)
 }
-
