@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/xtenant/xtenant/engine"
+	"github.com/xtenant/xtenant/internal/gatewayinput"
 )
 
 // Error codes of CONTRACT.md, plus unauthorized for --auth-token-file.
@@ -40,12 +41,7 @@ type ErrorDetail struct {
 }
 
 // headerError is a missing or malformed forward-auth header.
-type headerError struct {
-	header string
-	msg    string
-}
-
-func (e *headerError) Error() string { return "header " + e.header + ": " + e.msg }
+type headerError = gatewayinput.HeaderError
 
 // classify maps an error to its status and body. It is the only place that
 // decides what a client sees of an error; internal details stay in the log.
