@@ -119,3 +119,11 @@ func wantError(t testing.TB, rec *httptest.ResponseRecorder, status int, code, p
 const allowInput = `{"access_type":"b2b_collaboration","home_tenant":"11111111-1111-1111-1111-111111111111",
  "resource_tenant":"22222222-2222-2222-2222-222222222222","user":{"id":"a1a1a1a1-0000-4000-8000-000000000001"},
  "application":{"id":"00000003-0000-0ff1-ce00-000000000000"}}`
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}

@@ -34,6 +34,9 @@ func (a *api) status(c *gin.Context) {
 		return
 	}
 	s := a.cfg.Status()
+	if cs := s.Cache; cs != nil && cs.Hits+cs.Misses > 0 {
+		cs.HitRatio = float64(cs.Hits) / float64(cs.Hits+cs.Misses)
+	}
 	if err := a.cfg.Ready(); err != nil {
 		s.Ready, s.NotReady = false, err.Error()
 	} else {
