@@ -126,10 +126,18 @@ func collect(recs []record, mode string) (map[[2]string]*cell, map[string]string
 	return cells, failed
 }
 
-var (
-	workloads = []string{"distinct", "zipf", "hot"}
-	servers   = []string{"xtenant", "xtenant-nocache", "opa", "gin-floor"}
-)
+var servers = []string{"xtenant", "xtenant-nocache", "opa", "gin-floor"}
+
+// present lists the workloads measured, in the harness's order.
+func present(recs []record) []string {
+	var out []string
+	for _, wl := range []string{"distinct", "zipf", "hot"} {
+		if slices.ContainsFunc(recs, func(r record) bool { return r.Workload == wl }) {
+			out = append(out, wl)
+		}
+	}
+	return out
+}
 
 func report(w io.Writer, title string, meta []string, recs []record) {
 	fmt.Fprintf(w, "# %s\n\n", title)
@@ -138,6 +146,15 @@ func report(w io.Writer, title string, meta []string, recs []record) {
 		fmt.Fprintf(w, "- %s: %s\n", k, v)
 	}
 	cells, failed := collect(recs, "max")
+	workloads := present(recs)
+	if len(failed) > 0 {
+		fmt.Fprintf(w, "\n## Not measured\n\n")
+		for _, s := range servers {
+			if msg, ok := failed[s]; ok {
+				fmt.Fprintf(w, "- %s: %s\n", s, msg)
+			}
+		}
+	}
 	fmt.Fprintf(w, "\n## Maximum throughput (closed loop), median (min–max) over repetitions\n\n")
 	fmt.Fprintln(w, "| workload | server | req/s | p50 ms | p99 ms | p99.9 ms | errors |")
 	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|")
