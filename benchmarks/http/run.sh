@@ -54,8 +54,10 @@ die() { log "error: $*"; exit 1; }
 
 WORK="$(mktemp -d /tmp/xtenant-bench-http.XXXXXX)"
 SERVER_PID=""
+OTHER_PID=""
 READY=""
 cleanup() {
+  if [ -n "$OTHER_PID" ]; then kill "$OTHER_PID" 2>/dev/null || true; wait "$OTHER_PID" 2>/dev/null || true; fi
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
   if [ -z "${XTENANT_BENCH_KEEP:-}" ]; then rm -rf "$WORK"; else log "kept $WORK"; fi
 }
@@ -90,7 +92,7 @@ make -s build >&2 || die "cannot build bin/xtenant"
 log "building the harness tools"
 mkdir -p "$WORK/bin" "$WORK/data" "$WORK/logs"
 $GO build -o "$WORK/bin/" ./benchmarks/cmd/xtenant-gen ./benchmarks/cmd/xtenant-load \
-  ./benchmarks/cmd/ginfloor ./benchmarks/cmd/xtenant-benchreport
+  ./benchmarks/cmd/ginfloor ./benchmarks/cmd/xtenant-benchreport ./benchmarks/cmd/xtenant-agree
 
 log "generating $PARTNERS partner configurations and the workloads (seed $SEED)"
 "$WORK/bin/xtenant-gen" -seed "$SEED" -partners "$PARTNERS" -out "$WORK/data"
@@ -203,6 +205,30 @@ load() {
   fi
 }
 
+# --- agreement -----------------------------------------------------------------
+# Before comparing speeds, check that xtenant and opa decide alike on the
+# same inputs (both started together for this check only, then stopped).
+AGREEMENT="not checked (needs xtenant and opa)"
+if [[ " $SERVERS " == *" opa "* && " $SERVERS " == *" xtenant"* ]]; then
+  if start_server xtenant-nocache 2>"$WORK/logs/agree.err"; then
+    OTHER_PID="$SERVER_PID"; SERVER_PID=""
+    if start_server opa 2>>"$WORK/logs/agree.err"; then
+      if AGREEMENT="$("$WORK/bin/xtenant-agree" -xtenant "http://127.0.0.1:$(port_of xtenant-nocache)" \
+        -opa "http://127.0.0.1:$(port_of opa)" -inputs "$DATA/inputs.jsonl" -n 300 2>"$WORK/logs/agree.diff")"; then :; else
+        AGREEMENT="WARNING: $(tail -n 1 "$WORK/logs/agree.diff") (first differences: see the log of this run)"
+        cat "$WORK/logs/agree.diff" >&2
+      fi
+      stop_server
+    else
+      AGREEMENT="not checked: opa did not start"
+    fi
+    kill "$OTHER_PID" 2>/dev/null || true; wait "$OTHER_PID" 2>/dev/null || true; OTHER_PID=""
+  else
+    AGREEMENT="not checked: xtenant did not start"
+  fi
+  log "agreement xtenant vs opa: $AGREEMENT"
+fi
+
 # --- measure -----------------------------------------------------------------
 
 declare -A READY_S
@@ -262,7 +288,8 @@ out="$RESULTS/http-$stamp.md"
   -meta "opa=$OPA_VERSION ($OPA_BIN)" \
   -meta "load generator=$([ "$LOADGEN" = wrk ] && echo "$(wrk -v 2>&1 | head -n 1 | awk '{print $1, $2}') -t1 -c$CONNS, benchmarks/http/cycle.lua" || echo "benchmarks/cmd/xtenant-load -connections $CONNS") (half load: xtenant-load, open loop)" \
   -meta "data=$PARTNERS partner configurations (xtenant-gen -seed $SEED), workloads: $WORKLOADS" \
-  -meta "time to ready (s):${ready_list:- n/a}" >"$out"
+  -meta "time to ready (s):${ready_list:- n/a}" \
+  -meta "decisions xtenant vs opa: $AGREEMENT" >"$out"
 cp "$RAW" "${out%.md}.jsonl"
 cat "$out"
 log "wrote $out"

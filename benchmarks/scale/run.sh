@@ -125,7 +125,7 @@ for n in $SIZES; do
     if [ -z "$p50" ]; then
       row "$n | $server | $ready_s | $rss_mb | n/a: ${lat//|//} |"
     else
-      row "$n | $server | $ready_s | $rss_mb | $(printf '%.2f / %.2f' "$p50" "$p99") | ${errors:-?} |"
+      row "$n | $server | $ready_s | $rss_mb | $(printf '%.2f / %.2f' "$p50" "$p99") | ${errors:-?}"
     fi
   done
   echo "| $n | (data) | tenants.json $tenants_mb MB${bundle_note:+; bundle build $bundle_note} | | | |" >>"$ROWS"
