@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/xtenant/xtenant/bundles"
+	"github.com/xtenant/xtenant/engine"
 	"github.com/xtenant/xtenant/policies"
 	"github.com/xtenant/xtenant/tenants"
 )
@@ -232,4 +233,22 @@ func newBundleInspectCmd(e env) *cobra.Command {
 	}
 	verify.register(cmd)
 	return cmd
+}
+
+// composeBundles reads local bundles (verified when key is set) and layers
+// them over base, as serve does with --bundle.
+func composeBundles(base engine.Policy, paths []string, key *bundles.VerificationKey) (engine.Policy, error) {
+	named := make([]bundles.Named, 0, len(paths))
+	for _, p := range paths {
+		b, err := bundles.ReadPath(p, key)
+		if err != nil {
+			return engine.Policy{}, err
+		}
+		named = append(named, bundles.Named{Name: p, Bundle: b})
+	}
+	c, err := bundles.Compose(base, named)
+	if err != nil {
+		return engine.Policy{}, err
+	}
+	return c.Policy, nil
 }

@@ -68,12 +68,22 @@ func TestBundleCommands(t *testing.T) {
 		t.Errorf("inspect: %d %s", code, out)
 	}
 
+	// eval --bundle: the decision comes from the bundle.
+	input := filepath.Join(dir, "in.json")
+	os.WriteFile(input, []byte(`{"access_type":"b2b_collaboration","home_tenant":"11111111-1111-1111-1111-111111111111","resource_tenant":"22222222-2222-2222-2222-222222222222","user":{"id":"aaaaaaaa-0000-0000-0000-000000000001"},"application":{"id":"00000003-0000-0ff1-ce00-000000000000"}}`), 0o644)
+	if out, errOut, code := xtRun(t, "eval", "--bundle", signed, "--verification-key", pub, "--signing-alg", "ES256", "--input", input); code != 0 || !strings.Contains(out, `"revision": "`+signed+`@r1"`) {
+		t.Errorf("eval --bundle: %d %s %s", code, out, errOut)
+	}
+
 	unsigned := filepath.Join(dir, "data.tar.gz")
 	if _, errOut, code := xtRun(t, "bundle", "build", "--policies", "none", "--tenants", tenantsFile, "-o", unsigned); code != 0 {
 		t.Fatalf("build data-only: %d %s", code, errOut)
 	}
 	if _, _, code := xtRun(t, "bundle", "verify", "--verification-key", pub, "--signing-alg", "ES256", unsigned); code != 2 {
 		t.Errorf("unsigned bundle verified: exit %d", code)
+	}
+	if _, _, code := xtRun(t, "eval", "--bundle", unsigned, "--verification-key", pub, "--signing-alg", "ES256", "--input", input); code != 2 {
+		t.Errorf("eval accepted an unsigned bundle: exit %d", code)
 	}
 	if _, errOut, code := xtRun(t, "bundle", "sign", "--signing-key", priv, "--signing-alg", "ES256", unsigned); code != 0 {
 		t.Fatalf("sign: %d %s", code, errOut)

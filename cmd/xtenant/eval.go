@@ -18,6 +18,8 @@ import (
 func newEvalCmd(e env) *cobra.Command {
 	var (
 		tenantPaths []string
+		bundlePaths []string
+		verifyKey   verifyFlags
 		inputPath   string
 		explain     bool
 	)
@@ -39,15 +41,20 @@ func newEvalCmd(e env) *cobra.Command {
 			}
 			req.Explain = explain
 
-			ts, err := loadTenants(tenantPaths)
-			if err != nil {
-				return usagef("eval: %v", err)
+			var ts *tenants.Set
+			if len(tenantPaths) > 0 || len(bundlePaths) == 0 {
+				if ts, err = loadTenants(tenantPaths); err != nil {
+					return usagef("eval: %v", err)
+				}
 			}
-			// --bundle PATH (OPA bundles layered over the built-in policy with
-			// bundles.Compose) goes here, next to --tenants.
 			policy, err := bundles.Builtin(ts)
 			if err != nil {
 				return fmt.Errorf("eval: %w", err)
+			}
+			if len(bundlePaths) > 0 {
+				if policy, err = composeBundles(policy, bundlePaths, verifyKey.verificationKey()); err != nil {
+					return usagef("eval: %v", err)
+				}
 			}
 			eng := engine.New()
 			if err := eng.Activate(cmd.Context(), policy); err != nil {
@@ -63,6 +70,8 @@ func newEvalCmd(e env) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringArrayVar(&tenantPaths, "tenants", nil, "tenants file or directory (JSON/YAML; repeatable; default: the built-in examples)")
+	cmd.Flags().StringArrayVar(&bundlePaths, "bundle", nil, "OPA bundle directory or .tar.gz (repeatable; layered over the built-in policy)")
+	verifyKey.register(cmd)
 	cmd.Flags().StringVar(&inputPath, "input", "", "decision input file, or - for stdin")
 	cmd.Flags().BoolVar(&explain, "explain", false, "add the explain member (as ?explain=true)")
 	return cmd
