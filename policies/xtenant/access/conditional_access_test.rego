@@ -384,3 +384,22 @@ test_no_conditional_access_outside_sign_ins if {
 	req := {"access_type": "identity_sync", "home_tenant": h, "resource_tenant": r}
 	access.ca_policies == [] with input as req with data.xtenant.tenants as trusting(trust(false, false, false), [block_policy])
 }
+
+# §8.6: an object-less sign-in from a service provider partner.
+test_service_provider_without_object_caller if {
+	req := json.patch(collab, [{"op": "replace", "path": "/user/user_type", "value": "none"}])
+	access.caller_types == {"serviceProvider"} with input as req with data.xtenant.tenants as service_provider_tenants
+}
+
+# §3.2: the tenant filter is ignored for internal guests.
+test_internal_guest_ignores_tenant_filter if {
+	internal := object.union(collab, {"home_tenant": r})
+	policy := users_policy(
+		{"includeGuestsOrExternalUsers": {
+			"guestOrExternalUserTypes": "internalGuest",
+			"externalTenants": {"membershipKind": "enumerated", "members": [x]},
+		}},
+		all_apps_ca,
+	)
+	codes(decide(pair({"conditionalAccessPolicies": [policy]}), internal)) == ["CA_BLOCK"]
+}

@@ -55,3 +55,8 @@ test_known_tenants if {
 	access.home_known with input as collab with data.xtenant.tenants as pair({})
 	not access.home_known with input as object.union(collab, {"home_tenant": x}) with data.xtenant.tenants as pair({})
 }
+
+test_tenant_configs_by_key if {
+	access.home_config == {"displayName": "Fabrikam"} with input as collab with data.xtenant.tenants as pair({})
+	access.resource_config.displayName == "Contoso" with input as collab with data.xtenant.tenants as pair({})
+}
