@@ -1,0 +1,163 @@
+package reload_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/xtenant/xtenant/bundles"
+	"github.com/xtenant/xtenant/engine"
+	"github.com/xtenant/xtenant/engine/decisioncache"
+	"github.com/xtenant/xtenant/engine/scenario"
+	"github.com/xtenant/xtenant/internal/httpapi"
+	"github.com/xtenant/xtenant/internal/reload"
+)
+
+type counter struct {
+	mu            sync.Mutex
+	success, fail int
+}
+
+func (c *counter) LoadSucceeded(string, string, time.Time) { c.mu.Lock(); c.success++; c.mu.Unlock() }
+func (c *counter) LoadFailed(string)                       { c.mu.Lock(); c.fail++; c.mu.Unlock() }
+
+func scenarioTenants(t *testing.T, name string) ([]byte, json.RawMessage) {
+	t.Helper()
+	f, err := scenario.Load("../../testdata/scenarios/" + name + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.Tenants, f.Cases[0].Input
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Requests run while the tenants file changes: none fails, and once the
+// new configuration is active no request started afterwards gets a decision
+// of the old one (the cache included). A bad file is refused whole.
+func TestReloadUnderLoad(t *testing.T) {
+	allowTenants, input := scenarioTenants(t, "tc01-baseline-b2b-collaboration-service-defaults")
+	denyTenants, _ := scenarioTenants(t, "tc03-resource-default-inbound-blocks-everyone")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "tenants.json")
+	if err := os.WriteFile(file, allowTenants, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	eng := engine.New()
+	obs := &counter{}
+	src, err := reload.New(reload.Config{Path: file, Build: bundles.Builtin, Activator: eng, Observer: obs, Debounce: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := src.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	oldRev := eng.Revision()
+	go func() { _ = src.Run(ctx) }()
+
+	cache, err := decisioncache.New(eng, eng, decisioncache.Config{MaxEntries: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{Evaluator: cache, Querier: eng}))
+	defer srv.Close()
+
+	var (
+		switched atomic.Bool
+		stop     atomic.Bool
+		wg       sync.WaitGroup
+		total    atomic.Int64
+	)
+	for range 8 {
+		wg.Go(func() {
+			for !stop.Load() {
+				after := switched.Load()
+				resp, err := http.Post(srv.URL+"/v1/evaluate", "application/json", strings.NewReader(string(input)))
+				if err != nil {
+					t.Errorf("request failed: %v", err)
+					return
+				}
+				var d engine.Decision
+				err = json.NewDecoder(resp.Body).Decode(&d)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK || err != nil {
+					t.Errorf("status %d, %v", resp.StatusCode, err)
+					return
+				}
+				total.Add(1)
+				if after && (d.Revision == oldRev || d.Decision != "deny") {
+					t.Errorf("old configuration served after the swap: %s %s", d.Revision, d.Decision)
+					return
+				}
+			}
+		})
+	}
+	time.Sleep(100 * time.Millisecond) // warm the cache with the old decision
+	if err := os.WriteFile(file, denyTenants, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the new revision", func() bool { return eng.Revision() != oldRev })
+	switched.Store(true)
+	newRev := eng.Revision()
+	time.Sleep(100 * time.Millisecond)
+
+	// A broken file is refused whole; the last good configuration serves.
+	if err := os.WriteFile(file, []byte(`{"not-a-guid": {}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the refusal", func() bool { return src.State().LastError != "" })
+	time.Sleep(50 * time.Millisecond)
+	stop.Store(true)
+	wg.Wait()
+
+	if eng.Revision() != newRev || src.State().Revision != newRev {
+		t.Fatalf("revision after a bad file: %s (state %s), want %s", eng.Revision(), src.State().Revision, newRev)
+	}
+	obs.mu.Lock()
+	defer obs.mu.Unlock()
+	if obs.success != 2 || obs.fail < 1 {
+		t.Fatalf("loads: %d ok, %d failed", obs.success, obs.fail)
+	}
+	if total.Load() < 10 {
+		t.Fatalf("only %d requests ran", total.Load())
+	}
+}
+
+func TestBadFileAtStart(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "tenants.yaml")
+	if err := os.WriteFile(file, []byte("11111111-1111-1111-1111-111111111111:\n  crossTenantAccessPolicy: 3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	eng := engine.New()
+	src, err := reload.New(reload.Config{Path: file, Build: bundles.Builtin, Activator: eng})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Load(context.Background()); err == nil || eng.Ready() {
+		t.Fatalf("a bad file was accepted: %v", err)
+	}
+	if st := src.State(); !strings.Contains(st.LastError, "crossTenantAccessPolicy") {
+		t.Fatalf("state %+v", st)
+	}
+}
