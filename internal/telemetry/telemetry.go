@@ -124,6 +124,20 @@ func (m *Metrics) LoadFailed(source string) {
 	m.bundleLoads.WithLabelValues(source, "error").Inc()
 }
 
+// BundleLoad records one load attempt of an OPA bundle (package bundles'
+// Observer): result is success, unchanged or error.
+func (m *Metrics) BundleLoad(bundle, result, revision string, at time.Time) {
+	switch result {
+	case "success":
+		m.LoadSucceeded(bundle, revision, at)
+	case "error":
+		m.LoadFailed(bundle)
+	default:
+		m.bundleLoads.WithLabelValues(bundle, result).Inc()
+		m.bundleLastSuccess.WithLabelValues(bundle).Set(float64(at.UnixNano()) / 1e9)
+	}
+}
+
 // DecisionLogEvent counts one decision log event.
 func (m *Metrics) DecisionLogEvent(written bool) {
 	result := "dropped"
