@@ -84,7 +84,9 @@ type httpSink struct {
 // permanentError is an answer that retrying cannot change (4xx but 408, 429).
 type permanentError struct{ status int }
 
-func (e *permanentError) Error() string { return fmt.Sprintf("decision log service answered %d", e.status) }
+func (e *permanentError) Error() string {
+	return fmt.Sprintf("decision log service answered %d", e.status)
+}
 
 func (s *httpSink) write(ctx context.Context, events [][]byte) error {
 	var buf bytes.Buffer
