@@ -1,12 +1,439 @@
 package main
 
 import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/xtenant/xtenant/bundles"
+	"github.com/xtenant/xtenant/engine"
+	"github.com/xtenant/xtenant/engine/decisioncache"
+	"github.com/xtenant/xtenant/internal/config"
+	"github.com/xtenant/xtenant/internal/extauthz"
+	"github.com/xtenant/xtenant/internal/httpapi"
+	"github.com/xtenant/xtenant/internal/reload"
+	"github.com/xtenant/xtenant/internal/telemetry"
+	"github.com/xtenant/xtenant/tenants"
 )
 
-// TODO(scaffold): replaced by the owner of this subcommand.
-func newServeCmd(_ env) *cobra.Command {
-	return &cobra.Command{Use: "serve", RunE: func(*cobra.Command, []string) error { return errors.New("serve: not built yet") }}
+func newServeCmd(e env) *cobra.Command {
+	d := config.Defaults()
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve decisions over HTTP (and Envoy ext_authz gRPC)",
+		Long: "Serve decisions over HTTP. With no flags the built-in policy and example tenants are served on " + d.Addr + ".\n" +
+			"Every flag is also XTENANT_<FLAG> and a key of the --config YAML file (flags win over the environment, which wins over the file).",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			file, _ := cmd.Flags().GetString("config")
+			if file == "" && e.getenv != nil {
+				file = e.getenv("XTENANT_CONFIG")
+			}
+			cfg, err := config.Load(config.Sources{File: file, Getenv: e.getenv, Flags: givenFlags(cmd.Flags())})
+			if err != nil {
+				return usageError{err}
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return serve(ctx, cfg, e)
+		},
+	}
+	f := cmd.Flags()
+	f.String("config", "", "YAML file holding any of these settings (keys are the flag names)")
+	f.String("addr", d.Addr, "HTTP listen address, host:port or unix:/path")
+	f.String("tenants", "", "tenants file or directory, watched (default: the built-in examples)")
+	f.StringArray("bundle", nil, "OPA bundle: directory, .tar.gz or URL (repeatable)")
+	f.String("bundle-poll", "10s..60s", "poll interval of bundle URLs, MIN..MAX")
+	f.String("bundle-cache", "", "directory where bundle URLs are persisted for an offline start")
+	f.String("verification-key", "", "PEM public key (or path); every bundle must then be signed")
+	f.String("verification-key-id", "", "key id of --verification-key")
+	f.Int64("cache-size", d.CacheSize, "decision cache capacity in decisions (0 disables)")
+	f.Duration("cache-ttl", d.CacheTTL, "longest life of a cached decision (0 = until the next revision)")
+	f.String("max-body", "1MiB", "largest request body; larger ones get 413")
+	f.String("decision-log", "", "decision log: stdout, file:PATH or an http(s) URL")
+	f.StringArray("decision-log-mask", nil, "JSON pointer erased from decision log events (repeatable)")
+	f.String("grpc-addr", "", "Envoy ext_authz v3 gRPC listen address, e.g. 127.0.0.1:9191")
+	f.String("auth-token-file", "", "file holding the bearer token required on every endpoint but /health*")
+	f.String("tls-cert", "", "TLS certificate (PEM)")
+	f.String("tls-key", "", "TLS private key (PEM)")
+	f.String("tls-client-ca", "", "CA bundle (PEM) that client certificates must chain to (mTLS)")
+	f.Bool("require-home-tenant", false, "an unknown home tenant is a configuration deny")
+	f.Duration("max-staleness", 0, "readiness fails when a bundle was last confirmed longer ago (0 = off)")
+	f.Duration("shutdown-grace", d.ShutdownGrace, "on SIGTERM, how long in-flight requests may finish")
+	f.String("log-level", d.LogLevel, "debug, info, warn or error")
+	f.String("log-format", d.LogFormat, "json or text")
+	return cmd
+}
+
+// givenFlags returns the flags set on the command line, so that only they
+// override the file and the environment.
+func givenFlags(fs *pflag.FlagSet) map[string][]string {
+	out := map[string][]string{}
+	fs.Visit(func(f *pflag.Flag) {
+		if f.Name == "config" {
+			return
+		}
+		if f.Value.Type() == "stringArray" {
+			out[f.Name], _ = fs.GetStringArray(f.Name)
+			return
+		}
+		out[f.Name] = []string{f.Value.String()}
+	})
+	return out
+}
+
+// server is one running `xtenant serve`.
+type server struct {
+	cfg      config.Config
+	log      *slog.Logger
+	eng      *engine.Engine
+	metrics  *telemetry.Metrics
+	cache    *decisioncache.Cache
+	tenants  *reload.Tenants  // the tenants source, when no --bundle
+	watcher  *bundles.Watcher // the bundles source, with --bundle
+	stopping atomic.Bool
+}
+
+func serve(ctx context.Context, cfg config.Config, e env) error {
+	log := newLogger(cfg, e.stderr)
+	if err := unsupported(cfg); err != nil {
+		return usageError{err}
+	}
+	gin.SetMode(gin.ReleaseMode)
+	reg := telemetry.NewRegistry()
+	metrics, err := telemetry.New(reg)
+	if err != nil {
+		return err
+	}
+	s := &server{cfg: cfg, log: log, metrics: metrics,
+		eng: engine.New(engine.WithLogger(log), engine.WithRequireHomeTenant(cfg.RequireHomeTenant))}
+
+	sources, cancelSources := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelSources()
+	if err := s.startSources(sources); err != nil {
+		return err
+	}
+
+	var ev engine.Evaluator = s.eng
+	if cfg.CacheSize > 0 {
+		if s.cache, err = decisioncache.New(s.eng, s.eng, decisioncache.Config{MaxEntries: cfg.CacheSize, TTL: cfg.CacheTTL}); err != nil {
+			return err
+		}
+		defer s.cache.Close()
+		ev = s.cache
+		if err := metrics.WatchCache(func() telemetry.CacheStats {
+			st := s.cache.Stats()
+			return telemetry.CacheStats{Hits: st.Hits, Misses: st.Misses, Entries: st.Entries}
+		}); err != nil {
+			return err
+		}
+	}
+	token, err := readToken(cfg.AuthTokenFile)
+	if err != nil {
+		return usageError{err}
+	}
+	tlsConf, err := tlsConfig(cfg)
+	if err != nil {
+		return usageError{err}
+	}
+
+	handler := httpapi.New(httpapi.Config{
+		Evaluator: ev, Querier: s.eng, Ready: s.ready, Status: s.status, Metrics: metrics,
+		MetricsHandler: telemetry.Handler(reg), MaxBody: cfg.MaxBody, AuthToken: token, Logger: log,
+	})
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: handler, TLSConfig: tlsConf, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	wg.Go(func() {
+		var err error
+		if tlsConf != nil {
+			err = srv.ServeTLS(ln, "", "")
+		} else {
+			err = srv.Serve(ln)
+		}
+		if !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("http: %w", err)
+		}
+	})
+	log.Info("serving", "addr", cfg.Addr, "tls", tlsConf != nil, "cache_size", cfg.CacheSize)
+
+	var g *grpc.Server
+	if cfg.GRPCAddr != "" {
+		if g, err = s.startGRPC(ev, tlsConf, token, errc, &wg); err != nil {
+			_ = srv.Close()
+			return err
+		}
+	}
+
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	// Readiness fails at once; in-flight requests get --shutdown-grace.
+	s.stopping.Store(true)
+	log.Info("shutting down", "grace", cfg.ShutdownGrace)
+	graceCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownGrace)
+	defer cancel()
+	if serr := srv.Shutdown(graceCtx); serr != nil {
+		log.Warn("grace period over, closing connections", "error", serr)
+		_ = srv.Close()
+	}
+	if g != nil {
+		stopGRPC(graceCtx, g)
+	}
+	cancelSources()
+	wg.Wait()
+	if strings.HasPrefix(cfg.Addr, "unix:") {
+		_ = os.Remove(strings.TrimPrefix(cfg.Addr, "unix:"))
+	}
+	return err
+}
+
+// unsupported refuses settings that are accepted but not wired yet, rather
+// than ignore them.
+func unsupported(cfg config.Config) error {
+	switch {
+	case cfg.DecisionLog != "" || len(cfg.DecisionLogMask) > 0:
+		return errors.New("--decision-log / --decision-log-mask: not supported yet by serve")
+	case len(cfg.Bundles) == 0 && (cfg.VerificationKey != "" || cfg.BundleCache != "" || cfg.MaxStaleness > 0):
+		return errors.New("--verification-key, --bundle-cache and --max-staleness need --bundle")
+	}
+	return nil
+}
+
+// startSources loads policy and data once (an invalid local file exits with
+// code 2) and keeps them current in the background.
+func (s *server) startSources(ctx context.Context) error {
+	if len(s.cfg.Bundles) > 0 {
+		return s.startBundles(ctx)
+	}
+	rc := reload.Config{Name: "tenants", Path: s.cfg.Tenants, Build: bundles.Builtin, Activator: s.eng,
+		Observer: s.metrics, Logger: s.log}
+	if s.cfg.Tenants == "" {
+		rc.Name, rc.Load = "built-in", bundles.ExampleTenants
+	}
+	t, err := reload.New(rc)
+	if err != nil {
+		return err
+	}
+	if err := t.Load(ctx); err != nil {
+		return usageError{err}
+	}
+	s.tenants = t
+	go func() {
+		if err := t.Run(ctx); err != nil {
+			s.log.Error("tenants are no longer watched", "error", err)
+		}
+	}()
+	return nil
+}
+
+// startBundles layers the --bundle sources over the built-in policy (with
+// --tenants, loaded once, as its tenants).
+func (s *server) startBundles(ctx context.Context) error {
+	var ts *tenants.Set
+	if s.cfg.Tenants != "" {
+		var err error
+		if ts, err = tenants.Load(s.cfg.Tenants); err != nil {
+			return usageError{err}
+		}
+		s.log.Info("with --bundle, --tenants is read once as the base data and not watched")
+	}
+	base, err := bundles.Builtin(ts)
+	if err != nil {
+		return err
+	}
+	var verify *bundles.VerificationKey
+	if s.cfg.VerificationKey != "" {
+		verify = &bundles.VerificationKey{Key: s.cfg.VerificationKey, KeyID: s.cfg.VerificationKeyID}
+	}
+	w, err := bundles.NewWatcher(bundles.WatcherConfig{
+		Locations: s.cfg.Bundles, Verification: verify, CacheDir: s.cfg.BundleCache,
+		PollMin: s.cfg.BundlePollMin, PollMax: s.cfg.BundlePollMax, Base: base,
+		Activate: func(ctx context.Context, c bundles.Composed) error { return s.eng.Activate(ctx, c.Policy) },
+		Logger:   s.log, Observer: s.metrics,
+	})
+	if err != nil {
+		return usageError{err}
+	}
+	if err := w.Load(ctx); err != nil {
+		if !anyURL(s.cfg.Bundles) {
+			return usageError{err}
+		}
+		s.log.Warn("bundles not loaded yet; not ready while retrying", "error", err)
+	}
+	s.watcher = w
+	go w.Run(ctx)
+	return nil
+}
+
+func anyURL(locations []string) bool {
+	for _, l := range locations {
+		if strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") {
+			return true
+		}
+	}
+	return false
+}
+
+// ready is nil once policy and data are active and no shutdown has begun.
+func (s *server) ready() error {
+	switch {
+	case s.stopping.Load():
+		return errors.New("shutting down")
+	case !s.eng.Ready():
+		return errors.New("no policy and data active yet")
+	case s.watcher != nil && !s.watcher.Ready():
+		return errors.New("not every bundle is active yet")
+	case s.watcher != nil && s.watcher.Stale(s.cfg.MaxStaleness):
+		return fmt.Errorf("a bundle was last confirmed more than %s ago", s.cfg.MaxStaleness)
+	}
+	return nil
+}
+
+func (s *server) status() httpapi.Status {
+	st := httpapi.Status{Revision: s.eng.Revision()}
+	switch {
+	case s.watcher != nil:
+		st.Sources = s.watcher.Status()
+	case s.tenants != nil:
+		st.Sources = []reload.State{s.tenants.State()}
+	}
+	if s.cache != nil {
+		cs := s.cache.Stats()
+		st.Cache = &httpapi.CacheStatus{Size: s.cache.Size(), Entries: cs.Entries, Hits: cs.Hits, Misses: cs.Misses}
+	}
+	return st
+}
+
+func (s *server) startGRPC(ev engine.Evaluator, tlsConf *tls.Config, token string, errc chan<- error, wg *sync.WaitGroup) (*grpc.Server, error) {
+	var opts []grpc.ServerOption
+	if tlsConf != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(tlsConf)))
+	}
+	if token != "" {
+		opts = append(opts, grpc.UnaryInterceptor(bearer(token)))
+	}
+	g := extauthz.NewGRPCServer(extauthz.Config{Evaluator: ev, Ready: s.ready, Metrics: s.metrics, Logger: s.log}, opts...)
+	ln, err := listen(s.cfg.GRPCAddr)
+	if err != nil {
+		return nil, err
+	}
+	wg.Go(func() {
+		if err := g.Serve(ln); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+			errc <- fmt.Errorf("grpc: %w", err)
+		}
+	})
+	s.log.Info("serving Envoy ext_authz", "addr", s.cfg.GRPCAddr)
+	return g, nil
+}
+
+// bearer requires the token on every gRPC call but grpc.health.v1.
+func bearer(token string) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
+		if strings.HasPrefix(info.FullMethod, "/grpc.health.v1.") {
+			return next(ctx, req)
+		}
+		md, _ := metadata.FromIncomingContext(ctx)
+		if vals := md.Get("authorization"); len(vals) != 1 || vals[0] != "Bearer "+token {
+			return nil, status.Error(codes.Unauthenticated, "a valid bearer token is required")
+		}
+		return next(ctx, req)
+	}
+}
+
+func stopGRPC(ctx context.Context, g *grpc.Server) {
+	done := make(chan struct{})
+	go func() { g.GracefulStop(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		g.Stop()
+	}
+}
+
+// listen opens host:port or unix:/path (a stale socket file is replaced).
+func listen(addr string) (net.Listener, error) {
+	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
+		if fi, err := os.Stat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
+			_ = os.Remove(path)
+		}
+		return net.Listen("unix", path)
+	}
+	return net.Listen("tcp", addr)
+}
+
+func readToken(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("--auth-token-file: %w", err)
+	}
+	token := strings.TrimSpace(string(raw))
+	if token == "" {
+		return "", fmt.Errorf("--auth-token-file %s: empty", path)
+	}
+	return token, nil
+}
+
+func tlsConfig(cfg config.Config) (*tls.Config, error) {
+	if cfg.TLSCert == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("--tls-cert/--tls-key: %w", err)
+	}
+	conf := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if cfg.TLSClientCA != "" {
+		pem, err := os.ReadFile(cfg.TLSClientCA)
+		if err != nil {
+			return nil, fmt.Errorf("--tls-client-ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--tls-client-ca %s: no PEM certificate", cfg.TLSClientCA)
+		}
+		conf.ClientCAs, conf.ClientAuth = pool, tls.RequireAndVerifyClientCert
+	}
+	return conf, nil
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel)) // validated by config
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
 }
