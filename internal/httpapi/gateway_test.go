@@ -143,7 +143,7 @@ func TestAuthZEN(t *testing.T) {
 	errs := []struct{ body, path string }{
 		{`{"subject":{"type":"group","id":"x"}}`, "/subject/type"},
 		{strings.Replace(authzen(home, resource), `"groups"`, `"colour":1,"groups"`, 1), "/subject/properties/colour"},
-		{strings.Replace(authzen(home, resource), `"id":"` + user + `"`, `"id":"me"`, 1), "/subject/id"},
+		{strings.Replace(authzen(home, resource), `"id":"`+user+`"`, `"id":"me"`, 1), "/subject/id"},
 		{authzen("x", resource), "/subject/properties/tenant"},
 		{strings.Replace(authzen(home, resource), `b2b_collaboration`, `x`, 1), "/action/name"},
 		{defaults + `,"evaluations":[{}],"options":{"evaluations_semantic":"some"}}`, "/options/evaluations_semantic"},
