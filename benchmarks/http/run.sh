@@ -276,7 +276,7 @@ commit="$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
 git diff --quiet HEAD 2>/dev/null || commit="$commit (dirty)"
 cpu="$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1)"
 ready_list=""
-for s in "${!READY_S[@]}"; do ready_list="$ready_list $s=${READY_S[$s]}s"; done
+for s in "${!READY_S[@]}"; do ready_list="$ready_list $s ${READY_S[$s]}s;"; done
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$RESULTS"
 out="$RESULTS/http-$stamp.md"
