@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,7 @@ import (
 	"github.com/xtenant/xtenant/engine"
 	"github.com/xtenant/xtenant/engine/decisioncache"
 	"github.com/xtenant/xtenant/internal/config"
+	"github.com/xtenant/xtenant/internal/decisionlog"
 	"github.com/xtenant/xtenant/internal/extauthz"
 	"github.com/xtenant/xtenant/internal/httpapi"
 	"github.com/xtenant/xtenant/internal/reload"
@@ -150,6 +152,18 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 			return err
 		}
 	}
+	if cfg.DecisionLog != "" {
+		// Outermost, so that every transport's decisions are logged, cached
+		// or not; the log is closed after the servers have stopped.
+		dl, err := decisionlog.New(decisionlog.Config{Sink: cfg.DecisionLog, Mask: cfg.DecisionLogMask,
+			Labels: map[string]string{"id": decisionLogID(), "version": binaryVersion()},
+			Stdout: e.stdout, Metrics: metrics, Logger: log})
+		if err != nil {
+			return usageError{err}
+		}
+		defer closeDecisionLog(ctx, dl, cfg.ShutdownGrace, log)
+		ev = dl.Wrap(ev)
+	}
 	token, err := readToken(cfg.AuthTokenFile)
 	if err != nil {
 		return usageError{err}
@@ -220,12 +234,37 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 // than ignore them.
 func unsupported(cfg config.Config) error {
 	switch {
-	case cfg.DecisionLog != "" || len(cfg.DecisionLogMask) > 0:
-		return errors.New("--decision-log / --decision-log-mask: not supported yet by serve")
+	case cfg.DecisionLog == "" && len(cfg.DecisionLogMask) > 0:
+		return errors.New("--decision-log-mask needs --decision-log")
 	case len(cfg.Bundles) == 0 && (cfg.VerificationKey != "" || cfg.BundleCache != "" || cfg.MaxStaleness > 0):
 		return errors.New("--verification-key, --bundle-cache and --max-staleness need --bundle")
 	}
 	return nil
+}
+
+// closeDecisionLog sends what is still queued, for at most grace.
+func closeDecisionLog(ctx context.Context, dl *decisionlog.Logger, grace time.Duration, log *slog.Logger) {
+	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+	defer cancel()
+	if err := dl.Close(closeCtx); err != nil {
+		log.Warn("decision log not closed cleanly", "error", err)
+	}
+}
+
+// decisionLogID is the "id" label of decision log events, as OPA sends: it
+// tells apart the instances writing to one service.
+func decisionLogID() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d", host, os.Getpid())
+}
+
+// binaryVersion is the module version of the binary, "(devel)" when built
+// from a working tree.
+func binaryVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
 }
 
 // startSources loads policy and data once (an invalid local file exits with

@@ -25,7 +25,7 @@ func TestServeUnixSocket(t *testing.T) {
 	sock := filepath.Join(t.TempDir(), "x.sock")
 	var stderr bytes.Buffer
 	cmd := newServeCmd(env{stdout: io.Discard, stderr: &stderr, getenv: func(string) string { return "" }})
-	cmd.SetArgs([]string{"--addr", "unix:" + sock, "--shutdown-grace", "2s"})
+	cmd.SetArgs([]string{"--addr", "unix:" + sock, "--shutdown-grace", "2s", "--decision-log", "file:" + filepath.Join(t.TempDir(), "decisions.log")})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- cmd.ExecuteContext(ctx) }()
@@ -79,7 +79,7 @@ func TestServeRefusesAtStart(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"serve", "--decision-log", "stdout"}, "not supported yet"},
+		{[]string{"serve", "--decision-log-mask", "/input/user/id"}, "needs --decision-log"},
 		{[]string{"serve", "--tenants", filepath.Join(dir, "missing.json")}, "missing.json"},
 		{[]string{"serve", "--cache-size", "-3"}, "cache-size"},
 		{[]string{"serve", "--verification-key", "k.pem"}, "need --bundle"},
