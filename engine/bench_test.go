@@ -30,21 +30,32 @@ func BenchmarkEvaluate(b *testing.B) {
 			}
 		}
 	})
-	b.Run("scenario-tc27-evaluate-only", func(b *testing.B) {
-		f, err := scenario.Load(scenarioDir + "/tc27-collaboration-mfa-not-trusted-step-up-resource.json")
-		if err != nil {
-			b.Fatal(err)
-		}
-		e := activateScenario(b, f)
-		req, err := engine.DecodeRequest(f.Cases[0].Input)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := e.Evaluate(ctx, req); err != nil {
+	// Evaluation only, one scenario case per verdict: a CA step-up, a plain
+	// allow and a deny (the inbound stage blocks).
+	for _, bc := range []struct{ name, file, want string }{
+		{"scenario-tc27-evaluate-only", "tc27-collaboration-mfa-not-trusted-step-up-resource.json", engine.VerdictStepUp},
+		{"scenario-tc01-allow", "tc01-baseline-b2b-collaboration-service-defaults.json", engine.VerdictAllow},
+		{"scenario-tc03-deny", "tc03-resource-default-inbound-blocks-everyone.json", engine.VerdictDeny},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			f, err := scenario.Load(scenarioDir + "/" + bc.file)
+			if err != nil {
 				b.Fatal(err)
 			}
-		}
-	})
+			e := activateScenario(b, f)
+			req, err := engine.DecodeRequest(f.Cases[0].Input)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if d, err := e.Evaluate(ctx, req); err != nil || d.Decision != bc.want {
+				b.Fatalf("Evaluate = %+v, %v; want %s", d, err, bc.want)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := e.Evaluate(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
