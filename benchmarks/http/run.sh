@@ -288,8 +288,8 @@ out="$RESULTS/http-$stamp.md"
   -meta "opa=$OPA_VERSION ($OPA_BIN)" \
   -meta "load generator=$([ "$LOADGEN" = wrk ] && echo "$(wrk -v 2>&1 | head -n 1 | awk '{print $1, $2}') -t1 -c$CONNS, benchmarks/http/cycle.lua" || echo "benchmarks/cmd/xtenant-load -connections $CONNS") (half load: xtenant-load, open loop)" \
   -meta "data=$PARTNERS partner configurations (xtenant-gen -seed $SEED), workloads: $WORKLOADS" \
-  -meta "time to ready (s):${ready_list:- n/a}" \
-  -meta "decisions xtenant vs opa: $AGREEMENT" >"$out"
+  -meta "time to ready (s)=${ready_list:- n/a}" \
+  -meta "decisions xtenant vs opa=$AGREEMENT" >"$out"
 cp "$RAW" "${out%.md}.jsonl"
 cat "$out"
 log "wrote $out"
