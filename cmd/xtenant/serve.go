@@ -71,6 +71,7 @@ func newServeCmd(e env) *cobra.Command {
 	f.String("bundle-cache", "", "directory where bundle URLs are persisted for an offline start")
 	f.String("verification-key", "", "PEM public key (or path); every bundle must then be signed")
 	f.String("verification-key-id", "", "key id of --verification-key")
+	f.String("signing-alg", "RS256", "algorithm of the bundle signatures checked with --verification-key (as opa run)")
 	f.Int64("cache-size", d.CacheSize, "decision cache capacity in decisions (0 disables)")
 	f.Duration("cache-ttl", d.CacheTTL, "longest life of a cached decision (0 = until the next revision)")
 	f.String("max-body", "1MiB", "largest request body; larger ones get 413")
@@ -311,7 +312,7 @@ func (s *server) startBundles(ctx context.Context) error {
 	}
 	var verify *bundles.VerificationKey
 	if s.cfg.VerificationKey != "" {
-		verify = &bundles.VerificationKey{Key: s.cfg.VerificationKey, KeyID: s.cfg.VerificationKeyID}
+		verify = &bundles.VerificationKey{Key: s.cfg.VerificationKey, KeyID: s.cfg.VerificationKeyID, Algorithm: s.cfg.SigningAlg}
 	}
 	w, err := bundles.NewWatcher(bundles.WatcherConfig{
 		Locations: s.cfg.Bundles, Verification: verify, CacheDir: s.cfg.BundleCache,

@@ -31,6 +31,8 @@ type Config struct {
 	// VerificationKey is a PEM file; when set every bundle must be signed.
 	VerificationKey   string
 	VerificationKeyID string
+	// SigningAlg is the algorithm bundles are signed with (OPA's --signing-alg).
+	SigningAlg string
 	// CacheSize is the decision cache capacity in decisions; 0 disables it.
 	CacheSize int64
 	// CacheTTL bounds a cached decision's life; 0 means until the next revision.
@@ -64,6 +66,7 @@ func Defaults() Config {
 		BundlePollMin: 10 * time.Second,
 		BundlePollMax: 60 * time.Second,
 		CacheSize:     100000,
+		SigningAlg:    "RS256",
 		MaxBody:       1 << 20,
 		ShutdownGrace: 10 * time.Second,
 		LogLevel:      "info",
@@ -112,6 +115,7 @@ var settings = []setting{
 	{name: "bundle-cache", set: str(func(c *Config) *string { return &c.BundleCache })},
 	{name: "verification-key", set: str(func(c *Config) *string { return &c.VerificationKey })},
 	{name: "verification-key-id", set: str(func(c *Config) *string { return &c.VerificationKeyID })},
+	{name: "signing-alg", set: str(func(c *Config) *string { return &c.SigningAlg })},
 	{name: "cache-size", set: func(c *Config, v []string) error { return parseInt(v[0], &c.CacheSize) }},
 	{name: "cache-ttl", set: dur(func(c *Config) *time.Duration { return &c.CacheTTL })},
 	{name: "max-body", set: func(c *Config, v []string) error { return parseSize(v[0], &c.MaxBody) }},
@@ -337,6 +341,9 @@ func (c *Config) setPoll(v string) error {
 }
 
 // Validate checks the values once, at start.
+// signingAlgs are the JWS algorithms OPA's bundle verification accepts.
+var signingAlgs = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "HS256", "HS384", "HS512"}
+
 func (c Config) Validate() error {
 	var errs []error
 	check := func(ok bool, format string, args ...any) {
@@ -345,6 +352,7 @@ func (c Config) Validate() error {
 		}
 	}
 	check(c.Addr != "" && c.Addr != "unix:", "addr: must be host:port or unix:/path")
+	check(slices.Contains(signingAlgs, c.SigningAlg), "signing-alg: expected one of %s, got %q", strings.Join(signingAlgs, ", "), c.SigningAlg)
 	check(c.CacheSize >= 0, "cache-size: must be 0 (off) or positive, got %d", c.CacheSize)
 	check(c.CacheTTL >= 0, "cache-ttl: must not be negative")
 	check(c.MaxBody > 0, "max-body: must be positive")

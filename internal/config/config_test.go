@@ -58,6 +58,7 @@ func TestLoadErrors(t *testing.T) {
 		{"negative cache", Sources{Flags: map[string][]string{"cache-size": {"-1"}}}, "cache-size"},
 		{"bad size", Sources{Flags: map[string][]string{"max-body": {"1 lot"}}}, "max-body"},
 		{"tls half", Sources{Flags: map[string][]string{"tls-cert": {"c.pem"}}}, "tls-key"},
+		{"signing alg", Sources{Flags: map[string][]string{"signing-alg": {"none"}}}, "signing-alg"},
 		{"log level", Sources{Flags: map[string][]string{"log-level": {"loud"}}}, "log-level"},
 		{"poll range", Sources{Flags: map[string][]string{"bundle-poll": {"60s..10s"}}}, "bundle-poll"},
 		{"mask", Sources{Flags: map[string][]string{"decision-log-mask": {"input.user"}}}, "JSON pointer"},
