@@ -117,8 +117,10 @@ func readTenantsObject(path string) (map[string]any, error) {
 	return obj, nil
 }
 
+// writeFileAtomic writes next to path and renames, so that a reader (a
+// bundle server, a watching xtenant) never sees half a file.
 func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".import-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".xtenant-*")
 	if err != nil {
 		return err
 	}
