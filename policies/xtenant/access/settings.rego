@@ -16,12 +16,14 @@ block_all := {
 	"applications": {"accessType": "blocked", "targets": [{"target": "AllApplications", "targetType": "application"}]},
 }
 
+# Spelled out rather than built from allow_all and block_all: a ground
+# constant is not re-evaluated on every query.
 service_default := {
-	"b2bCollaborationInbound": allow_all,
-	"b2bCollaborationOutbound": allow_all,
-	"b2bDirectConnectInbound": block_all,
-	"b2bDirectConnectOutbound": block_all,
-	"tenantRestrictions": block_all,
+	"b2bCollaborationInbound": {"usersAndGroups": {"accessType": "allowed", "targets": [{"target": "AllUsers", "targetType": "user"}]}, "applications": {"accessType": "allowed", "targets": [{"target": "AllApplications", "targetType": "application"}]}},
+	"b2bCollaborationOutbound": {"usersAndGroups": {"accessType": "allowed", "targets": [{"target": "AllUsers", "targetType": "user"}]}, "applications": {"accessType": "allowed", "targets": [{"target": "AllApplications", "targetType": "application"}]}},
+	"b2bDirectConnectInbound": {"usersAndGroups": {"accessType": "blocked", "targets": [{"target": "AllUsers", "targetType": "user"}]}, "applications": {"accessType": "blocked", "targets": [{"target": "AllApplications", "targetType": "application"}]}},
+	"b2bDirectConnectOutbound": {"usersAndGroups": {"accessType": "blocked", "targets": [{"target": "AllUsers", "targetType": "user"}]}, "applications": {"accessType": "blocked", "targets": [{"target": "AllApplications", "targetType": "application"}]}},
+	"tenantRestrictions": {"usersAndGroups": {"accessType": "blocked", "targets": [{"target": "AllUsers", "targetType": "user"}]}, "applications": {"accessType": "blocked", "targets": [{"target": "AllApplications", "targetType": "application"}]}},
 	"inboundTrust": {
 		"isMfaAccepted": false,
 		"isCompliantDeviceAccepted": false,
