@@ -33,6 +33,26 @@ var (
 // validated (Validate). Every error is an *InputError naming the JSON pointer.
 // The returned request is not yet canonical; call Canonicalize.
 func DecodeRequest(raw []byte) (*Request, error) {
+	if req, ok := decodePlain(raw); ok {
+		if err := req.Validate(); err != nil {
+			return nil, err
+		}
+		return req, nil
+	}
+	req, err := decodeGeneric(raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// decodeGeneric is the reference decoder: encoding/json into a generic
+// document, then a walk that names the JSON pointer of the first problem.
+// Every error message comes from here.
+func decodeGeneric(raw []byte) (*Request, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var doc any
@@ -42,14 +62,7 @@ func DecodeRequest(raw []byte) (*Request, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, &InputError{Message: "not valid JSON: unexpected data after the request object"}
 	}
-	req, err := requestFromJSON(doc)
-	if err != nil {
-		return nil, err
-	}
-	if err := req.Validate(); err != nil {
-		return nil, err
-	}
-	return req, nil
+	return requestFromJSON(doc)
 }
 
 func jsonErrText(err error) string {
@@ -416,25 +429,31 @@ func canonicalSet(in []string, lower bool) []string {
 }
 
 // IsGUID reports whether s is a GUID in the 8-4-4-4-12 hex form, any case.
+// It runs several times per request (decoding, validation, the cache), so
+// it is a table lookup per byte.
 func IsGUID(s string) bool {
-	if len(s) != 36 {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
 		return false
 	}
-	for i := 0; i < 36; i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
+	return hexRun(s[0:8]) && hexRun(s[9:13]) && hexRun(s[14:18]) && hexRun(s[19:23]) && hexRun(s[24:36])
+}
+
+func hexRun(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isHex[s[i]] {
+			return false
 		}
 	}
 	return true
 }
+
+// isHex marks 0-9, a-f and A-F.
+var isHex = func() (t [256]bool) {
+	for _, c := range "0123456789abcdefABCDEF" {
+		t[c] = true
+	}
+	return t
+}()
 
 // --- value checks shared by the JSON walk and Validate ---
 
@@ -648,4 +667,333 @@ func escapePointer(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+// --- the plain-input fast path ---
+
+// decodePlain decodes the common shape of a decision input without building
+// a generic document: one object, plain ASCII strings without escapes, no
+// number, no duplicate member, every value of the right type and already
+// valid where requestFromJSON checks values. It reports false for anything
+// else, and DecodeRequest then falls back to decodeGeneric, which accepts or
+// refuses with its exact error. So decodePlain only ever needs to be right
+// when it says yes: then decodeGeneric would have returned the same Request
+// (FuzzDecodePlain checks this).
+func decodePlain(raw []byte) (*Request, bool) {
+	s := plainScanner{b: raw}
+	req := &Request{}
+	var seen uint16
+	ok := s.object(func(name []byte) bool {
+		switch string(name) {
+		case "access_type":
+			return s.once(&seen, 0) && s.str(&req.AccessType, accessTypes)
+		case "home_tenant":
+			return s.once(&seen, 1) && s.guid(&req.HomeTenant)
+		case "resource_tenant":
+			return s.once(&seen, 2) && s.guid(&req.ResourceTenant)
+		case "home_cloud":
+			return s.once(&seen, 3) && s.enum(&req.HomeCloud, clouds)
+		case "resource_cloud":
+			return s.once(&seen, 4) && s.enum(&req.ResourceCloud, clouds)
+		case "identity_kind":
+			return s.once(&seen, 5) && s.enum(&req.IdentityKind, identityKinds)
+		case "user":
+			req.User = &User{}
+			return s.once(&seen, 6) && s.user(req.User)
+		case "application":
+			req.Application = &Application{}
+			return s.once(&seen, 7) && s.application(req.Application)
+		case "claims":
+			req.Claims = &Claims{}
+			return s.once(&seen, 8) && s.claims(req.Claims)
+		case "tenant_restrictions":
+			req.TenantRestrictions = &TenantRestrictions{}
+			return s.once(&seen, 9) && s.restrictions(req.TenantRestrictions)
+		case "invitation":
+			req.Invitation = &Invitation{}
+			return s.once(&seen, 10) && s.invitation(req.Invitation)
+		}
+		return false
+	})
+	if !ok {
+		return nil, false
+	}
+	s.space()
+	return req, s.i == len(s.b)
+}
+
+func (s *plainScanner) user(u *User) bool {
+	var seen uint16
+	return s.object(func(name []byte) bool {
+		switch string(name) {
+		case "id":
+			return s.once(&seen, 0) && s.guid(&u.ID)
+		case "groups":
+			return s.once(&seen, 1) && s.guids(&u.Groups)
+		case "user_type":
+			return s.once(&seen, 2) && s.enum(&u.UserType, userTypes)
+		case "resource_object_id":
+			return s.once(&seen, 3) && s.nullableGUID(&u.ResourceObjectID)
+		case "resource_groups":
+			return s.once(&seen, 4) && s.guids(&u.ResourceGroups)
+		case "gdap_session":
+			return s.once(&seen, 5) && s.boolean(&u.GDAPSession)
+		}
+		return false
+	})
+}
+
+func (s *plainScanner) application(a *Application) bool {
+	var seen uint16
+	return s.object(func(name []byte) bool {
+		switch string(name) {
+		case "id":
+			return s.once(&seen, 0) && s.guid(&a.ID)
+		case "client_id":
+			return s.once(&seen, 1) && s.nullableGUID(&a.ClientID)
+		}
+		return false
+	})
+}
+
+func (s *plainScanner) claims(c *Claims) bool {
+	var seen uint16
+	return s.object(func(name []byte) bool {
+		switch string(name) {
+		case "mfa":
+			return s.once(&seen, 0) && s.boolean(&c.MFA)
+		case "compliant_device":
+			return s.once(&seen, 1) && s.boolean(&c.CompliantDevice)
+		case "hybrid_joined_device":
+			return s.once(&seen, 2) && s.boolean(&c.HybridJoinedDevice)
+		}
+		return false
+	})
+}
+
+func (s *plainScanner) restrictions(tr *TenantRestrictions) bool {
+	var seen uint16
+	return s.object(func(name []byte) bool {
+		switch string(name) {
+		case "tenant":
+			return s.once(&seen, 0) && s.guid(&tr.Tenant)
+		case "policy_id":
+			return s.once(&seen, 1) && s.guid(&tr.PolicyID)
+		}
+		return false
+	})
+}
+
+func (s *plainScanner) invitation(inv *Invitation) bool {
+	var seen uint16
+	return s.object(func(name []byte) bool {
+		switch string(name) {
+		case "inviter_roles":
+			if !s.once(&seen, 0) || !s.expect('[') {
+				return false
+			}
+			inv.InviterRoles = []string{}
+			return s.list(func() bool {
+				var role string
+				if len(inv.InviterRoles) == MaxInviterRoles || !s.enum(&role, inviterRoles) {
+					return false
+				}
+				inv.InviterRoles = append(inv.InviterRoles, role)
+				return true
+			})
+		case "inviter_user_type":
+			return s.once(&seen, 1) && s.enum(&inv.InviterUserType, inviterUserType)
+		case "invitee_email":
+			return s.once(&seen, 2) && s.str(&inv.InviteeEmail, nil) && checkEmail(inv.InviteeEmail, "") == nil
+		}
+		return false
+	})
+}
+
+// plainScanner reads the subset of JSON that decodePlain accepts; every
+// method reports false at the first byte outside it.
+type plainScanner struct {
+	b []byte
+	i int
+}
+
+func (s *plainScanner) space() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// expect consumes c after optional white space.
+func (s *plainScanner) expect(c byte) bool {
+	s.space()
+	if s.i < len(s.b) && s.b[s.i] == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+// once refuses a member seen before in the same object (encoding/json would
+// keep the last one; the generic path decides what that means).
+func (s *plainScanner) once(seen *uint16, bit uint) bool {
+	if *seen&(1<<bit) != 0 {
+		return false
+	}
+	*seen |= 1 << bit
+	return true
+}
+
+// object reads {"name": value, ...}; member reads the value.
+func (s *plainScanner) object(member func(name []byte) bool) bool {
+	if !s.expect('{') {
+		return false
+	}
+	if s.expect('}') {
+		return true
+	}
+	for {
+		name, ok := s.plainString()
+		if !ok || !s.expect(':') || !member(name) {
+			return false
+		}
+		if s.expect(',') {
+			continue
+		}
+		return s.expect('}')
+	}
+}
+
+// list reads the items of an array whose '[' has been consumed.
+func (s *plainScanner) list(item func() bool) bool {
+	if s.expect(']') {
+		return true
+	}
+	for {
+		if !item() {
+			return false
+		}
+		if s.expect(',') {
+			continue
+		}
+		return s.expect(']')
+	}
+}
+
+// plainString reads a string of printable ASCII without escapes and returns
+// its bytes (aliasing the input).
+func (s *plainScanner) plainString() ([]byte, bool) {
+	if !s.expect('"') {
+		return nil, false
+	}
+	start := s.i
+	for ; s.i < len(s.b); s.i++ {
+		switch c := s.b[s.i]; {
+		case c == '"':
+			s.i++
+			return s.b[start : s.i-1], true
+		case c == '\\' || c < 0x20 || c >= 0x80:
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// str reads a string; when it is one of known, the constant is kept rather
+// than a copy.
+func (s *plainScanner) str(out *string, known []string) bool {
+	b, ok := s.plainString()
+	if !ok {
+		return false
+	}
+	for _, k := range known {
+		if string(b) == k {
+			*out = k
+			return true
+		}
+	}
+	*out = string(b)
+	return true
+}
+
+func (s *plainScanner) enum(out *string, allowed []string) bool {
+	b, ok := s.plainString()
+	if !ok {
+		return false
+	}
+	for _, k := range allowed {
+		if string(b) == k {
+			*out = k
+			return true
+		}
+	}
+	return false
+}
+
+func (s *plainScanner) guid(out *string) bool {
+	b, ok := s.plainString()
+	if !ok || !IsGUID(string(b)) {
+		return false
+	}
+	*out = string(b)
+	return true
+}
+
+func (s *plainScanner) nullableGUID(out **string) bool {
+	if s.literal("null") {
+		*out = nil
+		return true
+	}
+	var g string
+	if !s.guid(&g) {
+		return false
+	}
+	*out = &g
+	return true
+}
+
+// guids reads an array of at most MaxGroups GUIDs; [] stays a non-nil empty
+// list, as guidList makes it.
+func (s *plainScanner) guids(out *[]string) bool {
+	if !s.expect('[') {
+		return false
+	}
+	list := []string{}
+	ok := s.list(func() bool {
+		var g string
+		if len(list) == MaxGroups || !s.guid(&g) {
+			return false
+		}
+		list = append(list, g)
+		return true
+	})
+	*out = list
+	return ok
+}
+
+func (s *plainScanner) boolean(out *bool) bool {
+	switch {
+	case s.literal("true"):
+		*out = true
+	case s.literal("false"):
+		*out = false
+	default:
+		return false
+	}
+	return true
+}
+
+// literal consumes word; a letter straight after it (truex) is left for the
+// caller to refuse, since no value may follow a literal without a comma.
+func (s *plainScanner) literal(word string) bool {
+	s.space()
+	if len(s.b)-s.i >= len(word) && string(s.b[s.i:s.i+len(word)]) == word {
+		s.i += len(word)
+		return true
+	}
+	return false
 }

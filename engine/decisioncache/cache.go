@@ -1,18 +1,23 @@
 // Package decisioncache decorates an engine.Evaluator with a ristretto cache
 // of decisions.
 //
-// The key is the active revision followed by a SHA-256 of the canonical
-// request, and the full key is stored beside the decision and compared on a
-// hit, so a hash collision in ristretto's own key hashing can never hand out
-// another request's decision. Because the revision leads the key, activating a
-// new revision makes every older entry unreachable at once; they simply age
-// out. Errors (invalid input, not ready, undefined) are never cached, and
-// every answer gets a fresh decision_id on a copy of the stored decision.
+// The key is a SHA-256 of the active revision, the canonical request and the
+// explain flag, each field length-prefixed so that no two requests encode
+// alike. Ristretto is indexed by the key's first 64 bits and the full 256
+// bits are stored beside the decision and compared on a hit, so a collision
+// of the short index can never hand out another request's decision. Because
+// the revision is hashed in, activating a new revision makes every older
+// entry unreachable at once; they simply age out. Errors (invalid input, not
+// ready, undefined) are never cached, and every answer gets a fresh
+// decision_id: Evaluate on a copy of the stored decision, EvaluateEncoded on
+// the stored JSON encoding.
 package decisioncache
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,7 +51,7 @@ type Revisioner interface {
 type Cache struct {
 	next   engine.Evaluator
 	rev    Revisioner
-	store  *ristretto.Cache[string, *entry]
+	store  *ristretto.Cache[uint64, *entry]
 	ttl    time.Duration
 	newID  func() string
 	hits   atomic.Uint64
@@ -55,11 +60,13 @@ type Cache struct {
 
 var _ engine.Evaluator = (*Cache)(nil)
 
-// entry keeps the full key so a hit can be checked, and a private decision
-// that is only ever copied out.
+// entry keeps the full key so a hit can be checked, a private decision that
+// is only ever copied out, and its JSON encoding without decision_id (see
+// encodeTail), shared read-only by every EvaluateEncoded answer.
 type entry struct {
-	key      string
+	sum      [sha256.Size]byte
 	decision *engine.Decision
+	tail     []byte
 }
 
 // Stats are the cache's counters.
@@ -73,7 +80,7 @@ func New(next engine.Evaluator, rev Revisioner, cfg Config) (*Cache, error) {
 	if cfg.MaxEntries <= 0 {
 		return nil, fmt.Errorf("decisioncache: MaxEntries must be positive, got %d", cfg.MaxEntries)
 	}
-	store, err := ristretto.NewCache(&ristretto.Config[string, *entry]{
+	store, err := ristretto.NewCache(&ristretto.Config[uint64, *entry]{
 		NumCounters:        cfg.MaxEntries * 10,
 		MaxCost:            cfg.MaxEntries,
 		BufferItems:        64,
@@ -98,35 +105,122 @@ func (c *Cache) Evaluate(ctx context.Context, req *engine.Request) (*engine.Deci
 
 // EvaluateCached is Evaluate that also reports whether the cache answered.
 func (c *Cache) EvaluateCached(ctx context.Context, req *engine.Request) (*engine.Decision, bool, error) {
-	rev := c.rev.Revision()
-	if rev == "" {
-		return nil, false, engine.ErrNotReady
-	}
-	if err := req.Validate(); err != nil {
-		return nil, false, err
-	}
-	req.Canonicalize()
-	key, err := cacheKey(rev, req)
+	e, d, err := c.lookup(ctx, req)
 	if err != nil {
 		return nil, false, err
 	}
-	if e, ok := c.store.Get(key); ok && e.key == key {
-		c.hits.Add(1)
-		d := clone(e.decision)
+	if e != nil {
+		d = clone(e.decision)
 		d.DecisionID = c.newID()
 		return d, true, nil
+	}
+	return d, false, nil
+}
+
+// Encoded is a decision as JSON, for transports that write it out as it is.
+type Encoded struct {
+	// DecisionID is the fresh id of this answer.
+	DecisionID string
+	// Allow is the decision's allow member.
+	Allow bool
+	// Cached tells whether the cache answered.
+	Cached bool
+	// Tail is the decision's JSON encoding after its first member,
+	// decision_id: `"decision":…}`. It is shared: never modify it.
+	Tail []byte
+}
+
+// AppendJSON appends the decision's JSON, exactly as encoding/json encodes
+// the engine.Decision: {"decision_id":"<id>",<Tail>.
+func (e Encoded) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"decision_id":`...)
+	dst = AppendJSONString(dst, e.DecisionID)
+	dst = append(dst, ',')
+	return append(dst, e.Tail...)
+}
+
+// AppendJSONString appends s as encoding/json encodes a string. Decision ids
+// are plain ASCII and take the short way; anything else goes through
+// encoding/json itself, so that the bytes never differ.
+func AppendJSONString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s) // a string always encodes
+			return append(dst, b...)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
+}
+
+// EvaluateEncoded is EvaluateCached for transports that only write the
+// decision out: a hit costs no copy and no encoding.
+func (c *Cache) EvaluateEncoded(ctx context.Context, req *engine.Request) (Encoded, error) {
+	e, d, err := c.lookup(ctx, req)
+	if err != nil {
+		return Encoded{}, err
+	}
+	if e != nil {
+		return Encoded{DecisionID: c.newID(), Allow: e.decision.Allow, Cached: true, Tail: e.tail}, nil
+	}
+	tail, err := encodeTail(d)
+	if err != nil {
+		return Encoded{}, err
+	}
+	return Encoded{DecisionID: d.DecisionID, Allow: d.Allow, Tail: tail}, nil
+}
+
+// lookup returns the entry of a hit, or else the decision of next (which it
+// stores).
+func (c *Cache) lookup(ctx context.Context, req *engine.Request) (*entry, *engine.Decision, error) {
+	rev := c.rev.Revision()
+	if rev == "" {
+		return nil, nil, engine.ErrNotReady
+	}
+	if err := req.Validate(); err != nil {
+		return nil, nil, err
+	}
+	req.Canonicalize()
+	k := cacheKey(rev, req)
+	if e, ok := c.store.Get(k.index()); ok && e.sum == k {
+		c.hits.Add(1)
+		return e, nil, nil
 	}
 	c.misses.Add(1)
 	d, err := c.next.Evaluate(ctx, req)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	// A swap between reading rev and evaluating would file a new revision's
 	// decision under the old key; keep only what was decided under rev.
 	if d.Revision == rev {
-		c.store.SetWithTTL(key, &entry{key: key, decision: clone(d)}, 1, c.ttl)
+		private := clone(d)
+		tail, err := encodeTail(private)
+		if err != nil {
+			return nil, nil, err
+		}
+		c.store.SetWithTTL(k.index(), &entry{sum: k, decision: private, tail: tail}, 1, c.ttl)
 	}
-	return d, false, nil
+	return nil, d, nil
+}
+
+// tailPrefix is how encoding/json starts a Decision whose id is empty.
+const tailPrefix = `{"decision_id":"",`
+
+// encodeTail encodes d as encoding/json does (so as gin's c.JSON does) and
+// drops the leading decision_id member, which each answer supplies anew.
+func encodeTail(d *engine.Decision) ([]byte, error) {
+	v := *d
+	v.DecisionID = ""
+	b, err := json.Marshal(&v)
+	if err != nil {
+		return nil, errors.Join(errors.New("decisioncache: encode decision"), err)
+	}
+	if !bytes.HasPrefix(b, []byte(tailPrefix)) {
+		return nil, fmt.Errorf("decisioncache: decision encoding starts %.40q, not with decision_id", b)
+	}
+	return b[len(tailPrefix):], nil
 }
 
 // Stats returns the hit and miss counts and the number of entries held.
@@ -148,24 +242,100 @@ func (c *Cache) Wait() { c.store.Wait() }
 // Close stops the cache's goroutines.
 func (c *Cache) Close() { c.store.Close() }
 
-// cacheKey is rev ‖ 0x00 ‖ SHA-256(canonical JSON ‖ explain flag). The JSON
-// of a canonical Request is deterministic: struct fields in declaration
-// order, sets sorted, defaults explicit.
-func cacheKey(rev string, req *engine.Request) (string, error) {
-	doc, err := json.Marshal(req)
-	if err != nil {
-		return "", errors.Join(errors.New("decisioncache: encode request"), err)
-	}
-	h := sha256.New()
-	h.Write(doc)
-	if req.Explain {
-		h.Write([]byte{1})
+// key is the SHA-256 of a request's canonical encoding (see cacheKey).
+type key [sha256.Size]byte
+
+// index is the short key ristretto files the entry under.
+func (k key) index() uint64 { return binary.LittleEndian.Uint64(k[:8]) }
+
+// cacheKey hashes rev, the canonical request and the explain flag. Every
+// string is length-prefixed and every optional part has a presence byte, so
+// the encoding is injective: distinct (rev, request, explain) never share
+// it. Every member of engine.Request must be written here (TestKeyCoversRequest).
+func cacheKey(rev string, req *engine.Request) key {
+	var stack [1024]byte
+	b := appendKey(stack[:0], rev, req)
+	return sha256.Sum256(b)
+}
+
+func appendKey(b []byte, rev string, r *engine.Request) []byte {
+	b = appendStr(b, rev)
+	b = appendStr(b, r.AccessType)
+	b = appendStr(b, r.HomeTenant)
+	b = appendStr(b, r.ResourceTenant)
+	b = appendStr(b, r.HomeCloud)
+	b = appendStr(b, r.ResourceCloud)
+	b = appendStr(b, r.IdentityKind)
+	if u := r.User; u != nil {
+		b = append(b, 1)
+		b = appendStr(b, u.ID)
+		b = appendList(b, u.Groups)
+		b = appendStr(b, u.UserType)
+		b = appendOptStr(b, u.ResourceObjectID)
+		b = appendList(b, u.ResourceGroups)
+		b = appendBool(b, u.GDAPSession)
 	} else {
-		h.Write([]byte{0})
+		b = append(b, 0)
 	}
-	buf := make([]byte, 0, len(rev)+1+sha256.Size)
-	buf = append(buf, rev...)
-	buf = append(buf, 0)
-	buf = h.Sum(buf)
-	return string(buf), nil
+	if a := r.Application; a != nil {
+		b = append(b, 1)
+		b = appendStr(b, a.ID)
+		b = appendOptStr(b, a.ClientID)
+	} else {
+		b = append(b, 0)
+	}
+	if c := r.Claims; c != nil {
+		b = append(b, 1)
+		b = appendBool(b, c.MFA)
+		b = appendBool(b, c.CompliantDevice)
+		b = appendBool(b, c.HybridJoinedDevice)
+	} else {
+		b = append(b, 0)
+	}
+	if tr := r.TenantRestrictions; tr != nil {
+		b = append(b, 1)
+		b = appendStr(b, tr.Tenant)
+		b = appendStr(b, tr.PolicyID)
+	} else {
+		b = append(b, 0)
+	}
+	if inv := r.Invitation; inv != nil {
+		b = append(b, 1)
+		b = appendList(b, inv.InviterRoles)
+		b = appendStr(b, inv.InviterUserType)
+		b = appendStr(b, inv.InviteeEmail)
+	} else {
+		b = append(b, 0)
+	}
+	return appendBool(b, r.Explain)
+}
+
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// appendOptStr keeps nil apart from "".
+func appendOptStr(b []byte, s *string) []byte {
+	if s == nil {
+		return append(b, 0)
+	}
+	return appendStr(append(b, 1), *s)
+}
+
+// appendList writes nil and [] alike: Canonicalize makes every empty list
+// nil, and the policy reads an absent list as an empty one.
+func appendList(b []byte, list []string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(list)))
+	for _, s := range list {
+		b = appendStr(b, s)
+	}
+	return b
+}
+
+func appendBool(b []byte, v bool) []byte {
+	if v {
+		return append(b, 1)
+	}
+	return append(b, 0)
 }

@@ -2,6 +2,8 @@ package decisioncache
 
 import (
 	"context"
+	"encoding/json"
+	"reflect"
 	"testing"
 
 	"github.com/xtenant/xtenant/engine"
@@ -38,11 +40,10 @@ func TestStoredKeyIsCompared(t *testing.T) {
 	defer c.Close()
 	req := request()
 	req.Canonicalize()
-	key, err := cacheKey("r1", req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.store.Set(key, &entry{key: "someone else", decision: &engine.Decision{Decision: "allow", Allow: true}}, 1)
+	k := cacheKey("r1", req)
+	foreign := k
+	foreign[31] ^= 1 // same ristretto index, another full key
+	c.store.Set(k.index(), &entry{sum: foreign, decision: &engine.Decision{Decision: "allow", Allow: true}}, 1)
 	c.Wait()
 	d, cached, err := c.EvaluateCached(context.Background(), request())
 	if err != nil || cached || d.Allow || next.calls != 1 {
@@ -53,10 +54,127 @@ func TestStoredKeyIsCompared(t *testing.T) {
 func TestKeysDiffer(t *testing.T) {
 	a, b := request(), request()
 	b.User.Groups = []string{"c1c1c1c1-0000-4000-8000-000000000001"}
-	ka, _ := cacheKey("r1", a)
-	kb, _ := cacheKey("r1", b)
-	kr, _ := cacheKey("r2", a)
+	ka := cacheKey("r1", a)
+	kb := cacheKey("r1", b)
+	kr := cacheKey("r2", a)
 	if ka == kb || ka == kr {
 		t.Fatal("distinct requests or revisions share a key")
+	}
+}
+
+// TestKeyEncodingIsInjective: requests that differ in any one member, or
+// that would read alike if fields were merely concatenated, get distinct
+// keys; an equal request gets the same key.
+func TestKeyEncodingIsInjective(t *testing.T) {
+	str := func(s string) *string { return &s }
+	variants := map[string]func(r *engine.Request){
+		"base":            func(r *engine.Request) {},
+		"access type":     func(r *engine.Request) { r.AccessType = engine.AccessB2BDirectConnect },
+		"home tenant":     func(r *engine.Request) { r.HomeTenant = "33333333-3333-3333-3333-333333333333" },
+		"home cloud":      func(r *engine.Request) { r.HomeCloud = "microsoftonline.us" },
+		"resource cloud":  func(r *engine.Request) { r.ResourceCloud = "microsoftonline.us" },
+		"identity kind":   func(r *engine.Request) { r.IdentityKind = "msa" },
+		"no user":         func(r *engine.Request) { r.User = nil },
+		"user id":         func(r *engine.Request) { r.User.ID = "" },
+		"groups":          func(r *engine.Request) { r.User.Groups = []string{"c1"} },
+		"groups split":    func(r *engine.Request) { r.User.Groups = []string{"c", "1"} },
+		"resource groups": func(r *engine.Request) { r.User.ResourceGroups = []string{"c1"} },
+		"user type":       func(r *engine.Request) { r.User.UserType = "member" },
+		"object id":       func(r *engine.Request) { r.User.ResourceObjectID = str("") },
+		"gdap":            func(r *engine.Request) { r.User.GDAPSession = true },
+		"no application":  func(r *engine.Request) { r.Application = nil },
+		"client id":       func(r *engine.Request) { r.Application.ClientID = str("") },
+		"claims":          func(r *engine.Request) { r.Claims = &engine.Claims{} },
+		"mfa":             func(r *engine.Request) { r.Claims = &engine.Claims{MFA: true} },
+		"compliant":       func(r *engine.Request) { r.Claims = &engine.Claims{CompliantDevice: true} },
+		"hybrid":          func(r *engine.Request) { r.Claims = &engine.Claims{HybridJoinedDevice: true} },
+		"restrictions":    func(r *engine.Request) { r.TenantRestrictions = &engine.TenantRestrictions{} },
+		"restriction tid": func(r *engine.Request) { r.TenantRestrictions = &engine.TenantRestrictions{Tenant: "x"} },
+		"restriction pid": func(r *engine.Request) { r.TenantRestrictions = &engine.TenantRestrictions{PolicyID: "x"} },
+		"invitation":      func(r *engine.Request) { r.Invitation = &engine.Invitation{} },
+		"inviter roles":   func(r *engine.Request) { r.Invitation = &engine.Invitation{InviterRoles: []string{"a"}} },
+		"inviter type":    func(r *engine.Request) { r.Invitation = &engine.Invitation{InviterUserType: "a"} },
+		"invitee":         func(r *engine.Request) { r.Invitation = &engine.Invitation{InviteeEmail: "a"} },
+		"explain":         func(r *engine.Request) { r.Explain = true },
+		"tenants shifted": func(r *engine.Request) {
+			r.HomeTenant, r.ResourceTenant = r.HomeTenant+r.ResourceTenant[:1], r.ResourceTenant[1:]
+		},
+	}
+	seen := map[key]string{}
+	for name, change := range variants {
+		r := request()
+		change(r)
+		k := cacheKey("r1", r)
+		if other, dup := seen[k]; dup {
+			t.Errorf("%s and %s share a key", name, other)
+		}
+		seen[k] = name
+	}
+	if cacheKey("r1", request()) != cacheKey("r1", request()) {
+		t.Error("equal requests got different keys")
+	}
+}
+
+// TestKeyCoversRequest fails when engine.Request gains a member: appendKey
+// must then be taught to write it, or requests differing only there would
+// share a cached decision.
+func TestKeyCoversRequest(t *testing.T) {
+	members := map[reflect.Type]int{
+		reflect.TypeFor[engine.Request]():            12,
+		reflect.TypeFor[engine.User]():               6,
+		reflect.TypeFor[engine.Application]():        2,
+		reflect.TypeFor[engine.Claims]():             3,
+		reflect.TypeFor[engine.TenantRestrictions](): 2,
+		reflect.TypeFor[engine.Invitation]():         3,
+	}
+	for typ, n := range members {
+		if typ.NumField() != n {
+			t.Errorf("%s has %d members, cacheKey writes %d: update appendKey", typ, typ.NumField(), n)
+		}
+	}
+}
+
+type richEvaluator struct{}
+
+func (richEvaluator) Evaluate(context.Context, *engine.Request) (*engine.Decision, error) {
+	s := func(v string) *string { return &v }
+	return &engine.Decision{DecisionID: "evaluated-id", Decision: "deny", DeniedBy: s("resource_inbound"), ErrorCode: s("AADSTS500213"),
+		StepUp: []engine.StepUp{}, Controls: engine.Controls{MFA: "not_required", CompliantDevice: "not_required", HybridJoinedDevice: "not_required"},
+		ConsentPrompt: true, Reasons: []engine.Reason{{Code: "RESOURCE_INBOUND_BLOCKED", Stage: "resource_inbound", Tenant: s("t"),
+			Message: "Contoso & <Fabrikam> \u2028 \"blocked\" é"}}, ReportOnly: []engine.ReportOnly{},
+		Revision: "r1", Explain: map[string]any{"b": []any{1.5, "x"}, "a": nil}}, nil
+}
+
+// EvaluateEncoded writes exactly what encoding/json writes for the decision
+// EvaluateCached returns, on a miss and on a hit.
+func TestEncodedMatchesEncodingJSON(t *testing.T) {
+	ids := []string{"id-1", "id-<2>", "id-3"}
+	n := 0
+	c, err := New(richEvaluator{}, fixedRevision("r1"), Config{MaxEntries: 10, NewID: func() string { n++; return ids[n%len(ids)] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := range 3 {
+		enc, err := c.EvaluateEncoded(context.Background(), request())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Wait()
+		if enc.Cached != (i > 0) || enc.Allow {
+			t.Fatalf("round %d: cached=%v allow=%v", i, enc.Cached, enc.Allow)
+		}
+		d, _, err := c.EvaluateCached(context.Background(), request())
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.DecisionID = enc.DecisionID
+		want, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := enc.AppendJSON(nil); string(got) != string(want) {
+			t.Fatalf("round %d:\n got %s\nwant %s", i, got, want)
+		}
 	}
 }

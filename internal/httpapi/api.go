@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/xtenant/xtenant/engine"
+	"github.com/xtenant/xtenant/engine/decisioncache"
 )
 
 // Metrics is what the API reports; internal/telemetry implements it. Labels
@@ -60,10 +61,21 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// encodedEvaluator is implemented by the decision cache: it hands out the
+// stored JSON encoding of a decision, which /v1/evaluate and the Data API
+// write out as they are.
+type encodedEvaluator interface {
+	EvaluateEncoded(ctx context.Context, req *engine.Request) (decisioncache.Encoded, error)
+}
+
 // api holds the handlers' dependencies.
 type api struct {
 	cfg Config
 	log *slog.Logger
+	// encoded is the evaluator when it is the decision cache itself; nil
+	// when anything else (the decision log, a bare engine) wraps or replaces
+	// it, and then every answer is a *engine.Decision.
+	encoded encodedEvaluator
 }
 
 // New builds the router. Gin's mode is the caller's business (main).
@@ -84,6 +96,7 @@ func New(cfg Config) http.Handler {
 		cfg.MaxBody = 1 << 20
 	}
 	a := &api{cfg: cfg, log: cfg.Logger}
+	a.encoded, _ = cfg.Evaluator.(encodedEvaluator)
 
 	r := gin.New()
 	r.HandleMethodNotAllowed = false

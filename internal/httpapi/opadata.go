@@ -92,6 +92,10 @@ func (a *api) dataDecision(c *gin.Context, input json.RawMessage) {
 		return
 	}
 	req.Explain = explain
+	if a.encoded != nil {
+		a.writeEncoded(c, req, true)
+		return
+	}
 	d, err := a.decide(c.Request.Context(), req)
 	if err != nil {
 		a.fail(c, err)

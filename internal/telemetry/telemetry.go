@@ -6,7 +6,9 @@
 package telemetry
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -37,6 +39,48 @@ type Metrics struct {
 
 	mu        sync.Mutex
 	revisions map[string]string // source -> revision in xtenant_bundle_info
+
+	// Children resolved ahead of time: WithLabelValues hashes the label
+	// values and takes a lock on every call, which the hot path need not.
+	byAccessType map[string]*decisionChildren // read-only after New
+	byRoute      sync.Map                     // httpKey -> *httpChildren
+}
+
+// decisionChildren are the decision series of one access type, indexed by
+// allow (counter) and cached (histogram), false then true.
+type decisionChildren struct {
+	decisions [2]lazy[prometheus.Counter]
+	duration  [2]lazy[prometheus.Observer]
+}
+
+// lazy resolves a child at its first use, so that a series still appears
+// only once observed, as it did with WithLabelValues on every call.
+type lazy[T any] struct {
+	once    sync.Once
+	v       T
+	resolve func() T
+}
+
+func (l *lazy[T]) get() T {
+	l.once.Do(func() { l.v = l.resolve() })
+	return l.v
+}
+
+type httpKey struct {
+	route string
+	code  int
+}
+
+type httpChildren struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
+}
+
+func index(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // NewRegistry returns a registry holding the Go and process collectors.
@@ -87,23 +131,43 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 	}
 	m.decisionLogEvents.WithLabelValues("written")
 	m.decisionLogEvents.WithLabelValues("dropped")
+	m.byAccessType = map[string]*decisionChildren{}
+	for _, at := range append(slices.Sorted(maps.Keys(accessTypes)), "other") {
+		ch := &decisionChildren{}
+		for _, b := range []bool{false, true} {
+			at, label := at, strconv.FormatBool(b)
+			ch.decisions[index(b)].resolve = func() prometheus.Counter { return m.decisions.WithLabelValues(at, label) }
+			ch.duration[index(b)].resolve = func() prometheus.Observer { return m.decisionDuration.WithLabelValues(at, label) }
+		}
+		m.byAccessType[at] = ch
+	}
 	return m, nil
 }
 
 // ObserveDecision counts one answered decision.
 func (m *Metrics) ObserveDecision(accessType string, allow, cached bool, d time.Duration) {
-	if !accessTypes[accessType] {
-		accessType = "other"
+	ch, ok := m.byAccessType[accessType]
+	if !ok {
+		ch = m.byAccessType["other"]
 	}
-	m.decisions.WithLabelValues(accessType, strconv.FormatBool(allow)).Inc()
-	m.decisionDuration.WithLabelValues(accessType, strconv.FormatBool(cached)).Observe(d.Seconds())
+	ch.decisions[index(allow)].get().Inc()
+	ch.duration[index(cached)].get().Observe(d.Seconds())
 }
 
 // ObserveHTTP counts one HTTP request. route must be a route pattern (or a
 // fixed placeholder for unmatched paths), never the raw URL path.
 func (m *Metrics) ObserveHTTP(route string, code int, d time.Duration) {
-	m.httpRequests.WithLabelValues(route, strconv.Itoa(code)).Inc()
-	m.httpDuration.WithLabelValues(route).Observe(d.Seconds())
+	k := httpKey{route, code}
+	v, ok := m.byRoute.Load(k)
+	if !ok {
+		v, _ = m.byRoute.LoadOrStore(k, &httpChildren{
+			requests: m.httpRequests.WithLabelValues(route, strconv.Itoa(code)),
+			duration: m.httpDuration.WithLabelValues(route),
+		})
+	}
+	ch := v.(*httpChildren)
+	ch.requests.Inc()
+	ch.duration.Observe(d.Seconds())
 }
 
 // LoadSucceeded records that source now serves revision.
