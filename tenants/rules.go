@@ -12,9 +12,10 @@ func (c *checker) checkRules(t map[string]any) {
 	if def, ok := ctap["default"].(map[string]any); ok {
 		c.checkConfig(def, "/crossTenantAccessPolicy/default", true)
 	}
+	// Map order is fine: warnings are sorted by path when the set is sealed.
 	partners, _ := ctap["partners"].(map[string]any)
-	for _, id := range sortedKeys(partners) {
-		if p, ok := partners[id].(map[string]any); ok {
+	for id, v := range partners {
+		if p, ok := v.(map[string]any); ok {
 			c.checkConfig(p, "/crossTenantAccessPolicy/partners/"+id, false)
 		}
 	}
@@ -26,7 +27,6 @@ func (c *checker) checkConfig(cfg map[string]any, path string, isDefault bool) {
 		if !ok {
 			continue
 		}
-		p := path + "/" + name
 		users, _ := setting["usersAndGroups"].(map[string]any)
 		apps, _ := setting["applications"].(map[string]any)
 		inbound := name == "b2bCollaborationInbound" || name == "b2bDirectConnectInbound"
@@ -36,22 +36,22 @@ func (c *checker) checkConfig(cfg map[string]any, path string, isDefault bool) {
 			if name == "tenantRestrictions" {
 				rule = "V-2"
 			}
-			c.warn(p+"/usersAndGroups/targets", "%s: the default may only target AllUsers here", rule)
+			c.warn(path+"/"+name+"/usersAndGroups/targets", "%s: the default may only target AllUsers here", rule)
 		}
 		// V-3: blocking all users goes with blocking all applications.
 		if users != nil && apps != nil && access(users) == "blocked" && onlyKeyword(users, "AllUsers") &&
 			(access(apps) != "blocked" || !onlyKeyword(apps, "AllApplications")) {
-			c.warn(p+"/applications", "V-3: blocking all users requires blocking all applications")
+			c.warn(path+"/"+name+"/applications", "V-3: blocking all users requires blocking all applications")
 		}
 		// V-4: users allowed outbound, yet every external application blocked.
 		outbound := name == "b2bCollaborationOutbound" || name == "b2bDirectConnectOutbound"
 		if outbound && users != nil && apps != nil && access(users) == "allowed" &&
 			access(apps) == "blocked" && onlyKeyword(apps, "AllApplications") {
-			c.warn(p+"/applications", "V-4: users are allowed outbound but every application is blocked")
+			c.warn(path+"/"+name+"/applications", "V-4: users are allowed outbound but every application is blocked")
 		}
 		// V-5: MicrosoftAdminPortals is not a cross-tenant target.
 		if apps != nil && hasTarget(apps, "MicrosoftAdminPortals") {
-			c.warn(p+"/applications/targets", "V-5: MicrosoftAdminPortals is not a valid application target")
+			c.warn(path+"/"+name+"/applications/targets", "V-5: MicrosoftAdminPortals is not a valid application target")
 		}
 	}
 	// V-8: the default's automatic redemption is fixed to false/false.

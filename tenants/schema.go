@@ -167,30 +167,62 @@ var tenantSchema = func() *node {
 
 // checker walks one tenant document against tenantSchema, normalising in
 // place and collecting warnings; the first type error stops it.
+//
+// The JSON path of the value being checked is kept as a stack of segments
+// and only turned into a string for an error or a warning: most values are
+// fine, and building millions of path strings was most of the cost.
 type checker struct {
 	tenant   string
 	warnings []Warning
+	segs     []string // JSON path segments (unescaped) of the current value
+	// sorted visits object keys in sorted order, so that the first error is
+	// the same on every run. The normal run visits them in map order and,
+	// only when it fails, is redone sorted to pick the error to report.
+	sorted bool
 }
 
 func (c *checker) warn(path, format string, args ...any) {
 	c.warnings = append(c.warnings, Warning{Tenant: c.tenant, Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
-// check validates v at path against n and returns the normalised value.
-func (c *checker) check(n *node, v any, path string) (any, error) {
+// at is the JSON pointer of the current value ("" at the tenant's root).
+func (c *checker) at() string {
+	var b strings.Builder
+	for _, s := range c.segs {
+		b.WriteByte('/')
+		b.WriteString(escape(s))
+	}
+	return b.String()
+}
+
+func (c *checker) push(seg string) { c.segs = append(c.segs, seg) }
+func (c *checker) pop()            { c.segs = c.segs[:len(c.segs)-1] }
+
+// keys returns m's keys, sorted when the checker must be deterministic;
+// nil means "range over m".
+func (c *checker) keys(m map[string]any) []string {
+	if !c.sorted {
+		return nil
+	}
+	return sortedKeys(m)
+}
+
+// check validates v at the current path against n and returns the
+// normalised value.
+func (c *checker) check(n *node, v any) (any, error) {
 	if v == nil {
 		return nil, nil // null is always allowed: it means "inherit" / "not set"
 	}
 	switch n.kind {
 	case kBool:
 		if _, ok := v.(bool); !ok {
-			return nil, typeError(path, "boolean", v)
+			return nil, typeError(c.at(), "boolean", v)
 		}
 		return v, nil
 	case kString:
 		s, ok := v.(string)
 		if !ok {
-			return nil, typeError(path, "string", v)
+			return nil, typeError(c.at(), "string", v)
 		}
 		if n.guid && isGUID(s) {
 			s = strings.ToLower(s)
@@ -198,19 +230,22 @@ func (c *checker) check(n *node, v any, path string) (any, error) {
 		if n.lower {
 			s = strings.ToLower(s)
 		}
-		c.checkEnum(n, s, path)
+		c.checkEnum(n, s)
 		return s, nil
 	case kArray:
 		a, ok := v.([]any)
 		if !ok {
-			return nil, typeError(path, "array", v)
+			return nil, typeError(c.at(), "array", v)
 		}
 		for i, item := range a {
-			p := path + "/" + strconv.Itoa(i)
+			c.push(strconv.Itoa(i))
 			if item == nil {
-				return nil, typeError(p, kindName(n.elem.kind), item)
+				err := typeError(c.at(), kindName(n.elem.kind), item)
+				c.pop()
+				return nil, err
 			}
-			out, err := c.check(n.elem, item, p)
+			out, err := c.check(n.elem, item)
+			c.pop()
 			if err != nil {
 				return nil, err
 			}
@@ -220,17 +255,69 @@ func (c *checker) check(n *node, v any, path string) (any, error) {
 	case kObject, kMap:
 		m, ok := v.(map[string]any)
 		if !ok {
-			return nil, typeError(path, "object", v)
+			return nil, typeError(c.at(), "object", v)
 		}
 		if n.kind == kMap {
-			return c.checkPartners(n, m, path)
+			return c.checkPartners(n, m)
 		}
-		for _, k := range sortedKeys(m) {
-			f, known := n.fields[k]
-			if !known {
-				continue // unknown fields are kept and ignored
+		if len(n.fields) == 0 {
+			return m, nil
+		}
+		if keys := c.keys(m); keys != nil {
+			for _, k := range keys {
+				if err := c.checkField(n, m, k, m[k]); err != nil {
+					return nil, err
+				}
 			}
-			out, err := c.check(f, m[k], path+"/"+escape(k))
+			return m, nil
+		}
+		for k, item := range m {
+			if err := c.checkField(n, m, k, item); err != nil {
+				return nil, err
+			}
+		}
+		return m, nil
+	}
+	return v, nil
+}
+
+// checkField checks m[k] (= item) when n knows the field; unknown fields
+// are kept and ignored.
+func (c *checker) checkField(n *node, m map[string]any, k string, item any) error {
+	f, known := n.fields[k]
+	if !known {
+		return nil
+	}
+	c.push(k)
+	out, err := c.check(f, item)
+	c.pop()
+	if err != nil {
+		return err
+	}
+	if s, ok := out.(string); ok {
+		if old, _ := item.(string); old == s {
+			return nil // unchanged: no map write
+		}
+	}
+	m[k] = out
+	return nil
+}
+
+// checkPartners validates an object keyed by tenant id: keys must be GUIDs
+// (stored lower case) and a partner's tenantId must equal its key. The map
+// is normalised in place when every key is already lower case (the usual
+// case); otherwise a re-keyed copy is returned.
+func (c *checker) checkPartners(n *node, m map[string]any) (map[string]any, error) {
+	inPlace := true
+	for k := range m {
+		if !isGUID(k) || strings.ToLower(k) != k {
+			inPlace = false
+			break
+		}
+	}
+	if inPlace && !c.sorted {
+		for k, v := range m {
+			out, err := c.checkPartner(n, k, k, v)
 			if err != nil {
 				return nil, err
 			}
@@ -238,50 +325,63 @@ func (c *checker) check(n *node, v any, path string) (any, error) {
 		}
 		return m, nil
 	}
-	return v, nil
-}
-
-// checkPartners validates an object keyed by tenant id: keys must be GUIDs
-// (stored lower case) and a partner's tenantId must equal its key.
-func (c *checker) checkPartners(n *node, m map[string]any, path string) (map[string]any, error) {
 	out := make(map[string]any, len(m))
 	for _, k := range sortedKeys(m) {
-		p := path + "/" + escape(k)
 		if !isGUID(k) {
-			return nil, &Error{Tenant: c.tenant, Path: p, Message: fmt.Sprintf("partner key %q: expected a tenant id (GUID)", k)}
+			c.push(k)
+			err := &Error{Tenant: c.tenant, Path: c.at(), Message: fmt.Sprintf("partner key %q: expected a tenant id (GUID)", k)}
+			c.pop()
+			return nil, err
 		}
 		key := strings.ToLower(k)
 		if _, dup := out[key]; dup {
-			return nil, &Error{Tenant: c.tenant, Path: p, Message: "partner " + key + " is defined twice (keys differ only in case)"}
-		}
-		v, err := c.check(n.elem, m[k], p)
-		if err != nil {
+			c.push(k)
+			err := &Error{Tenant: c.tenant, Path: c.at(), Message: "partner " + key + " is defined twice (keys differ only in case)"}
+			c.pop()
 			return nil, err
 		}
-		if pm, ok := v.(map[string]any); ok {
-			if id, ok := pm["tenantId"].(string); ok && !strings.EqualFold(id, key) {
-				return nil, &Error{Tenant: c.tenant, Path: p + "/tenantId", Message: fmt.Sprintf("expected the partner's key %s, got %q", key, id)}
-			}
+		v, err := c.checkPartner(n, k, key, m[k])
+		if err != nil {
+			return nil, err
 		}
 		out[key] = v
 	}
 	return out, nil
 }
 
-func (c *checker) checkEnum(n *node, s, path string) {
+// checkPartner checks one partner stored under key k (key: k lower case).
+func (c *checker) checkPartner(n *node, k, key string, v any) (any, error) {
+	c.push(k)
+	defer c.pop()
+	v, err := c.check(n.elem, v)
+	if err != nil {
+		return nil, err
+	}
+	if pm, ok := v.(map[string]any); ok {
+		if id, ok := pm["tenantId"].(string); ok && !strings.EqualFold(id, key) {
+			c.push("tenantId")
+			err := &Error{Tenant: c.tenant, Path: c.at(), Message: fmt.Sprintf("expected the partner's key %s, got %q", key, id)}
+			c.pop()
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+func (c *checker) checkEnum(n *node, s string) {
 	if len(n.enum) == 0 {
 		return
 	}
 	if !n.flags {
 		if !slices.Contains(n.enum, s) {
-			c.warn(path, "unknown value %q (known: %s)", s, strings.Join(n.enum, ", "))
+			c.warn(c.at(), "unknown value %q (known: %s)", s, strings.Join(n.enum, ", "))
 		}
 		return
 	}
 	for _, member := range strings.Split(s, ",") {
 		member = strings.TrimSpace(member)
 		if !slices.Contains(n.enum, member) {
-			c.warn(path, "unknown value %q (known: %s)", member, strings.Join(n.enum, ", "))
+			c.warn(c.at(), "unknown value %q (known: %s)", member, strings.Join(n.enum, ", "))
 		}
 	}
 }

@@ -11,8 +11,6 @@ package tenants
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -130,14 +128,17 @@ func Parse(name string, raw []byte) (*Set, error) {
 		}
 		raw = j
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var doc any
-	if err := dec.Decode(&doc); err != nil {
-		return nil, &Error{File: name, Message: "not valid JSON: " + strings.TrimPrefix(err.Error(), "json: ")}
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, &Error{File: name, Message: "not valid JSON: unexpected data after the top-level object"}
+	doc, ok := decodeFast(raw)
+	if !ok {
+		// Only malformed input gets here: encoding/json names the problem.
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(&doc); err != nil {
+			return nil, &Error{File: name, Message: "not valid JSON: " + strings.TrimPrefix(err.Error(), "json: ")}
+		}
+		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+			return nil, &Error{File: name, Message: "not valid JSON: unexpected data after the top-level object"}
+		}
 	}
 	obj, ok := doc.(map[string]any)
 	if !ok {
@@ -175,8 +176,16 @@ func build(name string, doc map[string]any) (*Set, error) {
 			return nil, &Error{File: name, Tenant: id, Message: "defined twice (keys differ only in case)"}
 		}
 		c := &checker{tenant: id}
-		v, err := c.check(tenantSchema, doc[key], "")
+		v, err := c.check(tenantSchema, doc[key])
 		if err != nil {
+			// Redo it in sorted order so that the error reported does not
+			// depend on map order. Normalisation is idempotent and never
+			// changes what is an error, so the partly normalised value
+			// gives the same first error as the original.
+			c = &checker{tenant: id, sorted: true}
+			if _, err2 := c.check(tenantSchema, doc[key]); err2 != nil {
+				err = err2
+			}
 			var te *Error
 			if errors.As(err, &te) {
 				te.File, te.Tenant = name, id
@@ -222,14 +231,7 @@ func (s *Set) seal() {
 	slices.SortStableFunc(s.warnings, func(a, b Warning) int {
 		return strings.Compare(a.Tenant+"\x00"+a.Path, b.Tenant+"\x00"+b.Path)
 	})
-	// encoding/json writes object keys sorted: equal content, equal hash.
-	b, err := json.Marshal(s.tenants)
-	if err != nil {
-		// Unreachable: every value came from a JSON decoder or deepCopy.
-		panic("tenants: marshal: " + err.Error())
-	}
-	sum := sha256.Sum256(b)
-	s.hash = hex.EncodeToString(sum[:])
+	s.hash = contentHash(s.tenants)
 }
 
 // Merge combines sets; a tenant id or a domain defined in two sets is an

@@ -1,0 +1,275 @@
+package tenants
+
+import (
+	"encoding/json"
+	"unicode/utf8"
+)
+
+// maxDepth is encoding/json's nesting limit: deeper documents go to the
+// fallback, which reports them as it always did.
+const maxDepth = 10000
+
+// decoder decodes one JSON document into exactly what encoding/json with
+// UseNumber gives (map[string]any, []any, string, bool, nil, json.Number),
+// several times faster, and with every repeated string stored once: Graph
+// JSON repeats the same keys (accessType, targets, targetType …), keywords
+// (allowed, AllUsers, group …) and ids (a tenant's groups and apps) across
+// partners, so sharing them cuts the decoded tree by a large factor.
+//
+// It only handles well-formed input: on anything else ok is false and the
+// caller decodes again with encoding/json, whose error message is the one
+// users have always seen.
+type decoder struct {
+	data  []byte
+	pos   int
+	depth int
+	strs  map[string]string
+	stack []any // elements of the arrays being decoded, reused
+}
+
+// decodeFast decodes raw. ok is false when raw is not one well-formed JSON
+// value followed only by white space.
+func decodeFast(raw []byte) (v any, ok bool) {
+	d := &decoder{data: raw, strs: make(map[string]string, 1024)}
+	v, ok = d.value()
+	if !ok {
+		return nil, false
+	}
+	d.skipSpace()
+	if d.pos != len(d.data) {
+		return nil, false
+	}
+	return v, true
+}
+
+func (d *decoder) skipSpace() {
+	for d.pos < len(d.data) {
+		switch d.data[d.pos] {
+		case ' ', '\t', '\n', '\r':
+			d.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (d *decoder) value() (any, bool) {
+	d.skipSpace()
+	if d.pos >= len(d.data) {
+		return nil, false
+	}
+	switch c := d.data[d.pos]; {
+	case c == '{':
+		return d.object()
+	case c == '[':
+		return d.array()
+	case c == '"':
+		s, ok := d.str()
+		return s, ok
+	case c == 't':
+		return true, d.literal("true")
+	case c == 'f':
+		return false, d.literal("false")
+	case c == 'n':
+		return nil, d.literal("null")
+	case c == '-' || '0' <= c && c <= '9':
+		return d.number()
+	}
+	return nil, false
+}
+
+func (d *decoder) literal(lit string) bool {
+	if len(d.data)-d.pos < len(lit) || string(d.data[d.pos:d.pos+len(lit)]) != lit {
+		return false
+	}
+	d.pos += len(lit)
+	return true
+}
+
+func (d *decoder) object() (any, bool) {
+	if d.depth++; d.depth > maxDepth {
+		return nil, false
+	}
+	d.pos++ // {
+	m := make(map[string]any)
+	d.skipSpace()
+	if d.pos < len(d.data) && d.data[d.pos] == '}' {
+		d.pos++
+		d.depth--
+		return m, true
+	}
+	for {
+		d.skipSpace()
+		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+			return nil, false
+		}
+		k, ok := d.str()
+		if !ok {
+			return nil, false
+		}
+		d.skipSpace()
+		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+			return nil, false
+		}
+		d.pos++
+		v, ok := d.value()
+		if !ok {
+			return nil, false
+		}
+		m[k] = v // a repeated key: the last one wins, as in encoding/json
+		d.skipSpace()
+		if d.pos >= len(d.data) {
+			return nil, false
+		}
+		switch d.data[d.pos] {
+		case ',':
+			d.pos++
+		case '}':
+			d.pos++
+			d.depth--
+			return m, true
+		default:
+			return nil, false
+		}
+	}
+}
+
+func (d *decoder) array() (any, bool) {
+	if d.depth++; d.depth > maxDepth {
+		return nil, false
+	}
+	d.pos++ // [
+	base := len(d.stack)
+	d.skipSpace()
+	if d.pos < len(d.data) && d.data[d.pos] == ']' {
+		d.pos++
+		d.depth--
+		return []any{}, true
+	}
+	for {
+		v, ok := d.value()
+		if !ok {
+			return nil, false
+		}
+		d.stack = append(d.stack, v)
+		d.skipSpace()
+		if d.pos >= len(d.data) {
+			return nil, false
+		}
+		switch d.data[d.pos] {
+		case ',':
+			d.pos++
+		case ']':
+			d.pos++
+			d.depth--
+			// An exact-size slice: no spare capacity kept for the lifetime
+			// of the configuration.
+			out := make([]any, len(d.stack)-base)
+			copy(out, d.stack[base:])
+			clear(d.stack[base:])
+			d.stack = d.stack[:base]
+			return out, true
+		default:
+			return nil, false
+		}
+	}
+}
+
+// str decodes the string starting at d.pos (a quote). Plain ASCII without
+// escapes is sliced and interned; anything else is decoded by encoding/json
+// (escapes, invalid UTF-8 replaced by U+FFFD exactly as it does).
+func (d *decoder) str() (string, bool) {
+	start := d.pos + 1
+	i := start
+	for i < len(d.data) {
+		c := d.data[i]
+		if c == '"' {
+			d.pos = i + 1
+			return d.intern(d.data[start:i]), true
+		}
+		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			return d.slowStr(start)
+		}
+		i++
+	}
+	return "", false
+}
+
+func (d *decoder) slowStr(start int) (string, bool) {
+	i := start
+	for i < len(d.data) {
+		switch c := d.data[i]; {
+		case c == '\\':
+			i += 2
+			continue
+		case c == '"':
+			var s string
+			if err := json.Unmarshal(d.data[start-1:i+1], &s); err != nil {
+				return "", false
+			}
+			d.pos = i + 1
+			if v, ok := d.strs[s]; ok {
+				return v, true
+			}
+			d.strs[s] = s
+			return s, true
+		case c < 0x20:
+			return "", false
+		}
+		i++
+	}
+	return "", false
+}
+
+func (d *decoder) intern(b []byte) string {
+	if s, ok := d.strs[string(b)]; ok { // no allocation for the lookup
+		return s
+	}
+	s := string(b)
+	d.strs[s] = s
+	return s
+}
+
+// number checks the JSON number grammar and keeps the literal, as
+// json.Number does.
+func (d *decoder) number() (any, bool) {
+	start := d.pos
+	i := d.pos
+	n := len(d.data)
+	if i < n && d.data[i] == '-' {
+		i++
+	}
+	switch {
+	case i < n && d.data[i] == '0':
+		i++
+	case i < n && '1' <= d.data[i] && d.data[i] <= '9':
+		for i < n && '0' <= d.data[i] && d.data[i] <= '9' {
+			i++
+		}
+	default:
+		return nil, false
+	}
+	if i < n && d.data[i] == '.' {
+		i++
+		if i >= n || d.data[i] < '0' || d.data[i] > '9' {
+			return nil, false
+		}
+		for i < n && '0' <= d.data[i] && d.data[i] <= '9' {
+			i++
+		}
+	}
+	if i < n && (d.data[i] == 'e' || d.data[i] == 'E') {
+		i++
+		if i < n && (d.data[i] == '+' || d.data[i] == '-') {
+			i++
+		}
+		if i >= n || d.data[i] < '0' || d.data[i] > '9' {
+			return nil, false
+		}
+		for i < n && '0' <= d.data[i] && d.data[i] <= '9' {
+			i++
+		}
+	}
+	d.pos = i
+	return json.Number(d.intern(d.data[start:i])), true
+}

@@ -1,0 +1,81 @@
+package tenants
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"reflect"
+	"testing"
+)
+
+// stdDecode is what Parse did before the fast decoder: encoding/json with
+// UseNumber, one value, nothing after it.
+func stdDecode(raw []byte) (any, bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, false
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, false
+	}
+	return v, true
+}
+
+var decodeSeeds = []string{
+	`{}`, `[]`, `{"a":1}`, `{"a": [1, -2.5e+3, 0, -0, 1E9, true, false, null, "x"]}`,
+	`{"a":"\u00e9\n\"\\\/<>&","b":"\u2028","c":"é","d":"\ud800"}`,
+	"{\"a\":\"\xff\xfe\"}", `{"a":1,"a":2}`, `{"a":}`, `{"a":1,}`, `[1,]`, `01`, `-`, `1.`, `1e`, `.5`,
+	`{"a":"x` + "\x01" + `"}`, `{} {}`, `{} `, ` {"x" : [ {} , [ ] ] } `, `"\q"`, `tru`, `nul`, `{"a" 1}`,
+	"\ufeff{}", `1.5e-7`, `[[[[[]]]]]`, `{"a":"\u0000"}`,
+}
+
+func TestDecodeFastMatchesEncodingJSON(t *testing.T) {
+	for _, s := range decodeSeeds {
+		checkDecode(t, []byte(s))
+	}
+	if raw, err := os.ReadFile("../bundles/examples/tenants.json"); err == nil {
+		checkDecode(t, raw)
+	}
+}
+
+func FuzzDecodeFast(f *testing.F) {
+	for _, s := range decodeSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(checkDecode)
+}
+
+func checkDecode(t *testing.T, raw []byte) {
+	want, wantOK := stdDecode(raw)
+	got, gotOK := decodeFast(raw)
+	if gotOK && !wantOK {
+		t.Fatalf("%q: fast decoder accepted what encoding/json refuses", raw)
+	}
+	if gotOK && !reflect.DeepEqual(got, want) {
+		t.Fatalf("%q: got %#v, want %#v", raw, got, want)
+	}
+	// The fast decoder may refuse what it does not handle; Parse then
+	// falls back to encoding/json, so only wrong acceptance matters. Valid
+	// documents must not be refused, though (else the fast path is lost).
+	if wantOK && !gotOK && len(raw) > 0 && !deep(raw) {
+		t.Fatalf("%q: fast decoder refused a valid document", raw)
+	}
+	if wantOK {
+		b, err := json.Marshal(want)
+		if err != nil {
+			return
+		}
+		sum := sha256.Sum256(b)
+		if h := contentHash(want); h != hex.EncodeToString(sum[:]) {
+			t.Fatalf("%q: contentHash differs from sha256(json.Marshal)", raw)
+		}
+	}
+}
+
+func deep(raw []byte) bool { return bytes.Count(raw, []byte("[")) > maxDepth/2 }
