@@ -52,7 +52,7 @@ inviter_allowed if {
 }
 
 invitation_reasons contains reason if {
-	invitation_request
+	input.access_type == "invitation" # invitation_request, indexable
 	not inviter_allowed
 	reason := {
 		"code": "INVITER_NOT_ALLOWED",
@@ -66,7 +66,7 @@ invitation_reasons contains reason if {
 }
 
 configuration_reasons contains reason if {
-	invitation_request
+	input.access_type == "invitation" # invitation_request, indexable
 	not allow_invites_from in allow_invites_from_values
 	reason := {
 		"code": "INVALID_CONFIGURATION",
@@ -116,7 +116,7 @@ domain_listed(entries, domain) if {
 
 # R-INV-2: with an allowlist every other domain is blocked.
 invitation_reasons contains reason if {
-	invitation_request
+	input.access_type == "invitation" # invitation_request, indexable
 	domain_mode == "allowlist"
 	not domain_listed(allowed_domains, invitee_domain)
 	reason := {
@@ -133,7 +133,7 @@ invitation_reasons contains reason if {
 # R-INV-3: a blocklisted domain is never invitable, whatever cross-tenant
 # access says.
 invitation_reasons contains reason if {
-	invitation_request
+	input.access_type == "invitation" # invitation_request, indexable
 	domain_mode == "blocklist"
 	domain_listed(blocked_domains, invitee_domain)
 	reason := {
@@ -149,7 +149,7 @@ invitation_reasons contains reason if {
 
 # R-INV-2: an allowlist and a blocklist together are not a valid policy.
 configuration_reasons contains reason if {
-	invitation_request
+	input.access_type == "invitation" # invitation_request, indexable
 	domain_mode == "invalid"
 	reason := {
 		"code": "INVALID_CONFIGURATION",
@@ -187,7 +187,7 @@ invitee_tenant := home if {
 # R-B2B-4: cross-tenant access settings apply only to Entra identities; with no
 # known invitee tenant only the domain rules apply (CONTRACT.md).
 invitation_checks_xtap if {
-	invitation_request
+	input.access_type == "invitation" # invitation_request, indexable
 	entra_identity
 	invitee_tenant
 }
@@ -321,6 +321,7 @@ else := "admit no user or application"
 # R-INV-3, R-INV-5: an invitation that no one could use is refused by
 # cross-tenant access settings (no Entra code is published for it).
 invitation_reasons contains reason if {
+	input.access_type == "invitation" # indexable guard: invitation_sides is empty otherwise
 	some side in invitation_sides
 	not invitation_admits(side.value)
 	reason := {
@@ -336,6 +337,7 @@ invitation_reasons contains reason if {
 
 # §8.1: the settings the invitation needs must be valid.
 configuration_reasons contains reason if {
+	input.access_type == "invitation" # indexable guard: invitation_sides is empty otherwise
 	some side in invitation_sides
 	some problem in setting_problems(side.tenant, side.counterpart, side.prop)
 	reason := {

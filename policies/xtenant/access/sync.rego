@@ -17,7 +17,7 @@ else := null
 
 # R-SYNC-1, R-SYNC-3: isSyncAllowed missing, null or false refuses sync.
 sync_reasons contains reason if {
-	sync_request
+	input.access_type == "identity_sync" # sync_request, indexable
 	not sync_allowed_by_target
 	reason := {
 		"code": "SYNC_NOT_ALLOWED",
@@ -33,7 +33,7 @@ sync_reasons contains reason if {
 # R-SYNC-5, §8.13: cross-tenant synchronization is not available inside
 # 21Vianet.
 sync_reasons contains reason if {
-	sync_request
+	input.access_type == "identity_sync" # sync_request, indexable
 	home_cloud == "partner.microsoftonline.cn"
 	resource_cloud == "partner.microsoftonline.cn"
 	reason := {
@@ -51,7 +51,7 @@ sync_reasons contains reason if {
 # the source. §8.4: an unconfigured source cannot have allowed it, so nothing
 # opens by guess.
 sync_reasons contains reason if {
-	sync_request
+	input.access_type == "identity_sync" # sync_request, indexable
 	home_known
 	consent_flag(home, resource, "outboundAllowed") != true
 	reason := {
@@ -66,7 +66,7 @@ sync_reasons contains reason if {
 }
 
 sync_reasons contains reason if {
-	sync_request
+	input.access_type == "identity_sync" # sync_request, indexable
 	not home_known
 	reason := {
 		"code": "AUTOMATIC_REDEMPTION_REQUIRED",
@@ -81,7 +81,7 @@ sync_reasons contains reason if {
 
 # R-SYNC-2, R-AR-1: and inbound at the target.
 sync_reasons contains reason if {
-	sync_request
+	input.access_type == "identity_sync" # sync_request, indexable
 	consent_flag(resource, home, "inboundAllowed") != true
 	reason := {
 		"code": "AUTOMATIC_REDEMPTION_REQUIRED",
