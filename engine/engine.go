@@ -119,8 +119,11 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 	// The data is handed over without a JSON round trip and converted to
 	// AST values once, here, rather than on every read during evaluation.
 	// Callers do not mutate Policy.Data after Activate (documented on Policy).
-	store := inmem.NewFromObjectWithOpts(e.withOptions(p.Data),
-		inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
+	data, err := astData(e.withOptions(p.Data))
+	if err != nil {
+		return fmt.Errorf("engine: activate %s: data: %w", p.Revision, err)
+	}
+	store := inmem.NewFromASTObject(data)
 
 	snap := &snapshot{
 		revision: p.Revision,
@@ -358,4 +361,66 @@ func NewDecisionID() string {
 	out[23] = '-'
 	hex.Encode(out[24:], b[10:])
 	return string(out[:])
+}
+
+// astData converts the data document to AST values once, for a store that
+// returns AST values on read (evaluation then never converts data). It does
+// what ast.InterfaceToValue does, but boxes each distinct string once: the
+// tenants loader stores every repeated string of Graph JSON (keys, keywords,
+// a tenant's group and app ids) once, and sharing their AST values too
+// saves millions of small allocations for a large configuration.
+func astData(data map[string]any) (ast.Object, error) {
+	c := astConverter{strs: make(map[string]ast.Value, 1024)}
+	v, err := c.value(data)
+	if err != nil {
+		return nil, err
+	}
+	return v.(ast.Object), nil
+}
+
+type astConverter struct {
+	strs map[string]ast.Value
+}
+
+func (c *astConverter) str(s string) ast.Value {
+	if v, ok := c.strs[s]; ok {
+		return v
+	}
+	v := ast.String(s)
+	c.strs[s] = v
+	return v
+}
+
+func (c *astConverter) value(x any) (ast.Value, error) {
+	switch t := x.(type) {
+	case string:
+		return c.str(t), nil
+	case map[string]any:
+		terms := make([]ast.Term, 2*len(t))
+		tuples := make([][2]*ast.Term, len(t))
+		i := 0
+		for k, item := range t {
+			v, err := c.value(item)
+			if err != nil {
+				return nil, err
+			}
+			terms[2*i].Value, terms[2*i+1].Value = c.str(k), v
+			tuples[i] = [2]*ast.Term{&terms[2*i], &terms[2*i+1]}
+			i++
+		}
+		return ast.NewObject(tuples...), nil
+	case []any:
+		terms := make([]ast.Term, len(t))
+		ptrs := make([]*ast.Term, len(t))
+		for i, item := range t {
+			v, err := c.value(item)
+			if err != nil {
+				return nil, err
+			}
+			terms[i].Value = v
+			ptrs[i] = &terms[i]
+		}
+		return ast.NewArray(ptrs...), nil
+	}
+	return ast.InterfaceToValue(x)
 }
