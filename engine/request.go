@@ -476,8 +476,8 @@ func checkGUIDs(list []string, path string) error {
 		return &InputError{Path: path, Message: fmt.Sprintf("expected at most %d items, got %d", MaxGroups, len(list))}
 	}
 	for i, g := range list {
-		if err := checkGUID(g, path+"/"+strconv.Itoa(i)); err != nil {
-			return err
+		if !IsGUID(g) { // the path is built only for the error
+			return checkGUID(g, path+"/"+strconv.Itoa(i))
 		}
 	}
 	return nil
@@ -680,11 +680,12 @@ func escapePointer(s string) string {
 // when it says yes: then decodeGeneric would have returned the same Request
 // (FuzzDecodePlain checks this).
 func decodePlain(raw []byte) (*Request, bool) {
-	s := plainScanner{b: raw}
+	// One copy of the body; every string of the Request is a slice of it.
+	s := plainScanner{b: string(raw)}
 	req := &Request{}
 	var seen uint16
-	ok := s.object(func(name []byte) bool {
-		switch string(name) {
+	ok := s.object(func(name string) bool {
+		switch name {
 		case "access_type":
 			return s.once(&seen, 0) && s.str(&req.AccessType, accessTypes)
 		case "home_tenant":
@@ -724,8 +725,8 @@ func decodePlain(raw []byte) (*Request, bool) {
 
 func (s *plainScanner) user(u *User) bool {
 	var seen uint16
-	return s.object(func(name []byte) bool {
-		switch string(name) {
+	return s.object(func(name string) bool {
+		switch name {
 		case "id":
 			return s.once(&seen, 0) && s.guid(&u.ID)
 		case "groups":
@@ -745,8 +746,8 @@ func (s *plainScanner) user(u *User) bool {
 
 func (s *plainScanner) application(a *Application) bool {
 	var seen uint16
-	return s.object(func(name []byte) bool {
-		switch string(name) {
+	return s.object(func(name string) bool {
+		switch name {
 		case "id":
 			return s.once(&seen, 0) && s.guid(&a.ID)
 		case "client_id":
@@ -758,8 +759,8 @@ func (s *plainScanner) application(a *Application) bool {
 
 func (s *plainScanner) claims(c *Claims) bool {
 	var seen uint16
-	return s.object(func(name []byte) bool {
-		switch string(name) {
+	return s.object(func(name string) bool {
+		switch name {
 		case "mfa":
 			return s.once(&seen, 0) && s.boolean(&c.MFA)
 		case "compliant_device":
@@ -773,8 +774,8 @@ func (s *plainScanner) claims(c *Claims) bool {
 
 func (s *plainScanner) restrictions(tr *TenantRestrictions) bool {
 	var seen uint16
-	return s.object(func(name []byte) bool {
-		switch string(name) {
+	return s.object(func(name string) bool {
+		switch name {
 		case "tenant":
 			return s.once(&seen, 0) && s.guid(&tr.Tenant)
 		case "policy_id":
@@ -786,8 +787,8 @@ func (s *plainScanner) restrictions(tr *TenantRestrictions) bool {
 
 func (s *plainScanner) invitation(inv *Invitation) bool {
 	var seen uint16
-	return s.object(func(name []byte) bool {
-		switch string(name) {
+	return s.object(func(name string) bool {
+		switch name {
 		case "inviter_roles":
 			if !s.once(&seen, 0) || !s.expect('[') {
 				return false
@@ -813,7 +814,7 @@ func (s *plainScanner) invitation(inv *Invitation) bool {
 // plainScanner reads the subset of JSON that decodePlain accepts; every
 // method reports false at the first byte outside it.
 type plainScanner struct {
-	b []byte
+	b string
 	i int
 }
 
@@ -849,7 +850,7 @@ func (s *plainScanner) once(seen *uint16, bit uint) bool {
 }
 
 // object reads {"name": value, ...}; member reads the value.
-func (s *plainScanner) object(member func(name []byte) bool) bool {
+func (s *plainScanner) object(member func(name string) bool) bool {
 	if !s.expect('{') {
 		return false
 	}
@@ -884,11 +885,10 @@ func (s *plainScanner) list(item func() bool) bool {
 	}
 }
 
-// plainString reads a string of printable ASCII without escapes and returns
-// its bytes (aliasing the input).
-func (s *plainScanner) plainString() ([]byte, bool) {
+// plainString reads a string of printable ASCII without escapes.
+func (s *plainScanner) plainString() (string, bool) {
 	if !s.expect('"') {
-		return nil, false
+		return "", false
 	}
 	start := s.i
 	for ; s.i < len(s.b); s.i++ {
@@ -897,10 +897,10 @@ func (s *plainScanner) plainString() ([]byte, bool) {
 			s.i++
 			return s.b[start : s.i-1], true
 		case c == '\\' || c < 0x20 || c >= 0x80:
-			return nil, false
+			return "", false
 		}
 	}
-	return nil, false
+	return "", false
 }
 
 // str reads a string; when it is one of known, the constant is kept rather
@@ -911,12 +911,12 @@ func (s *plainScanner) str(out *string, known []string) bool {
 		return false
 	}
 	for _, k := range known {
-		if string(b) == k {
+		if b == k {
 			*out = k
 			return true
 		}
 	}
-	*out = string(b)
+	*out = b
 	return true
 }
 
@@ -926,7 +926,7 @@ func (s *plainScanner) enum(out *string, allowed []string) bool {
 		return false
 	}
 	for _, k := range allowed {
-		if string(b) == k {
+		if b == k {
 			*out = k
 			return true
 		}
@@ -936,10 +936,10 @@ func (s *plainScanner) enum(out *string, allowed []string) bool {
 
 func (s *plainScanner) guid(out *string) bool {
 	b, ok := s.plainString()
-	if !ok || !IsGUID(string(b)) {
+	if !ok || !IsGUID(b) {
 		return false
 	}
-	*out = string(b)
+	*out = b
 	return true
 }
 
@@ -991,7 +991,7 @@ func (s *plainScanner) boolean(out *bool) bool {
 // caller to refuse, since no value may follow a literal without a comma.
 func (s *plainScanner) literal(word string) bool {
 	s.space()
-	if len(s.b)-s.i >= len(word) && string(s.b[s.i:s.i+len(word)]) == word {
+	if len(s.b)-s.i >= len(word) && s.b[s.i:s.i+len(word)] == word {
 		s.i += len(word)
 		return true
 	}

@@ -66,7 +66,22 @@ var _ engine.Evaluator = (*Cache)(nil)
 type entry struct {
 	sum      [sha256.Size]byte
 	decision *engine.Decision
-	tail     []byte
+	// tail is set by the first EvaluateEncoded that needs it, so that a miss
+	// through Evaluate pays no encoding. Racing writers store equal bytes.
+	tail atomic.Pointer[[]byte]
+}
+
+// encoded returns the entry's tail, encoding it at the first call.
+func (e *entry) encoded() ([]byte, error) {
+	if t := e.tail.Load(); t != nil {
+		return *t, nil
+	}
+	t, err := encodeTail(e.decision)
+	if err != nil {
+		return nil, err
+	}
+	e.tail.Store(&t)
+	return t, nil
 }
 
 // Stats are the cache's counters.
@@ -162,7 +177,11 @@ func (c *Cache) EvaluateEncoded(ctx context.Context, req *engine.Request) (Encod
 		return Encoded{}, err
 	}
 	if e != nil {
-		return Encoded{DecisionID: c.newID(), Allow: e.decision.Allow, Cached: true, Tail: e.tail}, nil
+		tail, err := e.encoded()
+		if err != nil {
+			return Encoded{}, err
+		}
+		return Encoded{DecisionID: c.newID(), Allow: e.decision.Allow, Cached: true, Tail: tail}, nil
 	}
 	tail, err := encodeTail(d)
 	if err != nil {
@@ -195,12 +214,7 @@ func (c *Cache) lookup(ctx context.Context, req *engine.Request) (*entry, *engin
 	// A swap between reading rev and evaluating would file a new revision's
 	// decision under the old key; keep only what was decided under rev.
 	if d.Revision == rev {
-		private := clone(d)
-		tail, err := encodeTail(private)
-		if err != nil {
-			return nil, nil, err
-		}
-		c.store.SetWithTTL(k.index(), &entry{sum: k, decision: private, tail: tail}, 1, c.ttl)
+		c.store.SetWithTTL(k.index(), &entry{sum: k, decision: clone(d)}, 1, c.ttl)
 	}
 	return nil, d, nil
 }
