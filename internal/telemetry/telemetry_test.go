@@ -55,3 +55,40 @@ func TestExposition(t *testing.T) {
 		t.Error("an old revision is still exported")
 	}
 }
+
+// The hot path keeps resolved children: repeated observations land on the
+// same series, and a series appears only once observed.
+func TestResolvedChildren(t *testing.T) {
+	reg := NewRegistry()
+	m, err := New(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		m.ObserveDecision("identity_sync", false, true, time.Millisecond)
+		m.ObserveDecision("bogus", true, false, time.Millisecond)
+		m.ObserveHTTP("/v1/evaluate", 400, time.Millisecond)
+		m.ObserveHTTP("unmatched", 404, time.Millisecond)
+	}
+	rec := httptest.NewRecorder()
+	Handler(reg).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	text := rec.Body.String()
+	for _, want := range []string{
+		`xtenant_decisions_total{access_type="identity_sync",allow="false"} 2`,
+		`xtenant_decisions_total{access_type="other",allow="true"} 2`,
+		`xtenant_decision_duration_seconds_count{access_type="identity_sync",cached="true"} 2`,
+		`xtenant_decision_duration_seconds_count{access_type="other",cached="false"} 2`,
+		`xtenant_http_requests_total{code="400",route="/v1/evaluate"} 2`,
+		`xtenant_http_requests_total{code="404",route="unmatched"} 2`,
+		`xtenant_http_request_duration_seconds_count{route="/v1/evaluate"} 2`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("exposition lacks %s", want)
+		}
+	}
+	for _, absent := range []string{`access_type="invitation"`, `access_type="identity_sync",allow="true"`} {
+		if strings.Contains(text, absent) {
+			t.Errorf("exposition holds an unobserved series: %s", absent)
+		}
+	}
+}
