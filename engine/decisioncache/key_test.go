@@ -3,6 +3,7 @@ package decisioncache
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -176,5 +177,65 @@ func TestEncodedMatchesEncodingJSON(t *testing.T) {
 		if got := enc.AppendJSON(nil); string(got) != string(want) {
 			t.Fatalf("round %d:\n got %s\nwant %s", i, got, want)
 		}
+	}
+}
+
+type fixedEvaluator struct{ d *engine.Decision }
+
+func (e fixedEvaluator) Evaluate(context.Context, *engine.Request) (*engine.Decision, error) {
+	d := *e.d
+	return &d, nil
+}
+
+// BenchmarkOverhead is what the cache itself costs, with an evaluator that
+// answers at once: Miss is every request new (key, lookup, copy, store),
+// Hit every request cached; Encoded* are the same through EvaluateEncoded.
+func BenchmarkOverhead(b *testing.B) {
+	d, _ := richEvaluator{}.Evaluate(context.Background(), nil)
+	d.Explain = nil
+	reqs := make([]*engine.Request, 1<<16)
+	for i := range reqs {
+		r := request()
+		r.User.Groups = []string{fmt.Sprintf("c1c1c1c1-0000-4000-8000-%012d", i)}
+		reqs[i] = r
+	}
+	for _, encoded := range []bool{false, true} {
+		name := map[bool]string{false: "", true: "Encoded"}[encoded]
+		eval := func(c *Cache, r *engine.Request) bool {
+			if encoded {
+				e, err := c.EvaluateEncoded(context.Background(), r)
+				return err == nil && e.Cached
+			}
+			_, hit, err := c.EvaluateCached(context.Background(), r)
+			return err == nil && hit
+		}
+		b.Run(name+"Miss", func(b *testing.B) {
+			c, _ := New(fixedEvaluator{d}, fixedRevision("r1"), Config{MaxEntries: 1 << 20})
+			defer c.Close()
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				r := *reqs[i%len(reqs)]
+				r.HomeTenant = fmt.Sprintf("%08d-1111-1111-1111-111111111111", i/len(reqs)) // never seen
+				eval(c, &r)
+				i++
+			}
+		})
+		b.Run(name+"Hit", func(b *testing.B) {
+			c, _ := New(fixedEvaluator{d}, fixedRevision("r1"), Config{MaxEntries: 1 << 20})
+			defer c.Close()
+			for _, r := range reqs[:100] {
+				eval(c, r)
+			}
+			c.Wait()
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if !eval(c, reqs[i%100]) {
+					b.Fatal("want a hit")
+				}
+				i++
+			}
+		})
 	}
 }
