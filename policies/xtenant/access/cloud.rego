@@ -107,8 +107,14 @@ cloud_reasons contains reason if {
 # configuration (it can only come from a tenant's configured cloud; the
 # engine refuses unknown clouds in the input). The clouds matter whenever the
 # request crosses tenants.
+clouds_known if {
+	known_clouds[home_cloud]
+	known_clouds[resource_cloud]
+}
+
 configuration_reasons contains reason if {
 	cross_tenant
+	not clouds_known
 	some side in [
 		{"tenant": home, "cloud": home_cloud},
 		{"tenant": resource, "cloud": resource_cloud},

@@ -94,12 +94,12 @@ ca_groups := resource_groups | user_groups if {
 
 ca_applies(p) if {
 	p.state in ca_live_states
-	users := p.conditions.users
-	ca_user_included(users)
-	not ca_user_excluded(users)
 	apps := p.conditions.applications
 	ca_app_listed(apps.includeApplications)
 	not ca_app_listed(ca_list(apps, "excludeApplications"))
+	users := p.conditions.users
+	ca_user_included(users)
+	not ca_user_excluded(users)
 }
 
 # A list member of a policy object, empty when missing or null (a reference
@@ -109,16 +109,20 @@ ca_list(obj, key) := obj[key] if is_array(obj[key])
 else := []
 
 # §6 A9: "All" covers direct connect users too. Roles never match (§8.5).
-ca_user_included(users) if "All" in users.includeUsers
+# The includeUsers/excludeUsers entries that name this caller, computed once:
+# "All" (include only), the caller's object and, for a guest or external
+# caller, GuestsOrExternalUsers. Exclusion always wins (§3.3 item 3).
+ca_excluded_user_tokens := {t | some t in [resource_object_id, ca_guests_token]; t != null}
+
+ca_included_user_tokens := ca_excluded_user_tokens | {"All"}
+
+ca_guests_token := "GuestsOrExternalUsers" if count(caller_types) > 0
+
+else := null
 
 ca_user_included(users) if {
-	resource_object_id != null
-	resource_object_id in users.includeUsers
-}
-
-ca_user_included(users) if {
-	"GuestsOrExternalUsers" in users.includeUsers
-	count(caller_types) > 0
+	some u in users.includeUsers
+	u in ca_included_user_tokens
 }
 
 ca_user_included(users) if {
@@ -128,15 +132,9 @@ ca_user_included(users) if {
 
 ca_user_included(users) if ca_guests_match(users.includeGuestsOrExternalUsers)
 
-# Exclusion always wins (§3.3 item 3).
 ca_user_excluded(users) if {
-	resource_object_id != null
-	resource_object_id in users.excludeUsers
-}
-
-ca_user_excluded(users) if {
-	"GuestsOrExternalUsers" in users.excludeUsers
-	count(caller_types) > 0
+	some u in users.excludeUsers
+	u in ca_excluded_user_tokens
 }
 
 ca_user_excluded(users) if {

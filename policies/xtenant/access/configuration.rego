@@ -57,11 +57,38 @@ configuration_reasons contains reason if {
 	}
 }
 
+# The checks below run only when something may be invalid: a B2B setting
+# that is not one of the known valid ones, or Conditional Access policies.
+setting_violations contains v if {
+	some _ in needed_settings
+	some v in xtap_violations
+}
+
+setting_violations contains v if {
+	some _ in ca_policies
+	some v in ca_setting_violations
+}
+
 # ---- Cross-tenant access settings ----
 
-# The B2B settings this request needs (b2b.rego resolves them).
+# The B2B settings this request needs (b2b.rego resolves them) and that may be
+# invalid. A setting equal to a fresh tenant's allow-all or block-all breaks
+# none of the checks below, in either direction and from any source (its
+# users half targets AllUsers only), so the common case costs one lookup.
+known_valid_settings := {
+	{
+		"usersAndGroups": {"accessType": "allowed", "targets": [{"target": "AllUsers", "targetType": "user"}]},
+		"applications": {"accessType": "allowed", "targets": [{"target": "AllApplications", "targetType": "application"}]},
+	},
+	{
+		"usersAndGroups": {"accessType": "blocked", "targets": [{"target": "AllUsers", "targetType": "user"}]},
+		"applications": {"accessType": "blocked", "targets": [{"target": "AllApplications", "targetType": "application"}]},
+	},
+}
+
 needed_settings contains s if {
 	home_outbound_setting
+	not known_valid_settings[home_outbound_setting]
 	s := {
 		"tenant": home, "counterpart": resource, "property": outbound_property,
 		"direction": "outbound", "value": home_outbound_setting,
@@ -70,6 +97,7 @@ needed_settings contains s if {
 
 needed_settings contains s if {
 	resource_inbound_setting
+	not known_valid_settings[resource_inbound_setting]
 	s := {
 		"tenant": resource, "counterpart": home, "property": inbound_property,
 		"direction": "inbound", "value": resource_inbound_setting,
@@ -95,7 +123,7 @@ keyword_place := {
 }
 
 # R-COMB-2: accessType other than allowed/blocked (unknownFutureValue, missing).
-setting_violations contains v if {
+xtap_violations contains v if {
 	some s in needed_settings
 	some half in setting_halves
 	access := object.get(s.value[half], "accessType", null)
@@ -104,7 +132,7 @@ setting_violations contains v if {
 }
 
 # R-TGT-6: an unknown targetType, or one that does not belong in this half.
-setting_violations contains v if {
+xtap_violations contains v if {
 	some s in needed_settings
 	some half in setting_halves
 	some t in s.value[half].targets
@@ -113,7 +141,7 @@ setting_violations contains v if {
 }
 
 # R-TGT-6: a keyword with the wrong targetType or in the wrong half.
-setting_violations contains v if {
+xtap_violations contains v if {
 	some s in needed_settings
 	some half in setting_halves
 	some t in s.value[half].targets
@@ -123,7 +151,7 @@ setting_violations contains v if {
 }
 
 # V-5: MicrosoftAdminPortals is not a valid cross-tenant application target.
-setting_violations contains v if {
+xtap_violations contains v if {
 	some s in needed_settings
 	some t in s.value.applications.targets
 	t.target == "MicrosoftAdminPortals"
@@ -132,7 +160,7 @@ setting_violations contains v if {
 
 # V-1: default inbound usersAndGroups may only use AllUsers (§8.1: only for
 # values taken from the stored default).
-setting_violations contains v if {
+xtap_violations contains v if {
 	some s in needed_settings
 	s.direction == "inbound"
 	member_source(s.tenant, s.counterpart, s.property, "usersAndGroups") == "default"
@@ -142,7 +170,7 @@ setting_violations contains v if {
 }
 
 # V-3: blocking all users must go with blocking all applications.
-setting_violations contains v if {
+xtap_violations contains v if {
 	some s in needed_settings
 	blocks_all(s.value.usersAndGroups, "AllUsers")
 	not blocks_all(s.value.applications, "AllApplications")
@@ -150,7 +178,7 @@ setting_violations contains v if {
 }
 
 # V-4: when outbound users are allowed, not every external app may be blocked.
-setting_violations contains v if {
+xtap_violations contains v if {
 	some s in needed_settings
 	s.direction == "outbound"
 	s.value.usersAndGroups.accessType == "allowed"
@@ -178,15 +206,15 @@ violation(s, half, rule, what) := {
 # the flags consent_prompt reads, and only when taken from the stored default.
 setting_violations contains v if {
 	home_known
-	member_source(home, resource, "automaticUserConsentSettings", "outboundAllowed") == "default"
 	home_consent_outbound != false
+	member_source(home, resource, "automaticUserConsentSettings", "outboundAllowed") == "default"
 	v := consent_violation(home, resource, "outboundAllowed")
 }
 
 setting_violations contains v if {
 	resource_known
-	member_source(resource, home, "automaticUserConsentSettings", "inboundAllowed") == "default"
 	resource_consent_inbound != false
+	member_source(resource, home, "automaticUserConsentSettings", "inboundAllowed") == "default"
 	v := consent_violation(resource, home, "inboundAllowed")
 }
 
@@ -213,57 +241,67 @@ ca_known_client_app_types := {"all", "browser", "mobileAppsAndDesktopClients", "
 ca_known_risk_levels := {"low", "medium", "high", "hidden", "none"}
 
 # A policy with an unknown state: nobody can tell whether it is enforced.
-setting_violations contains v if {
+ca_setting_violations contains v if {
 	some p in ca_policies
 	not object.get(p, "state", null) in ca_known_states
 	v := ca_violation(p, sprintf("has the unknown state %v", [object.get(p, "state", null)]))
 }
 
-# Unknown enums in the conditions of a policy that is not disabled.
-setting_violations contains v if {
+# Unknown enums in the conditions of a policy that is not disabled, one rule
+# per kind of member so that no intermediate collections are built.
+ca_guest_spec_keys := ["includeGuestsOrExternalUsers", "excludeGuestsOrExternalUsers"]
+
+ca_setting_violations contains v if {
 	some p in ca_policies
 	p.state in ca_live_states
-	some bad in ca_condition_problems(p.conditions)
-	v := ca_violation(p, bad)
+	some key in ca_guest_spec_keys
+	spec := p.conditions.users[key]
+	is_object(spec)
+	is_string(spec.guestOrExternalUserTypes)
+	some raw in split(spec.guestOrExternalUserTypes, ",")
+	t := trim_space(raw)
+	not t in ca_known_user_types
+	v := ca_violation(p, sprintf("has the unknown guestOrExternalUserTypes member %s", [t]))
 }
 
-ca_condition_problems(conditions) := problems if {
-	users := object.get(conditions, "users", {})
-	guest_specs := [spec |
-		some key in ["includeGuestsOrExternalUsers", "excludeGuestsOrExternalUsers"]
-		spec := users[key]
-		is_object(spec)
-	]
-	problems := (({sprintf("has the unknown guestOrExternalUserTypes member %s", [t]) |
-		some spec in guest_specs
-		is_string(spec.guestOrExternalUserTypes)
-		some raw in split(spec.guestOrExternalUserTypes, ",")
-		t := trim_space(raw)
-		not t in ca_known_user_types
-	} | {sprintf("has the unknown externalTenants membershipKind %v", [k]) |
-		some spec in guest_specs
-		is_object(spec.externalTenants)
-		k := object.get(spec.externalTenants, "membershipKind", null)
-		not k in ca_known_membership_kinds
-	}) | {sprintf("has the unknown clientAppTypes value %v", [c]) |
-		some c in conditions.clientAppTypes
-		not c in ca_known_client_app_types
-	}) | {sprintf("has the unknown %s value %v", [key, level]) |
-		some key in ["signInRiskLevels", "userRiskLevels"]
-		some level in conditions[key]
-		not level in ca_known_risk_levels
-	}
+ca_setting_violations contains v if {
+	some p in ca_policies
+	p.state in ca_live_states
+	some key in ca_guest_spec_keys
+	spec := p.conditions.users[key]
+	is_object(spec)
+	is_object(spec.externalTenants)
+	k := object.get(spec.externalTenants, "membershipKind", null)
+	not k in ca_known_membership_kinds
+	v := ca_violation(p, sprintf("has the unknown externalTenants membershipKind %v", [k]))
+}
+
+ca_setting_violations contains v if {
+	some p in ca_policies
+	p.state in ca_live_states
+	some c in p.conditions.clientAppTypes
+	not c in ca_known_client_app_types
+	v := ca_violation(p, sprintf("has the unknown clientAppTypes value %v", [c]))
+}
+
+ca_setting_violations contains v if {
+	some p in ca_policies
+	p.state in ca_live_states
+	some key in ["signInRiskLevels", "userRiskLevels"]
+	some level in p.conditions[key]
+	not level in ca_known_risk_levels
+	v := ca_violation(p, sprintf("has the unknown %s value %v", [key, level]))
 }
 
 # An unknown grant control or operator, only when the policy applies.
-setting_violations contains v if {
+ca_setting_violations contains v if {
 	some r in ca_results
 	some c in ca_grant(r.policy).builtInControls
 	not c in ca_known_controls
 	v := ca_violation(r.policy, sprintf("requires the unknown grant control %v", [c]))
 }
 
-setting_violations contains v if {
+ca_setting_violations contains v if {
 	some r in ca_results
 	op := object.get(ca_grant(r.policy), "operator", null)
 	not op in {"AND", "OR", null}
