@@ -21,16 +21,14 @@ ca_policies := ps if {
 # A service provider's technician: a partner flagged isServiceProvider, and no
 # object in the resource tenant or a GDAP session (§6 A10, §8.6).
 service_provider_caller if {
-	cross_tenant
 	service_provider_partner
-	user_type == "none"
+	cross_tenant
+	service_provider_technician
 }
 
-service_provider_caller if {
-	cross_tenant
-	service_provider_partner
-	gdap_session == true
-}
+service_provider_technician if user_type == "none"
+
+service_provider_technician if gdap_session == true
 
 # The CA user type of the caller's object in the resource tenant.
 object_user_type := "b2bCollaborationGuest" if {
@@ -52,16 +50,15 @@ caller_types := {"serviceProvider"} if {
 	# R-DC-8: a direct connect user who also has an object in the resource
 	# tenant gets the B2B collaboration policies too.
 	direct_connect
-} else := {object_user_type} | collaboration_direct_connect_type if {
+} else := {object_user_type, "b2bDirectConnectUser"} if {
+	# R-DC-8 in the other direction (§8.6): a B2B collaboration user reaching
+	# Teams or SharePoint while direct connect is enabled on both sides is
+	# also a b2bDirectConnectUser.
+	object_user_type
+	direct_connect_eligible
+} else := {object_user_type} if {
 	object_user_type
 } else := {"otherExternalUser"}
-
-# R-DC-8 in the other direction (§8.6): a B2B collaboration user reaching
-# Teams or SharePoint while direct connect is enabled on both sides is also a
-# b2bDirectConnectUser.
-collaboration_direct_connect_type := {"b2bDirectConnectUser"} if {
-	direct_connect_eligible
-} else := set()
 
 direct_connect_apps := {
 	"00000003-0000-0ff1-ce00-000000000000", # Office 365 SharePoint Online
@@ -71,8 +68,8 @@ direct_connect_apps := {
 }
 
 direct_connect_eligible if {
-	entra_identity
 	app_id in direct_connect_apps
+	entra_identity
 	permits(effective_setting(resource, home, "b2bDirectConnectInbound"), request_principal, request_app)
 	home_direct_connect_outbound_open
 }
@@ -257,6 +254,13 @@ ca_enforced_controls contains c if {
 # §8.10: every control an applicable enforced policy requires, OR
 # alternatives included.
 ca_controls := {
+	"mfa": "not_required",
+	"compliant_device": "not_required",
+	"hybrid_joined_device": "not_required",
+} if {
+	# No policy, nothing required: the common case costs no control lookups.
+	count(ca_policies) == 0
+} else := {
 	"mfa": ca_control_state("mfa"),
 	"compliant_device": ca_control_state("compliantDevice"),
 	"hybrid_joined_device": ca_control_state("domainJoinedDevice"),
@@ -433,7 +437,9 @@ ca_report_result := {
 	"satisfied": "success",
 }
 
-ca_report_only := [entry |
+ca_report_only := [] if count(ca_policies) == 0
+
+else := [entry |
 	some i, p in ca_policies
 	p.state == "enabledForReportingButNotEnforced"
 	entry := {"policy_id": object.get(p, "id", ""), "result": ca_report_outcome(i)}

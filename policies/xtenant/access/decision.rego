@@ -65,10 +65,7 @@ listed_reasons := configuration_reasons if {
 	verdict == "step_up"
 } else := set()
 
-# An allow lists nothing: no sorting on the common path.
-reasons := [] if {
-	verdict == "allow"
-} else := [r |
+reasons := [r |
 	some ranked in sort([[stage_rank[r.stage], object.get(code_rank, r.code, 9), r] | some r in listed_reasons])
 	r := ranked[2]
 ]
@@ -91,7 +88,21 @@ report_only := [] if configuration_denied
 
 else := ca_report_only
 
+# The allow path: nothing denied and nothing to step up, so every field that
+# describes a deny or a step-up is a constant.
 decision := {
+	"decision": "allow",
+	"allow": true,
+	"denied_by": null,
+	"error_code": null,
+	"step_up": [],
+	"controls": ca_controls,
+	"consent_prompt": consent_prompt,
+	"reasons": [],
+	"report_only": ca_report_only,
+} if {
+	verdict == "allow"
+} else := {
 	"decision": verdict,
 	"allow": verdict == "allow",
 	"denied_by": denied_by,
