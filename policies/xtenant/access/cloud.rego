@@ -53,9 +53,15 @@ cloud_side_gap(x, y, c) := sprintf("has neither enabled %s in its Microsoft clou
 	not partner_present(x, y)
 }
 
-# R-CC-5: B2B direct connect is not available across clouds.
+# One guarded rule, so that the common case (no cloud crossed) evaluates a
+# single body instead of every check.
 cloud_reasons contains reason if {
 	cloud_gate
+	some reason in cloud_gate_reasons
+}
+
+# R-CC-5: B2B direct connect is not available across clouds.
+cloud_gate_reasons contains reason if {
 	direct_connect
 	reason := {
 		"code": "CROSS_CLOUD_UNSUPPORTED",
@@ -69,8 +75,7 @@ cloud_reasons contains reason if {
 }
 
 # R-CC-2: only commercial <-> Government and commercial <-> 21Vianet.
-cloud_reasons contains reason if {
-	cloud_gate
+cloud_gate_reasons contains reason if {
 	not direct_connect
 	not cloud_pair_supported
 	reason := {
@@ -86,8 +91,7 @@ cloud_reasons contains reason if {
 
 # R-CC-3, R-CC-7: each configured side must enable the other cloud and hold a
 # partner entry for the other tenant; no error code is published (§6 A11).
-cloud_reasons contains reason if {
-	cloud_gate
+cloud_gate_reasons contains reason if {
 	not direct_connect
 	cloud_pair_supported
 	some side in cloud_sides

@@ -43,9 +43,15 @@ tr_keys contains resource if {
 # are kept.
 tr_settings := {x: effective_setting(tr_tenant, x, "tenantRestrictions") | some x in tr_keys}
 
-# §6 A13: an unknown T or a policy id that is not T's default id fails closed.
+# One guarded rule, so that a sign-in without the signal evaluates a single
+# body instead of every check.
 tenant_restrictions_reasons contains reason if {
 	tr_applies
+	some reason in tr_reasons
+}
+
+# §6 A13: an unknown T or a policy id that is not T's default id fails closed.
+tr_reasons contains reason if {
 	not tr_policy_known
 	reason := {
 		"code": "TENANT_RESTRICTIONS_POLICY_UNKNOWN",
@@ -60,8 +66,7 @@ tenant_restrictions_reasons contains reason if {
 
 # R-TR-6, R-TR-8: R-COMB-1 over T's setting for the key, with user and group
 # targets matched against the home tenant's ids; a deny is AADSTS5000211.
-tenant_restrictions_reasons contains reason if {
-	tr_applies
+tr_reasons contains reason if {
 	tr_policy_known
 	some x, setting in tr_settings
 	not permits(setting, request_principal, request_app)
