@@ -1,55 +1,17 @@
 package benchmarks
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"testing"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/xtenant/xtenant/benchmarks/floor"
 	"github.com/xtenant/xtenant/engine"
 	"github.com/xtenant/xtenant/internal/httpapi"
 	"github.com/xtenant/xtenant/internal/telemetry"
 )
-
-// floorRouter is the handler of benchmarks/cmd/ginfloor (package main, so
-// it cannot be imported): gin, a strict decode of the body into
-// engine.Request and a fixed decision. Keep the two in step.
-func floorRouter(b *testing.B) http.Handler {
-	fixed, err := json.Marshal(engine.Decision{
-		DecisionID: "00000000-0000-4000-8000-000000000000",
-		Decision:   engine.VerdictAllow,
-		Allow:      true,
-		StepUp:     []engine.StepUp{},
-		Controls:   engine.Controls{MFA: "not_required", CompliantDevice: "not_required", HybridJoinedDevice: "not_required"},
-		Reasons:    []engine.Reason{},
-		ReportOnly: []engine.ReportOnly{{PolicyID: "ca000000-0000-4000-8000-000000000001", Result: "failure"}},
-		Revision:   "floor",
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	r := gin.New()
-	r.POST("/v1/evaluate", func(c *gin.Context) {
-		body, err := io.ReadAll(io.LimitReader(c.Request.Body, 1<<20))
-		if err != nil {
-			c.AbortWithStatus(http.StatusBadRequest)
-			return
-		}
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields()
-		var req engine.Request
-		if err := dec.Decode(&req); err != nil {
-			c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": gin.H{"code": "invalid_input", "message": err.Error()}})
-			return
-		}
-		c.Data(http.StatusOK, "application/json", fixed)
-	})
-	return r
-}
 
 // BenchmarkHTTPFloor puts issue 6's ratio in process, without sockets: the
 // gin floor handler against xtenant's POST /v1/evaluate on a decision-cache
@@ -75,11 +37,11 @@ func BenchmarkHTTPFloor(b *testing.B) {
 		}
 	}
 	cache.Wait()
-	floor := floorRouter(b)
+	floorHandler := floor.Router()
 	for _, h := range []struct {
 		name string
 		h    http.Handler
-	}{{"GinFloor", floor}, {"Xtenant/CachedHit", xt}} {
+	}{{"GinFloor", floorHandler}, {"Xtenant/CachedHit", xt}} {
 		b.Run(h.name, func(b *testing.B) {
 			b.ReportAllocs()
 			i := 0

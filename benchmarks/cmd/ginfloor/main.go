@@ -7,69 +7,22 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/xtenant/xtenant/engine"
+	"github.com/xtenant/xtenant/benchmarks/floor"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:18184", "listen address")
 	flag.Parse()
 	gin.SetMode(gin.ReleaseMode)
-	if err := http.ListenAndServe(*addr, router()); err != nil {
+	if err := http.ListenAndServe(*addr, floor.Router()); err != nil {
 		fmt.Fprintln(os.Stderr, "ginfloor:", err)
 		os.Exit(1)
 	}
-}
-
-// fixedDecision has the shape and roughly the size of a real decision.
-func fixedDecision() []byte {
-	return mustJSON(engine.Decision{
-		DecisionID: "00000000-0000-4000-8000-000000000000",
-		Decision:   engine.VerdictAllow,
-		Allow:      true,
-		StepUp:     []engine.StepUp{},
-		Controls:   engine.Controls{MFA: "not_required", CompliantDevice: "not_required", HybridJoinedDevice: "not_required"},
-		Reasons:    []engine.Reason{},
-		ReportOnly: []engine.ReportOnly{{PolicyID: "ca000000-0000-4000-8000-000000000001", Result: "failure"}},
-		Revision:   "floor",
-	})
-}
-
-func router() *gin.Engine {
-	fixed := fixedDecision()
-	r := gin.New()
-	r.GET("/health/ready", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
-	r.POST("/v1/evaluate", func(c *gin.Context) {
-		body, err := io.ReadAll(io.LimitReader(c.Request.Body, 1<<20))
-		if err != nil {
-			c.AbortWithStatus(http.StatusBadRequest)
-			return
-		}
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields()
-		var req engine.Request
-		if err := dec.Decode(&req); err != nil {
-			c.AbortWithStatusJSON(http.StatusBadRequest, gin.H{"error": gin.H{"code": "invalid_input", "message": err.Error()}})
-			return
-		}
-		c.Data(http.StatusOK, "application/json", fixed)
-	})
-	return r
-}
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return b
 }
