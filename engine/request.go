@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/xtenant/xtenant/guid"
 )
 
 // Limits of CONTRACT.md ("Decision input") and schemas/input.schema.json.
@@ -428,37 +430,10 @@ func canonicalSet(in []string, lower bool) []string {
 	return slices.Compact(in)
 }
 
-// IsGUID reports whether s is a GUID in the 8-4-4-4-12 hex form, any case.
-// It runs several times per request (decoding, validation, the cache), so
-// it is a table lookup per byte.
-func IsGUID(s string) bool {
-	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
-		return false
-	}
-	return hexRun(s[0:8]) && hexRun(s[9:13]) && hexRun(s[14:18]) && hexRun(s[19:23]) && hexRun(s[24:36])
-}
-
-func hexRun(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if !isHex[s[i]] {
-			return false
-		}
-	}
-	return true
-}
-
-// isHex marks 0-9, a-f and A-F.
-var isHex = func() (t [256]bool) {
-	for _, c := range "0123456789abcdefABCDEF" {
-		t[c] = true
-	}
-	return t
-}()
-
 // --- value checks shared by the JSON walk and Validate ---
 
 func checkGUID(s, path string) error {
-	if !IsGUID(s) {
+	if !guid.Valid(s) {
 		return &InputError{Path: path, Message: "expected a GUID, got " + quote(s)}
 	}
 	return nil
@@ -476,7 +451,7 @@ func checkGUIDs(list []string, path string) error {
 		return &InputError{Path: path, Message: fmt.Sprintf("expected at most %d items, got %d", MaxGroups, len(list))}
 	}
 	for i, g := range list {
-		if !IsGUID(g) { // the path is built only for the error
+		if !guid.Valid(g) { // the path is built only for the error
 			return checkGUID(g, path+"/"+strconv.Itoa(i))
 		}
 	}
@@ -936,7 +911,7 @@ func (s *plainScanner) enum(out *string, allowed []string) bool {
 
 func (s *plainScanner) guid(out *string) bool {
 	b, ok := s.plainString()
-	if !ok || !IsGUID(b) {
+	if !ok || !guid.Valid(b) {
 		return false
 	}
 	*out = b

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/xtenant/xtenant/guid"
 )
 
 // kind is the JSON type a field must have.
@@ -224,7 +226,7 @@ func (c *checker) check(n *node, v any) (any, error) {
 		if !ok {
 			return nil, typeError(c.at(), "string", v)
 		}
-		if n.guid && isGUID(s) {
+		if n.guid && guid.Valid(s) {
 			s = strings.ToLower(s)
 		}
 		if n.lower {
@@ -310,7 +312,7 @@ func (c *checker) checkField(n *node, m map[string]any, k string, item any) erro
 func (c *checker) checkPartners(n *node, m map[string]any) (map[string]any, error) {
 	inPlace := true
 	for k := range m {
-		if !isGUID(k) || strings.ToLower(k) != k {
+		if !guid.Valid(k) || strings.ToLower(k) != k {
 			inPlace = false
 			break
 		}
@@ -327,7 +329,7 @@ func (c *checker) checkPartners(n *node, m map[string]any) (map[string]any, erro
 	}
 	out := make(map[string]any, len(m))
 	for _, k := range sortedKeys(m) {
-		if !isGUID(k) {
+		if !guid.Valid(k) {
 			c.push(k)
 			err := &Error{Tenant: c.tenant, Path: c.at(), Message: fmt.Sprintf("partner key %q: expected a tenant id (GUID)", k)}
 			c.pop()
@@ -434,25 +436,4 @@ func sortedKeys(m map[string]any) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-// isGUID reports whether s has the 8-4-4-4-12 hex form, any case.
-func isGUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := 0; i < 36; i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -24,6 +24,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/xtenant/xtenant/guid"
 )
 
 // Set is a validated, normalised set of tenants. It is immutable: the maps
@@ -168,7 +170,7 @@ func build(name string, doc map[string]any) (*Set, error) {
 		domains: map[string]string{},
 	}
 	for _, key := range sortedKeys(doc) {
-		if !isGUID(key) {
+		if !guid.Valid(key) {
 			return nil, &Error{File: name, Path: "/" + escape(key), Message: fmt.Sprintf("tenant key %q: expected a tenant id (GUID)", key)}
 		}
 		id := strings.ToLower(key)

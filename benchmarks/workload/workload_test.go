@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/xtenant/xtenant/engine"
+	guidpkg "github.com/xtenant/xtenant/guid"
 )
 
 func TestGenerateIsDeterministic(t *testing.T) {
@@ -50,7 +51,7 @@ func TestTenantsShape(t *testing.T) {
 	}
 	partners := 0
 	for id, tn := range tenants {
-		if !engine.IsGUID(id) {
+		if !guidpkg.Valid(id) {
 			t.Errorf("tenant key %q is not a GUID", id)
 		}
 		if len(tn.ConditionalAccessPolicies) < 2 {
