@@ -16,10 +16,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/xtenant/xtenant/guid"
 )
 
 // File names of CONTRACT.md's table.
@@ -37,8 +38,6 @@ const (
 // maxFileSize bounds what one export file may hold; real exports are far
 // smaller, and an unbounded read of an outside file is a denial of service.
 const maxFileSize = 64 << 20
-
-var guidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // Options tune an import.
 type Options struct {
@@ -112,7 +111,7 @@ func (r *reader) read(opts Options) (Tenant, error) {
 		cfg["domains"] = org.domains
 	}
 	if opts.TenantID != "" {
-		if !guidRE.MatchString(opts.TenantID) {
+		if !guid.Valid(opts.TenantID) {
 			return Tenant{}, fmt.Errorf("--tenant-id %q: expected a GUID", opts.TenantID)
 		}
 		want := strings.ToLower(opts.TenantID)
@@ -320,7 +319,7 @@ func (r *reader) organization() (organization, error) {
 		path = "/value/0"
 	}
 	id, ok := ent["id"].(string)
-	if !ok || !guidRE.MatchString(id) {
+	if !ok || !guid.Valid(id) {
 		return organization{}, r.errf(fileOrganization, path+"/id", "expected the tenant id (a GUID)")
 	}
 	org := organization{id: strings.ToLower(id), domains: []any{}}
@@ -462,7 +461,7 @@ func (r *reader) partners(names map[string]bool) (map[string]any, error) {
 				return nil, r.errf(p.file, path, "expected a crossTenantAccessPolicyConfigurationPartner object, got %s", jsonKind(item))
 			}
 			id, ok := obj["tenantId"].(string)
-			if !ok || !guidRE.MatchString(id) {
+			if !ok || !guid.Valid(id) {
 				return nil, r.errf(p.file, path+"/tenantId", "expected the partner's tenant id (a GUID)")
 			}
 			key := strings.ToLower(id)
@@ -487,7 +486,7 @@ func (r *reader) identitySync(names map[string]bool, partners map[string]any) er
 	sort.Strings(files)
 	for _, file := range files {
 		id := strings.TrimSuffix(strings.TrimPrefix(file, identitySyncPrefix), ".json")
-		if !guidRE.MatchString(id) {
+		if !guid.Valid(id) {
 			return r.errf(file, "", "the file name must end in the partner's tenant id (a GUID)")
 		}
 		key := strings.ToLower(id)
