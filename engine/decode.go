@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/xtenant/xtenant/jsonpath"
 )
 
 // Enumerations of the decision output (schemas/decision.schema.json).
@@ -157,7 +159,7 @@ func (d *decoder) object(v ast.Value, path string, member func(key string, val a
 			d.fail(path, "non-string key "+k.String())
 			return
 		}
-		member(string(key), val.Value, path+"/"+escapePointer(string(key)))
+		member(string(key), val.Value, path+"/"+jsonpath.Escape(string(key)))
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/xtenant/xtenant/guid"
+	"github.com/xtenant/xtenant/jsonpath"
 )
 
 // Limits of CONTRACT.md ("Decision input") and schemas/input.schema.json.
@@ -512,7 +513,7 @@ func quote(s string) string {
 func object(v any, path string) (map[string]any, error) {
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return nil, &InputError{Path: path, Message: "expected object, got " + jsonType(v)}
+		return nil, &InputError{Path: path, Message: "expected object, got " + jsonpath.TypeName(v)}
 	}
 	return obj, nil
 }
@@ -526,7 +527,7 @@ func fields(obj map[string]any, path string, visit func(name, path string, v any
 	}
 	slices.Sort(names)
 	for _, k := range names {
-		if err := visit(k, path+"/"+escapePointer(k), obj[k]); err != nil {
+		if err := visit(k, path+"/"+jsonpath.Escape(k), obj[k]); err != nil {
 			return err
 		}
 	}
@@ -540,7 +541,7 @@ func unknownField(path string) error {
 func str(v any, path string) (string, error) {
 	s, ok := v.(string)
 	if !ok {
-		return "", &InputError{Path: path, Message: "expected string, got " + jsonType(v)}
+		return "", &InputError{Path: path, Message: "expected string, got " + jsonpath.TypeName(v)}
 	}
 	return s, nil
 }
@@ -548,7 +549,7 @@ func str(v any, path string) (string, error) {
 func boolean(v any, path string) (bool, error) {
 	b, ok := v.(bool)
 	if !ok {
-		return false, &InputError{Path: path, Message: "expected boolean, got " + jsonType(v)}
+		return false, &InputError{Path: path, Message: "expected boolean, got " + jsonpath.TypeName(v)}
 	}
 	return b, nil
 }
@@ -556,7 +557,7 @@ func boolean(v any, path string) (bool, error) {
 func guidField(v any, path string) (string, error) {
 	s, ok := v.(string)
 	if !ok {
-		return "", &InputError{Path: path, Message: "expected a GUID string, got " + jsonType(v)}
+		return "", &InputError{Path: path, Message: "expected a GUID string, got " + jsonpath.TypeName(v)}
 	}
 	return s, checkGUID(s, path)
 }
@@ -567,7 +568,7 @@ func nullableGUID(v any, path string) (*string, error) {
 	}
 	s, ok := v.(string)
 	if !ok {
-		return nil, &InputError{Path: path, Message: "expected a GUID string or null, got " + jsonType(v)}
+		return nil, &InputError{Path: path, Message: "expected a GUID string or null, got " + jsonpath.TypeName(v)}
 	}
 	return &s, checkGUID(s, path)
 }
@@ -575,7 +576,7 @@ func nullableGUID(v any, path string) (*string, error) {
 func enumField(v any, path string, allowed []string) (string, error) {
 	s, ok := v.(string)
 	if !ok {
-		return "", &InputError{Path: path, Message: "expected one of " + strings.Join(allowed, ", ") + ", got " + jsonType(v)}
+		return "", &InputError{Path: path, Message: "expected one of " + strings.Join(allowed, ", ") + ", got " + jsonpath.TypeName(v)}
 	}
 	return s, checkEnum(s, path, allowed)
 }
@@ -583,7 +584,7 @@ func enumField(v any, path string, allowed []string) (string, error) {
 func guidList(v any, path string, limit int) ([]string, error) {
 	arr, ok := v.([]any)
 	if !ok {
-		return nil, &InputError{Path: path, Message: "expected array of GUIDs, got " + jsonType(v)}
+		return nil, &InputError{Path: path, Message: "expected array of GUIDs, got " + jsonpath.TypeName(v)}
 	}
 	if len(arr) > limit {
 		return nil, &InputError{Path: path, Message: fmt.Sprintf("expected at most %d items, got %d", limit, len(arr))}
@@ -602,7 +603,7 @@ func guidList(v any, path string, limit int) ([]string, error) {
 func enumList(v any, path string, allowed []string, limit int) ([]string, error) {
 	arr, ok := v.([]any)
 	if !ok {
-		return nil, &InputError{Path: path, Message: "expected array, got " + jsonType(v)}
+		return nil, &InputError{Path: path, Message: "expected array, got " + jsonpath.TypeName(v)}
 	}
 	if len(arr) > limit {
 		return nil, &InputError{Path: path, Message: fmt.Sprintf("expected at most %d items, got %d", limit, len(arr))}
@@ -616,32 +617,6 @@ func enumList(v any, path string, allowed []string, limit int) ([]string, error)
 		out[i] = s
 	}
 	return out, nil
-}
-
-func jsonType(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case json.Number, float64:
-		return "number"
-	case string:
-		return "string"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-// escapePointer escapes one JSON pointer token (RFC 6901).
-func escapePointer(s string) string {
-	if !strings.ContainsAny(s, "~/") {
-		return s
-	}
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }
 
 // --- the plain-input fast path ---

@@ -1,13 +1,13 @@
 package tenants
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/xtenant/xtenant/guid"
+	"github.com/xtenant/xtenant/jsonpath"
 )
 
 // kind is the JSON type a field must have.
@@ -192,7 +192,7 @@ func (c *checker) at() string {
 	var b strings.Builder
 	for _, s := range c.segs {
 		b.WriteByte('/')
-		b.WriteString(escape(s))
+		b.WriteString(jsonpath.Escape(s))
 	}
 	return b.String()
 }
@@ -389,7 +389,7 @@ func (c *checker) checkEnum(n *node, s string) {
 }
 
 func typeError(path, want string, got any) error {
-	return &Error{Path: path, Message: "expected " + want + ", got " + jsonType(got)}
+	return &Error{Path: path, Message: "expected " + want + ", got " + jsonpath.TypeName(got)}
 }
 
 func kindName(k kind) string {
@@ -402,31 +402,6 @@ func kindName(k kind) string {
 		return "array"
 	}
 	return "object"
-}
-
-func jsonType(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case json.Number, float64, int, int64:
-		return "number"
-	case string:
-		return "string"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-func escape(s string) string {
-	if !strings.ContainsAny(s, "~/") {
-		return s
-	}
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }
 
 func sortedKeys(m map[string]any) []string {
