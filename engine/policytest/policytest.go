@@ -169,6 +169,8 @@ type CaseResult struct {
 	Pending              string   // skipped, with the reason
 	Error                string   // the case could not run (bad tenants, input, evaluation error)
 	Diffs                []string // differences from the expectation
+	// Decision is the engine's answer, when the case ran.
+	Decision *engine.Decision
 }
 
 // Pass reports whether the case ran and matched.
@@ -234,5 +236,6 @@ func runCase(ctx context.Context, e *engine.Engine, c scenario.Case, r *CaseResu
 		r.Error = err.Error()
 		return
 	}
+	r.Decision = d
 	r.Diffs = scenario.Compare(c.Expect, d)
 }
