@@ -121,7 +121,7 @@ type server struct {
 
 func serve(ctx context.Context, cfg config.Config, e env) error {
 	log := newLogger(cfg, e.stderr)
-	if err := unsupported(cfg); err != nil {
+	if err := conflicting(cfg); err != nil {
 		return usageError{err}
 	}
 	gin.SetMode(gin.ReleaseMode)
@@ -231,9 +231,10 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 	return err
 }
 
-// unsupported refuses settings that are accepted but not wired yet, rather
-// than ignore them.
-func unsupported(cfg config.Config) error {
+// conflicting refuses settings that only make sense with another one (a mask
+// without a decision log, bundle options without --bundle) rather than
+// ignore them.
+func conflicting(cfg config.Config) error {
 	switch {
 	case cfg.DecisionLog == "" && len(cfg.DecisionLogMask) > 0:
 		return errors.New("--decision-log-mask needs --decision-log")
