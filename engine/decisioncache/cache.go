@@ -140,6 +140,8 @@ type Encoded struct {
 	Allow bool
 	// Cached tells whether the cache answered.
 	Cached bool
+	// Revision is the revision the decision was made under.
+	Revision string
 	// Tail is the decision's JSON encoding after its first member,
 	// decision_id: `"decision":…}`. It is shared: never modify it.
 	Tail []byte
@@ -181,13 +183,13 @@ func (c *Cache) EvaluateEncoded(ctx context.Context, req *engine.Request) (Encod
 		if err != nil {
 			return Encoded{}, err
 		}
-		return Encoded{DecisionID: c.newID(), Allow: e.decision.Allow, Cached: true, Tail: tail}, nil
+		return Encoded{DecisionID: c.newID(), Allow: e.decision.Allow, Cached: true, Revision: e.decision.Revision, Tail: tail}, nil
 	}
 	tail, err := encodeTail(d)
 	if err != nil {
 		return Encoded{}, err
 	}
-	return Encoded{DecisionID: d.DecisionID, Allow: d.Allow, Tail: tail}, nil
+	return Encoded{DecisionID: d.DecisionID, Allow: d.Allow, Revision: d.Revision, Tail: tail}, nil
 }
 
 // lookup returns the entry of a hit, or else the decision of next (which it

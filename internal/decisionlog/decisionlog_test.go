@@ -18,6 +18,7 @@ import (
 
 	"github.com/xtenant/xtenant/bundles"
 	"github.com/xtenant/xtenant/engine"
+	"github.com/xtenant/xtenant/engine/decisioncache"
 	"github.com/xtenant/xtenant/internal/decisionlog"
 )
 
@@ -371,4 +372,75 @@ func mustJSON(v any) string {
 		panic(err)
 	}
 	return string(b)
+}
+
+// TestWrapCacheEncoded: over the decision cache, the wrapper keeps the
+// cache's JSON path (a hit is not copied), and logs each answer with its own
+// decision_id and the decision as written, masks applied.
+func TestWrapCacheEncoded(t *testing.T) {
+	ts, err := bundles.ExampleTenants()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := bundles.Builtin(ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := engine.New()
+	if err := eng.Activate(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	cache, err := decisioncache.New(eng, eng, decisioncache.Config{MaxEntries: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	var out syncBuffer
+	l, err := decisionlog.New(decisionlog.Config{Sink: "stdout", Stdout: &out, Metrics: &counts{}, Mask: []string{"/input/user/id"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, ok := l.Wrap(cache).(interface {
+		EvaluateEncoded(context.Context, *engine.Request) (decisioncache.Encoded, error)
+	})
+	if !ok {
+		t.Fatal("the wrapper of the cache hides its JSON path")
+	}
+	var ids []string
+	for range 2 { // a miss, then a hit
+		req := &engine.Request{AccessType: engine.AccessB2BCollaboration, HomeTenant: home, ResourceTenant: resource,
+			User: &engine.User{ID: user}, Application: &engine.Application{ID: "00000003-0000-0ff1-ce00-000000000000"}}
+		enc, err := ev.EvaluateEncoded(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, enc.DecisionID)
+		cache.Wait()
+	}
+	closeLog(t, l)
+	lines := strings.Split(strings.TrimSpace(out.b.String()), "\n")
+	if len(lines) != 2 || ids[0] == ids[1] {
+		t.Fatalf("ids %v, events:\n%s", ids, out.b.String())
+	}
+	for i, line := range lines {
+		var got struct {
+			DecisionID string         `json:"decision_id"`
+			Revision   string         `json:"revision"`
+			Result     map[string]any `json:"result"`
+			Input      map[string]any `json:"input"`
+			Metrics    map[string]any `json:"metrics"`
+		}
+		if err := json.Unmarshal([]byte(line), &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.DecisionID != ids[i] || got.Result["decision_id"] != ids[i] || got.Revision != eng.Revision() || got.Result["decision"] == nil {
+			t.Errorf("event %d: %s", i, line)
+		}
+		if _, masked := got.Input["user"].(map[string]any)["id"]; masked {
+			t.Errorf("event %d: user id not erased: %s", i, line)
+		}
+		if hit := got.Metrics["counter_xtenant_cache_hit"] != nil; hit != (i == 1) {
+			t.Errorf("event %d: cache hit %v", i, hit)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/xtenant/xtenant/engine"
+	"github.com/xtenant/xtenant/engine/decisioncache"
 )
 
 // cachedEvaluator is implemented by the decision cache.
@@ -22,9 +23,39 @@ type Evaluator struct {
 
 var _ engine.Evaluator = (*Evaluator)(nil)
 
-// Wrap returns next with every decision logged to l.
-func (l *Logger) Wrap(next engine.Evaluator) *Evaluator {
-	return &Evaluator{next: next, log: l}
+// encodedEvaluator is implemented by the decision cache: answers as JSON,
+// with no copy on a hit.
+type encodedEvaluator interface {
+	EvaluateEncoded(ctx context.Context, req *engine.Request) (decisioncache.Encoded, error)
+}
+
+// Wrap returns next with every decision logged to l. When next answers as
+// JSON (the decision cache), so does the result, so that turning the
+// decision log on does not cost the cache-hit path its copy-free answer.
+func (l *Logger) Wrap(next engine.Evaluator) engine.Evaluator {
+	e := &Evaluator{next: next, log: l}
+	if enc, ok := next.(encodedEvaluator); ok {
+		return &EncodedEvaluator{Evaluator: e, enc: enc}
+	}
+	return e
+}
+
+// EncodedEvaluator is an Evaluator over the decision cache that also passes
+// its JSON answers through, logged.
+type EncodedEvaluator struct {
+	*Evaluator
+	enc encodedEvaluator
+}
+
+// EvaluateEncoded decides through the cache's JSON path and logs the
+// answer as it was written, with its own decision_id.
+func (e *EncodedEvaluator) EvaluateEncoded(ctx context.Context, req *engine.Request) (decisioncache.Encoded, error) {
+	start := time.Now()
+	enc, err := e.enc.EvaluateEncoded(ctx, req)
+	if err == nil {
+		e.log.logEncoded(req, enc, time.Since(start))
+	}
+	return enc, err
 }
 
 // Evaluate decides and logs.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/xtenant/xtenant/engine"
+	"github.com/xtenant/xtenant/engine/decisioncache"
 )
 
 // Path is the event's path: the decision rule, as OPA names it.
@@ -49,23 +50,36 @@ const bundleName = "xtenant"
 // record is what the request path hands over; encoding (and masking)
 // happens on the worker.
 type record struct {
-	req     *engine.Request
-	d       *engine.Decision
-	at      time.Time
-	elapsed time.Duration
-	cached  bool
+	req *engine.Request
+	// d is the decision, or enc its JSON encoding (from the cache's JSON
+	// path, shared read-only): exactly one is set.
+	d        *engine.Decision
+	enc      decisioncache.Encoded
+	id       string
+	revision string
+	at       time.Time
+	elapsed  time.Duration
+	cached   bool
+}
+
+// result is the decision as the event carries it.
+func (r record) result() any {
+	if r.d != nil {
+		return r.d
+	}
+	return json.RawMessage(r.enc.AppendJSON(nil))
 }
 
 // encode builds the event of r and erases the masked fields.
 func encode(r record, labels map[string]string, masks []pointer) ([]byte, error) {
 	ev := Event{
 		Labels:     labels,
-		DecisionID: r.d.DecisionID,
+		DecisionID: r.id,
 		Path:       Path,
 		Input:      r.req,
-		Result:     r.d,
-		Revision:   r.d.Revision,
-		Bundles:    map[string]Bundle{bundleName: {Revision: r.d.Revision}},
+		Result:     r.result(),
+		Revision:   r.revision,
+		Bundles:    map[string]Bundle{bundleName: {Revision: r.revision}},
 		Timestamp:  r.at.UTC(),
 		Metrics:    map[string]int64{"timer_xtenant_decision_ns": r.elapsed.Nanoseconds()},
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/xtenant/xtenant/engine"
+	"github.com/xtenant/xtenant/engine/decisioncache"
 )
 
 // Metrics counts events; internal/telemetry implements it
@@ -123,7 +124,16 @@ func New(cfg Config) (*Logger, error) {
 // the event (counted). req and d must not change afterwards; they are
 // encoded later, on the worker.
 func (l *Logger) Log(req *engine.Request, d *engine.Decision, elapsed time.Duration, cached bool) {
-	r := record{req: req, d: d, at: l.cfg.Now(), elapsed: elapsed, cached: cached}
+	l.enqueue(record{req: req, d: d, id: d.DecisionID, revision: d.Revision, at: l.cfg.Now(), elapsed: elapsed, cached: cached})
+}
+
+// logEncoded queues the event of an answer written as JSON by the cache.
+func (l *Logger) logEncoded(req *engine.Request, enc decisioncache.Encoded, elapsed time.Duration) {
+	l.enqueue(record{req: req, enc: enc, id: enc.DecisionID, revision: enc.Revision, at: l.cfg.Now(), elapsed: elapsed, cached: enc.Cached})
+}
+
+// enqueue hands r to the worker, or counts it dropped: never blocks.
+func (l *Logger) enqueue(r record) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if !l.closed {
@@ -191,7 +201,7 @@ func (l *Logger) run() {
 			}
 			raw, err := encode(r, l.cfg.Labels, l.masks)
 			if err != nil {
-				l.log.Error("decision log: cannot encode event", "decision_id", r.d.DecisionID, "err", err)
+				l.log.Error("decision log: cannot encode event", "decision_id", r.id, "err", err)
 				l.count(false, 1)
 				continue
 			}
