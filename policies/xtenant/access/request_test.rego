@@ -12,6 +12,7 @@ test_user_type_defaults_none_for_direct_connect if {
 	access.user_type == "none" with input as direct
 }
 
+# §3.2: the caller's user type in the resource tenant comes from the input when given.
 test_user_type_taken_from_input if {
 	access.user_type == "member" with input as json.patch(collab, [{"op": "replace", "path": "/user/user_type", "value": "member"}])
 }
@@ -37,6 +38,7 @@ test_same_tenant_is_not_cross_tenant if {
 	access.cross_tenant with input as collab
 }
 
+# CONTRACT.md "Decision input": user and application are optional outside sign-ins.
 test_missing_user_and_application_give_empty_facts if {
 	req := {"access_type": "identity_sync", "home_tenant": h, "resource_tenant": r}
 	access.user_id == "" with input as req
@@ -46,16 +48,19 @@ test_missing_user_and_application_give_empty_facts if {
 	not access.sign_in with input as req
 }
 
+# CONTRACT.md "Decision output": reason messages name tenants, by id when unnamed.
 test_tenant_name_falls_back_to_id if {
 	access.tenant_name(h) == "Fabrikam" with data.xtenant.tenants as pair({})
 	access.tenant_name(x) == x with data.xtenant.tenants as pair({})
 }
 
+# R-INH-1, CONTRACT.md: a tenant is configured when data.xtenant.tenants has its id.
 test_known_tenants if {
 	access.home_known with input as collab with data.xtenant.tenants as pair({})
 	not access.home_known with input as object.union(collab, {"home_tenant": x}) with data.xtenant.tenants as pair({})
 }
 
+# ARCHITECTURE.md: tenants are looked up by key, never by scanning.
 test_tenant_configs_by_key if {
 	access.home_config == {"displayName": "Fabrikam"} with input as collab with data.xtenant.tenants as pair({})
 	access.resource_config.displayName == "Contoso" with input as collab with data.xtenant.tenants as pair({})
