@@ -296,7 +296,7 @@ ca_step_up_reasons contains reason if {
 		"setting": mfa_step_up_setting,
 		"rule": mfa_step_up_rule,
 		"aadsts": null,
-		"message": sprintf("%s's Conditional Access requires MFA, to be performed in %s", [tenant_name(resource), tenant_name(mfa_step_up_tenant)]),
+		"message": sprintf("%s's Conditional Access requires MFA, to be performed in %s", [resource_name, tenant_name(mfa_step_up_tenant)]),
 	}
 }
 
@@ -316,7 +316,7 @@ mfa_step_up_setting := null if {
 	not entra_identity
 } else := null if {
 	internal_caller
-} else := member_source(resource, home, "inboundTrust", "isMfaAccepted")
+} else := pair.mfa_trust_source
 
 # ---- Deny reasons (R-CA-2, R-CA-4, R-DC-4..7, R-TRUST-4/5, §8.9, §8.11) ----
 
@@ -331,7 +331,7 @@ ca_deny_reasons contains reason if {
 		"setting": null,
 		"rule": "R-CA-2",
 		"aadsts": "AADSTS53003",
-		"message": sprintf("%s's Conditional Access policy '%s' blocks this access", [tenant_name(resource), ca_policy_name(r.policy)]),
+		"message": sprintf("%s's Conditional Access policy '%s' blocks this access", [resource_name, ca_policy_name(r.policy)]),
 	}
 }
 
@@ -353,10 +353,10 @@ ca_control_reason(c, p) := reason if {
 		"code": "MFA_UNSATISFIABLE",
 		"stage": "conditional_access",
 		"tenant": resource,
-		"setting": member_source(resource, home, "inboundTrust", "isMfaAccepted"),
+		"setting": pair.mfa_trust_source,
 		"rule": mfa_unsatisfiable_rule,
 		"aadsts": mfa_unsatisfiable_code,
-		"message": sprintf("%s's Conditional Access policy '%s' requires MFA, which %s", [tenant_name(resource), ca_policy_name(p), mfa_unsatisfiable_why]),
+		"message": sprintf("%s's Conditional Access policy '%s' requires MFA, which %s", [resource_name, ca_policy_name(p), mfa_unsatisfiable_why]),
 	}
 }
 
@@ -370,7 +370,7 @@ ca_control_reason(c, p) := reason if {
 		"setting": device_setting(spec.flag),
 		"rule": spec.rule,
 		"aadsts": spec.aadsts,
-		"message": sprintf("%s's Conditional Access policy '%s' requires a %s, which %s", [tenant_name(resource), ca_policy_name(p), spec.name, device_why(spec.flag, spec.claim)]),
+		"message": sprintf("%s's Conditional Access policy '%s' requires a %s, which %s", [resource_name, ca_policy_name(p), spec.name, device_why(spec.flag, spec.claim)]),
 	}
 }
 
@@ -383,7 +383,7 @@ ca_control_reason(c, p) := reason if {
 		"setting": null,
 		"rule": "R-DC-7",
 		"aadsts": null,
-		"message": sprintf("%s's Conditional Access policy '%s' requires %s, which this user cannot satisfy", [tenant_name(resource), ca_policy_name(p), c]),
+		"message": sprintf("%s's Conditional Access policy '%s' requires %s, which this user cannot satisfy", [resource_name, ca_policy_name(p), c]),
 	}
 }
 
@@ -409,9 +409,9 @@ mfa_unsatisfiable_code := null if mfa_trusted
 
 else := "AADSTS90071"
 
-mfa_unsatisfiable_why := sprintf("the home session lacks; it must be completed in %s", [tenant_name(home)]) if {
+mfa_unsatisfiable_why := sprintf("the home session lacks; it must be completed in %s", [home_name]) if {
 	mfa_trusted
-} else := sprintf("a B2B direct connect user cannot perform because %s does not trust %s's MFA", [tenant_name(resource), tenant_name(home)])
+} else := sprintf("a B2B direct connect user cannot perform because %s does not trust %s's MFA", [resource_name, home_name])
 
 device_setting(flag) := null if {
 	internal_caller
@@ -423,10 +423,10 @@ device_why(flag, claim) := "the device does not prove" if {
 	internal_caller
 } else := "a non-Entra identity cannot prove" if {
 	not entra_identity
-} else := sprintf("the home session does not prove although %s trusts %s's device claims", [tenant_name(resource), tenant_name(home)]) if {
+} else := sprintf("the home session does not prove although %s trusts %s's device claims", [resource_name, home_name]) if {
 	trust_flag(resource, home, flag) == true
 	claim != true
-} else := sprintf("cannot be met because %s does not trust %s's device claims", [tenant_name(resource), tenant_name(home)])
+} else := sprintf("cannot be met because %s does not trust %s's device claims", [resource_name, home_name])
 
 # ---- Report-only (R-CA-5) ----
 
