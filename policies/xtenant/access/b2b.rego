@@ -37,17 +37,21 @@ else := "R-DC-1"
 # only when the home tenant is configured (CONTRACT.md: otherwise its
 # outbound stage is skipped).
 pair_home_outbound := {
-	"setting": effective_setting(home, resource, outbound_property),
+	"setting": s,
+	"admits": admits(s),
 	"source": setting_source(home, resource, outbound_property),
 } if {
+	s := effective_setting(home, resource, outbound_property)
 	xtap_applies
 	home_known
 } else := null
 
 pair_resource_inbound := {
-	"setting": effective_setting(resource, home, inbound_property),
+	"setting": s,
+	"admits": admits(s),
 	"source": setting_source(resource, home, inbound_property),
 } if {
+	s := effective_setting(resource, home, inbound_property)
 	xtap_applies
 	resource_known
 } else := null
@@ -61,7 +65,12 @@ resource_inbound_setting := pair.resource_inbound.setting
 resource_inbound_source := pair.resource_inbound.source
 
 # R-B2B-1 (a), R-B2B-3, R-DC-1: the home tenant's outbound settings.
-home_outbound_permits if permits(home_outbound_setting, request_principal, request_app)
+home_outbound_permits if pair.home_outbound.admits == "all"
+
+else if {
+	pair.home_outbound.admits == "some"
+	permits(home_outbound_setting, request_principal, request_app)
+}
 
 home_outbound_reasons contains reason if {
 	home_outbound_setting
@@ -78,7 +87,12 @@ home_outbound_reasons contains reason if {
 }
 
 # R-B2B-1 (b), R-B2B-3, R-DC-1: the resource tenant's inbound settings.
-resource_inbound_permits if permits(resource_inbound_setting, request_principal, request_app)
+resource_inbound_permits if pair.resource_inbound.admits == "all"
+
+else if {
+	pair.resource_inbound.admits == "some"
+	permits(resource_inbound_setting, request_principal, request_app)
+}
 
 resource_inbound_reasons contains reason if {
 	resource_inbound_setting

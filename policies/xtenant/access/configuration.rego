@@ -307,19 +307,22 @@ ca_setting_violations contains v if {
 	v := ca_violation(p, sprintf("has the unknown %s value %v", [key, level]))
 }
 
-# An unknown grant control or operator, only when the policy applies.
+# An unknown grant control or operator, only when the policy applies. The
+# problems of each policy are found once per tenant pair (pair_ca_live).
 ca_grant_violations contains v if {
-	some r in ca_results
-	some c in ca_grant(r.policy).builtInControls
-	not c in ca_known_controls
-	v := ca_violation(r.policy, sprintf("requires the unknown grant control %v", [c]))
+	some entry in pair.ca_live
+	some v in entry.grant_violations
+	ca_results[entry.index]
 }
 
-ca_grant_violations contains v if {
-	some r in ca_results
-	op := object.get(ca_grant(r.policy), "operator", null)
+ca_policy_grant_violations(p) := {v |
+	some c in ca_grant(p).builtInControls
+	not c in ca_known_controls
+	v := ca_violation(p, sprintf("requires the unknown grant control %v", [c]))
+} | {v |
+	op := object.get(ca_grant(p), "operator", null)
 	not op in {"AND", "OR", null}
-	v := ca_violation(r.policy, sprintf("has the unknown grant operator %v", [op]))
+	v := ca_violation(p, sprintf("has the unknown grant operator %v", [op]))
 }
 
 ca_violation(p, what) := {
