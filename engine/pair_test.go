@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,11 +14,10 @@ import (
 
 // TestPairSummaryMatchesFullEvaluation: for every scenario case and a few
 // variants of it, the decision and explanation Evaluate gives with the pair
-// summary cache (cold, then warm) equal the ones of the plain OPA path
+// summary cache (cold, and shared across requests) equal the ones of the plain OPA path
 // (Query), which computes the whole policy from the request alone, as a
 // stock opa does.
 func TestPairSummaryMatchesFullEvaluation(t *testing.T) {
-	ctx := context.Background()
 	files, err := scenario.LoadDir(scenarioDir)
 	if err != nil {
 		t.Fatal(err)
@@ -25,53 +25,22 @@ func TestPairSummaryMatchesFullEvaluation(t *testing.T) {
 	compared := 0
 	for _, f := range files {
 		e := activateScenario(t, f)
+		var inputs [][]byte
 		for _, c := range f.Cases {
-			for _, input := range pairVariants(t, c.Input) {
-				for _, warm := range []bool{false, true} {
-					if !warm {
-						e.ForgetPairs()
-					}
-					req, err := engine.DecodeRequest(input)
-					if err != nil {
-						continue // a variant the contract refuses
-					}
-					req.Explain = true
-					d, err := e.Evaluate(ctx, req)
-					if err != nil {
-						t.Fatalf("%s/%s: evaluate: %v", f.Name, c.Name, err)
-					}
-					got := jsonValue(t, d)
-					explain := got.(map[string]any)["explain"]
-					for _, k := range []string{"decision_id", "revision", "explain"} {
-						delete(got.(map[string]any), k)
-					}
-					var plainInput any
-					if err := json.Unmarshal(jsonBytes(t, req), &plainInput); err != nil {
-						t.Fatal(err)
-					}
-					want, _, err := e.Query(ctx, engine.DecisionPath, plainInput)
-					if err != nil {
-						t.Fatal(err)
-					}
-					wantExplain, _, err := e.Query(ctx, engine.ExplainPath, plainInput)
-					if err != nil {
-						t.Fatal(err)
-					}
-					// Through the Decision type, as the engine reports it.
-					var plain engine.Decision
-					if err := json.Unmarshal(jsonBytes(t, want), &plain); err != nil {
-						t.Fatal(err)
-					}
-					want = jsonValue(t, plain)
-					for _, k := range []string{"decision_id", "revision"} {
-						delete(want.(map[string]any), k)
-					}
-					if !reflect.DeepEqual(got, want) {
-						t.Errorf("%s/%s (warm %t) %s:\n pair:  %s\n plain: %s", f.Name, c.Name, warm, input, jsonBytes(t, got), jsonBytes(t, want))
-					}
-					if !reflect.DeepEqual(jsonValue(t, explain), jsonValue(t, wantExplain)) {
-						t.Errorf("%s/%s (warm %t): explain differs", f.Name, c.Name, warm)
-					}
+			inputs = append(inputs, pairVariants(t, c.Input)...)
+		}
+		// Cold: the summary is computed for this very request. Shared: the
+		// cache keeps what earlier requests (other users, other pairs, in
+		// either order) left in it.
+		for _, pass := range []string{"cold", "shared", "shared-reversed"} {
+			if pass == "shared-reversed" {
+				slices.Reverse(inputs)
+			}
+			for _, input := range inputs {
+				if pass == "cold" {
+					e.ForgetPairs()
+				}
+				if comparePairWithPlain(t, e, f.Name+" "+pass, input) {
 					compared++
 				}
 			}
@@ -80,8 +49,56 @@ func TestPairSummaryMatchesFullEvaluation(t *testing.T) {
 	t.Logf("%d decisions compared", compared)
 }
 
-// pairVariants: the case itself, with each sign-in access type, and with
-// its tenants swapped, so that cached pairs are reused by other requests.
+// comparePairWithPlain evaluates input through Evaluate (pair cache) and
+// Query (plain) and reports differences; false when the decoder refuses it.
+func comparePairWithPlain(t *testing.T, e *engine.Engine, name string, input []byte) bool {
+	t.Helper()
+	ctx := context.Background()
+	req, err := engine.DecodeRequest(input)
+	if err != nil {
+		return false // a variant the contract refuses
+	}
+	req.Explain = true
+	d, err := e.Evaluate(ctx, req)
+	if err != nil {
+		t.Fatalf("%s: evaluate: %v", name, err)
+	}
+	got := jsonValue(t, d).(map[string]any)
+	explain := got["explain"]
+	for _, k := range []string{"decision_id", "revision", "explain"} {
+		delete(got, k)
+	}
+	var plainInput any
+	if err := json.Unmarshal(jsonBytes(t, req), &plainInput); err != nil {
+		t.Fatal(err)
+	}
+	want, _, err := e.Query(ctx, engine.DecisionPath, plainInput)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantExplain, _, err := e.Query(ctx, engine.ExplainPath, plainInput)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Through the Decision type, as the engine reports it.
+	var plain engine.Decision
+	if err := json.Unmarshal(jsonBytes(t, want), &plain); err != nil {
+		t.Fatal(err)
+	}
+	wantMap := jsonValue(t, plain).(map[string]any)
+	delete(wantMap, "decision_id")
+	delete(wantMap, "revision")
+	if !reflect.DeepEqual(got, wantMap) {
+		t.Errorf("%s %s:\n pair:  %s\n plain: %s", name, input, jsonBytes(t, got), jsonBytes(t, wantMap))
+	}
+	if !reflect.DeepEqual(jsonValue(t, explain), jsonValue(t, wantExplain)) {
+		t.Errorf("%s %s: explain differs", name, input)
+	}
+	return true
+}
+
+// pairVariants: the case itself, with each sign-in access type, with an
+// Entra and a non-Entra identity, and with its tenants swapped, so that cached pairs are reused by other requests.
 func pairVariants(t *testing.T, input json.RawMessage) [][]byte {
 	var m map[string]any
 	if err := json.Unmarshal(input, &m); err != nil {
@@ -91,6 +108,11 @@ func pairVariants(t *testing.T, input json.RawMessage) [][]byte {
 	for _, at := range []string{"b2b_collaboration", "b2b_direct_connect", "identity_sync"} {
 		v := clone(t, m)
 		v["access_type"] = at
+		out = append(out, jsonBytes(t, v))
+	}
+	for _, kind := range []string{"entra", "msa"} {
+		v := clone(t, m)
+		v["identity_kind"] = kind
 		out = append(out, jsonBytes(t, v))
 	}
 	v := clone(t, m)
