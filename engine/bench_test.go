@@ -57,5 +57,25 @@ func BenchmarkEvaluate(b *testing.B) {
 				}
 			}
 		})
+		// The same decision with the pair summary cache emptied before every
+		// request: the cost of a pair seen for the first time.
+		b.Run(bc.name+"-cold-pair", func(b *testing.B) {
+			f, err := scenario.Load(scenarioDir + "/" + bc.file)
+			if err != nil {
+				b.Fatal(err)
+			}
+			e := activateScenario(b, f)
+			req, err := engine.DecodeRequest(f.Cases[0].Input)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				e.ForgetPairs()
+				if _, err := e.Evaluate(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -22,7 +22,20 @@ import (
 const (
 	DecisionPath = "xtenant/access/decision"
 	ExplainPath  = "xtenant/access/explain"
+	// PairSummaryPath is the part of a decision that depends only on the
+	// tenant pair (policies/xtenant/access/pair.rego); the engine computes it
+	// once per pair and snapshot and hands it back as input.xtenant_pair.
+	PairSummaryPath = "xtenant/access/pair_summary"
 )
+
+// pairInputKey is the input member that carries a precomputed pair summary.
+// It is not part of the decision input of CONTRACT.md: the request decoder
+// refuses it and Query strips it, so only the engine can set it.
+const pairInputKey = "xtenant_pair"
+
+// maxCachedPairs bounds the pair summaries kept per snapshot: pairs come from
+// outside. When full, the cache starts over rather than tracking recency.
+const maxCachedPairs = 8192
 
 // maxCachedQueries bounds the prepared Data API queries kept per snapshot:
 // paths come from outside, so the cache must not grow without limit.
@@ -88,9 +101,18 @@ type snapshot struct {
 	compiler *ast.Compiler
 	store    storage.Store
 	decision rego.PreparedEvalQuery
+	pair     *rego.PreparedEvalQuery // PairSummaryPath; nil when the policy has none
 
 	mu      sync.Mutex
 	queries map[string]*rego.PreparedEvalQuery // Data API and explain, by path
+
+	pairsMu sync.RWMutex
+	pairs   map[pairKey]ast.Value // pair summaries; they die with the snapshot
+}
+
+// pairKey is every input member pair_summary may depend on.
+type pairKey struct {
+	accessType, home, resource, homeCloud, resourceCloud, identityKind string
 }
 
 // Activate compiles the policy, builds its data store and prepares the
@@ -130,12 +152,19 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 		compiler: compiler,
 		store:    store,
 		queries:  make(map[string]*rego.PreparedEvalQuery),
+		pairs:    make(map[pairKey]ast.Value),
 	}
 	pq, err := snap.prepare(ctx, DecisionPath, true)
 	if err != nil {
 		return fmt.Errorf("engine: activate %s: %w", p.Revision, err)
 	}
 	snap.decision = *pq
+	// A policy without pair_summary is evaluated whole for every decision.
+	if pairRef, _ := dataRef(PairSummaryPath); len(compiler.GetRulesExact(pairRef)) > 0 {
+		if snap.pair, err = snap.prepare(ctx, PairSummaryPath, true); err != nil {
+			return fmt.Errorf("engine: activate %s: %w", p.Revision, err)
+		}
+	}
 
 	prev := e.current.Swap(snap)
 	if prev != nil {
@@ -257,7 +286,16 @@ func (e *Engine) Evaluate(ctx context.Context, req *Request) (*Decision, error) 
 	}
 	req.Canonicalize()
 
-	rs, err := snap.decision.Eval(ctx, rego.EvalParsedInput(req.astValue()))
+	input := req.astValue()
+	if snap.pair != nil {
+		summary, err := snap.pairSummary(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		input.Insert(keyXtenantPair, ast.NewTerm(summary))
+	}
+
+	rs, err := snap.decision.Eval(ctx, rego.EvalParsedInput(input))
 	if err != nil {
 		return nil, fmt.Errorf("engine: evaluate: %w", err)
 	}
@@ -270,7 +308,7 @@ func (e *Engine) Evaluate(ctx context.Context, req *Request) (*Decision, error) 
 		return nil, fmt.Errorf("engine: %s: %w", snap.revision, err)
 	}
 	if req.Explain {
-		if d.Explain, err = e.explain(ctx, snap, req); err != nil {
+		if d.Explain, err = e.explain(ctx, snap, input); err != nil {
 			return nil, err
 		}
 	}
@@ -280,12 +318,12 @@ func (e *Engine) Evaluate(ctx context.Context, req *Request) (*Decision, error) 
 }
 
 // explain evaluates data.xtenant.access.explain; undefined leaves it out.
-func (e *Engine) explain(ctx context.Context, snap *snapshot, req *Request) (map[string]any, error) {
+func (e *Engine) explain(ctx context.Context, snap *snapshot, input ast.Value) (map[string]any, error) {
 	pq, err := snap.cached(ctx, ExplainPath, false)
 	if err != nil {
 		return nil, fmt.Errorf("engine: explain: %w", err)
 	}
-	rs, err := pq.Eval(ctx, rego.EvalParsedInput(req.astValue()))
+	rs, err := pq.Eval(ctx, rego.EvalParsedInput(input))
 	if err != nil {
 		return nil, fmt.Errorf("engine: explain: %w", err)
 	}
@@ -297,6 +335,37 @@ func (e *Engine) explain(ctx context.Context, snap *snapshot, req *Request) (map
 		return nil, fmt.Errorf("engine: explain: expected object, got %T", rs[0].Expressions[0].Value)
 	}
 	return m, nil
+}
+
+// pairSummary returns the pair summary of the request's tenant pair,
+// evaluating it on first use. It is evaluated with an input holding only the
+// pair key, so it cannot depend on anything else even by mistake. The cached
+// value is shared by every decision of the pair and never mutated.
+func (s *snapshot) pairSummary(ctx context.Context, req *Request) (ast.Value, error) {
+	key := pairKey{
+		accessType: req.AccessType, home: req.HomeTenant, resource: req.ResourceTenant,
+		homeCloud: req.HomeCloud, resourceCloud: req.ResourceCloud, identityKind: req.IdentityKind,
+	}
+	s.pairsMu.RLock()
+	v, ok := s.pairs[key]
+	s.pairsMu.RUnlock()
+	if ok {
+		return v, nil
+	}
+	rs, err := s.pair.Eval(ctx, rego.EvalParsedInput(req.pairValue()))
+	if err != nil {
+		return nil, fmt.Errorf("engine: pair summary: %w", err)
+	}
+	if v, err = single(rs); err != nil {
+		return nil, fmt.Errorf("engine: pair summary: %w", err)
+	}
+	s.pairsMu.Lock()
+	if len(s.pairs) >= maxCachedPairs {
+		clear(s.pairs)
+	}
+	s.pairs[key] = v
+	s.pairsMu.Unlock()
+	return v, nil
 }
 
 func single(rs rego.ResultSet) (ast.Value, error) {
@@ -332,7 +401,7 @@ func (e *Engine) Query(ctx context.Context, path string, input any) (result any,
 		if err != nil {
 			return nil, false, &InputError{Path: "/input", Message: "not a JSON value: " + err.Error()}
 		}
-		evalOpts = append(evalOpts, rego.EvalParsedInput(v))
+		evalOpts = append(evalOpts, rego.EvalParsedInput(withoutPair(v)))
 	}
 	rs, err := pq.Eval(ctx, evalOpts...)
 	if err != nil {
@@ -342,6 +411,22 @@ func (e *Engine) Query(ctx context.Context, path string, input any) (result any,
 		return nil, false, nil
 	}
 	return rs[0].Expressions[0].Value, true, nil
+}
+
+// withoutPair drops a client's xtenant_pair member from an input: only the
+// engine may hand a pair summary to the policy.
+func withoutPair(v ast.Value) ast.Value {
+	obj, ok := v.(ast.Object)
+	if !ok || obj.Get(keyXtenantPair) == nil {
+		return v
+	}
+	out := ast.NewObjectWithCapacity(obj.Len())
+	obj.Foreach(func(k, val *ast.Term) {
+		if !k.Equal(keyXtenantPair) {
+			out.Insert(k, val)
+		}
+	})
+	return out
 }
 
 // NewDecisionID returns a random UUID (version 4) from crypto/rand.

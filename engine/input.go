@@ -30,13 +30,26 @@ var (
 	keyInviterRoles       = ast.StringTerm("inviter_roles")
 	keyInviterUserType    = ast.StringTerm("inviter_user_type")
 	keyInviteeEmail       = ast.StringTerm("invitee_email")
+	keyXtenantPair        = ast.StringTerm(pairInputKey)
 )
+
+// pairValue is the input of the pair summary: the pair key and nothing else.
+func (r *Request) pairValue() ast.Value {
+	obj := ast.NewObjectWithCapacity(6)
+	obj.Insert(keyAccessType, ast.StringTerm(r.AccessType))
+	obj.Insert(keyHomeTenant, ast.StringTerm(r.HomeTenant))
+	obj.Insert(keyResourceTenant, ast.StringTerm(r.ResourceTenant))
+	putString(obj, keyHomeCloud, r.HomeCloud)
+	putString(obj, keyResourceCloud, r.ResourceCloud)
+	putString(obj, keyIdentityKind, r.IdentityKind)
+	return obj
+}
 
 // astValue builds the input document directly as an AST object, in the
 // snake_case shape of CONTRACT.md: no JSON encoding or parsing on the hot
 // path. Absent optional members stay absent.
-func (r *Request) astValue() ast.Value {
-	obj := ast.NewObjectWithCapacity(11)
+func (r *Request) astValue() ast.Object {
+	obj := ast.NewObjectWithCapacity(12)
 	obj.Insert(keyAccessType, ast.StringTerm(r.AccessType))
 	obj.Insert(keyHomeTenant, ast.StringTerm(r.HomeTenant))
 	obj.Insert(keyResourceTenant, ast.StringTerm(r.ResourceTenant))

@@ -32,31 +32,45 @@ xtap_rule := "R-COMB-1" if collaboration
 
 else := "R-DC-1"
 
-# R-INH-1..4, R-INH-9: the effective settings, resolved once per evaluation.
-# The home side is needed only when the home tenant is configured (CONTRACT.md:
-# otherwise its outbound stage is skipped).
-home_outbound_setting := effective_setting(home, resource, outbound_property) if {
+# R-INH-1..4, R-INH-9: the effective settings, resolved once per tenant pair
+# (pair.rego); null when the side does not apply. The home side is needed
+# only when the home tenant is configured (CONTRACT.md: otherwise its
+# outbound stage is skipped).
+pair_home_outbound := {
+	"setting": s,
+	"admits": admits(s),
+	"source": setting_source(home, resource, outbound_property),
+} if {
+	s := effective_setting(home, resource, outbound_property)
 	xtap_applies
 	home_known
-}
+} else := null
 
-home_outbound_source := setting_source(home, resource, outbound_property) if {
-	xtap_applies
-	home_known
-}
-
-resource_inbound_setting := effective_setting(resource, home, inbound_property) if {
-	xtap_applies
-	resource_known
-}
-
-resource_inbound_source := setting_source(resource, home, inbound_property) if {
+pair_resource_inbound := {
+	"setting": s,
+	"admits": admits(s),
+	"source": setting_source(resource, home, inbound_property),
+} if {
+	s := effective_setting(resource, home, inbound_property)
 	xtap_applies
 	resource_known
-}
+} else := null
+
+home_outbound_setting := pair.home_outbound.setting
+
+home_outbound_source := pair.home_outbound.source
+
+resource_inbound_setting := pair.resource_inbound.setting
+
+resource_inbound_source := pair.resource_inbound.source
 
 # R-B2B-1 (a), R-B2B-3, R-DC-1: the home tenant's outbound settings.
-home_outbound_permits if permits(home_outbound_setting, request_principal, request_app)
+home_outbound_permits if pair.home_outbound.admits == "all"
+
+else if {
+	pair.home_outbound.admits == "some"
+	permits(home_outbound_setting, request_principal, request_app)
+}
 
 home_outbound_reasons contains reason if {
 	home_outbound_setting
@@ -68,12 +82,17 @@ home_outbound_reasons contains reason if {
 		"setting": home_outbound_source,
 		"rule": xtap_rule,
 		"aadsts": "AADSTS500212",
-		"message": sprintf("%s's outbound %s settings for %s block this user for this application", [tenant_name(home), access_label, tenant_name(resource)]),
+		"message": sprintf("%s's outbound %s settings for %s block this user for this application", [home_name, access_label, resource_name]),
 	}
 }
 
 # R-B2B-1 (b), R-B2B-3, R-DC-1: the resource tenant's inbound settings.
-resource_inbound_permits if permits(resource_inbound_setting, request_principal, request_app)
+resource_inbound_permits if pair.resource_inbound.admits == "all"
+
+else if {
+	pair.resource_inbound.admits == "some"
+	permits(resource_inbound_setting, request_principal, request_app)
+}
 
 resource_inbound_reasons contains reason if {
 	resource_inbound_setting
@@ -85,6 +104,6 @@ resource_inbound_reasons contains reason if {
 		"setting": resource_inbound_source,
 		"rule": xtap_rule,
 		"aadsts": "AADSTS500213",
-		"message": sprintf("%s's inbound %s settings for %s block this user for this application", [tenant_name(resource), access_label, tenant_name(home)]),
+		"message": sprintf("%s's inbound %s settings for %s block this user for this application", [resource_name, access_label, home_name]),
 	}
 }

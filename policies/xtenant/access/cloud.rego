@@ -53,9 +53,14 @@ cloud_side_gap(x, y, c) := sprintf("has neither enabled %s in its Microsoft clou
 	not partner_present(x, y)
 }
 
+# Computed once per tenant pair (pair.rego).
+cloud_reasons contains reason if {
+	some reason in pair.cloud_reasons
+}
+
 # One guarded rule, so that the common case (no cloud crossed) evaluates a
 # single body instead of every check.
-cloud_reasons contains reason if {
+pair_cloud_reasons contains reason if {
 	cloud_gate
 	some reason in cloud_gate_reasons
 }
@@ -116,7 +121,7 @@ clouds_known if {
 	known_clouds[resource_cloud]
 }
 
-configuration_reasons contains reason if {
+pair_configuration_reasons contains reason if {
 	cross_tenant
 	not clouds_known
 	some side in [
@@ -137,7 +142,7 @@ configuration_reasons contains reason if {
 
 # R-CC-1: the gate reads allowedCloudEndpoints; an unknown value there
 # (unknownFutureValue, …) is an invalid configuration, never guessed open.
-configuration_reasons contains reason if {
+pair_configuration_reasons contains reason if {
 	cloud_gate
 	some side in cloud_sides
 	some endpoint in cloud_endpoints(side.tenant)

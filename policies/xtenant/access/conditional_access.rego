@@ -70,7 +70,7 @@ direct_connect_apps := {
 direct_connect_eligible if {
 	app_id in direct_connect_apps
 	entra_identity
-	permits(effective_setting(resource, home, "b2bDirectConnectInbound"), request_principal, request_app)
+	direct_connect_permits(pair.direct_connect.inbound)
 	home_direct_connect_outbound_open
 }
 
@@ -78,7 +78,25 @@ home_direct_connect_outbound_open if not home_known
 
 home_direct_connect_outbound_open if {
 	home_known
-	permits(effective_setting(home, resource, "b2bDirectConnectOutbound"), request_principal, request_app)
+	direct_connect_permits(pair.direct_connect.outbound)
+}
+
+# The direct connect settings of both sides, resolved once per tenant pair
+# (pair.rego); only a B2B collaboration sign-in asks for them.
+pair_direct_connect := {
+	"inbound": {"setting": inbound, "admits": admits(inbound)},
+	"outbound": {"setting": outbound, "admits": admits(outbound)},
+} if {
+	collaboration
+	inbound := effective_setting(resource, home, "b2bDirectConnectInbound")
+	outbound := effective_setting(home, resource, "b2bDirectConnectOutbound")
+} else := null
+
+direct_connect_permits(side) if side.admits == "all"
+
+direct_connect_permits(side) if {
+	side.admits == "some"
+	permits(side.setting, request_principal, request_app)
 }
 
 # Groups for includeGroups/excludeGroups (§8.5): the resource tenant's groups,
@@ -89,14 +107,14 @@ ca_groups := resource_groups | user_groups if {
 
 # ---- Does a policy apply? (§3.3) ----
 
-ca_applies(p) if {
-	p.state in ca_live_states
-	apps := p.conditions.applications
+# entry is a policy of pair_ca_live (its state is live).
+ca_applies(entry) if {
+	apps := entry.policy.conditions.applications
 	ca_app_listed(apps.includeApplications)
 	not ca_app_listed(ca_list(apps, "excludeApplications"))
-	users := p.conditions.users
-	ca_user_included(users)
-	not ca_user_excluded(users)
+	users := entry.policy.conditions.users
+	ca_user_included(entry, users)
+	not ca_user_excluded(entry, users)
 }
 
 # A list member of a policy object, empty when missing or null (a reference
@@ -117,38 +135,49 @@ ca_guests_token := "GuestsOrExternalUsers" if count(caller_types) > 0
 
 else := null
 
-ca_user_included(users) if {
+ca_user_included(_, users) if {
 	some u in users.includeUsers
 	u in ca_included_user_tokens
 }
 
-ca_user_included(users) if {
+ca_user_included(_, users) if {
 	some g in users.includeGroups
 	g in ca_groups
 }
 
-ca_user_included(users) if ca_guests_match(users.includeGuestsOrExternalUsers)
+ca_user_included(entry, _) if ca_guests_match(entry.include_guests)
 
-ca_user_excluded(users) if {
+ca_user_excluded(_, users) if {
 	some u in users.excludeUsers
 	u in ca_excluded_user_tokens
 }
 
-ca_user_excluded(users) if {
+ca_user_excluded(_, users) if {
 	some g in users.excludeGroups
 	g in ca_groups
 }
 
-ca_user_excluded(users) if ca_guests_match(users.excludeGuestsOrExternalUsers)
+ca_user_excluded(entry, _) if ca_guests_match(entry.exclude_guests)
 
 # conditionalAccessGuestsOrExternalUsers: one of the listed types and, for
-# external callers, a matching home tenant (§3.2).
-ca_guests_match(spec) if {
-	is_string(spec.guestOrExternalUserTypes)
-	some t in split(spec.guestOrExternalUserTypes, ",")
-	trim_space(t) in caller_types
-	ca_tenant_matches(spec)
+# external callers, a matching home tenant (§3.2). The types and the tenant
+# match are read once per tenant pair (ca_guest_spec); null matches nobody.
+ca_guests_match(guests) if {
+	guests.tenant_matches
+	some t in guests.types
+	t in caller_types
 }
+
+ca_guest_spec(spec) := {
+	"types": {trim_space(t) | some t in split(spec.guestOrExternalUserTypes, ",")},
+	"tenant_matches": ca_spec_tenant_matches(spec),
+} if {
+	is_string(spec.guestOrExternalUserTypes)
+} else := null
+
+ca_spec_tenant_matches(spec) if ca_tenant_matches(spec)
+
+else := false
 
 ca_tenant_matches(_) if internal_caller
 
@@ -206,13 +235,13 @@ ca_operator(gc) := "OR" if gc.operator == "OR"
 
 else := "AND"
 
-# R-CA-2, R-CA-4: the outcome of one applicable policy.
-ca_outcome(gc, controls) := {"result": "block"} if {
+# R-CA-2, R-CA-4: the outcome of one applicable policy, given its operator.
+ca_outcome(operator, controls) := {"result": "block"} if {
 	"block" in controls
 } else := {"result": "satisfied"} if {
 	count(controls) == 0
 } else := ca_and_outcome(controls) if {
-	ca_operator(gc) == "AND"
+	operator == "AND"
 } else := ca_or_outcome(controls)
 
 ca_and_outcome(controls) := {"result": "fail", "failing": failing} if {
@@ -231,17 +260,34 @@ ca_or_outcome(controls) := {"result": "satisfied"} if {
 	startswith(control_value(c), "step_up")
 } else := {"result": "fail", "failing": [controls[0]]}
 
-# Every policy that applies (enforced or report-only), keyed by its index.
-ca_results[i] := result if {
+# What each policy that is not disabled requires, once per tenant pair
+# (pair.rego): its index, the policy, its controls and its operator.
+pair_ca_live := [entry |
 	some i, p in ca_policies
-	ca_applies(p)
+	p.state in ca_live_states
 	gc := ca_grant(p)
-	controls := ca_required_controls(gc)
-	result := {
+	entry := {
+		"index": i,
 		"policy": p,
 		"enforced": p.state == "enabled",
-		"controls": controls,
-		"outcome": ca_outcome(gc, controls),
+		"controls": ca_required_controls(gc),
+		"operator": ca_operator(gc),
+		"grant_violations": ca_policy_grant_violations(p),
+		"include_guests": ca_guest_spec(object.get(p, ["conditions", "users", "includeGuestsOrExternalUsers"], null)),
+		"exclude_guests": ca_guest_spec(object.get(p, ["conditions", "users", "excludeGuestsOrExternalUsers"], null)),
+	}
+]
+
+# Every policy that applies (enforced or report-only), keyed by its index.
+ca_results[i] := result if {
+	some entry in pair.ca_live
+	ca_applies(entry)
+	i := entry.index
+	result := {
+		"policy": entry.policy,
+		"enforced": entry.enforced,
+		"controls": entry.controls,
+		"outcome": ca_outcome(entry.operator, entry.controls),
 	}
 }
 
@@ -296,7 +342,7 @@ ca_step_up_reasons contains reason if {
 		"setting": mfa_step_up_setting,
 		"rule": mfa_step_up_rule,
 		"aadsts": null,
-		"message": sprintf("%s's Conditional Access requires MFA, to be performed in %s", [tenant_name(resource), tenant_name(mfa_step_up_tenant)]),
+		"message": sprintf("%s's Conditional Access requires MFA, to be performed in %s", [resource_name, tenant_name(mfa_step_up_tenant)]),
 	}
 }
 
@@ -316,7 +362,7 @@ mfa_step_up_setting := null if {
 	not entra_identity
 } else := null if {
 	internal_caller
-} else := member_source(resource, home, "inboundTrust", "isMfaAccepted")
+} else := pair.trust_source.isMfaAccepted
 
 # ---- Deny reasons (R-CA-2, R-CA-4, R-DC-4..7, R-TRUST-4/5, §8.9, §8.11) ----
 
@@ -331,7 +377,7 @@ ca_deny_reasons contains reason if {
 		"setting": null,
 		"rule": "R-CA-2",
 		"aadsts": "AADSTS53003",
-		"message": sprintf("%s's Conditional Access policy '%s' blocks this access", [tenant_name(resource), ca_policy_name(r.policy)]),
+		"message": sprintf("%s's Conditional Access policy '%s' blocks this access", [resource_name, ca_policy_name(r.policy)]),
 	}
 }
 
@@ -353,10 +399,10 @@ ca_control_reason(c, p) := reason if {
 		"code": "MFA_UNSATISFIABLE",
 		"stage": "conditional_access",
 		"tenant": resource,
-		"setting": member_source(resource, home, "inboundTrust", "isMfaAccepted"),
+		"setting": pair.trust_source.isMfaAccepted,
 		"rule": mfa_unsatisfiable_rule,
 		"aadsts": mfa_unsatisfiable_code,
-		"message": sprintf("%s's Conditional Access policy '%s' requires MFA, which %s", [tenant_name(resource), ca_policy_name(p), mfa_unsatisfiable_why]),
+		"message": sprintf("%s's Conditional Access policy '%s' requires MFA, which %s", [resource_name, ca_policy_name(p), mfa_unsatisfiable_why]),
 	}
 }
 
@@ -370,7 +416,7 @@ ca_control_reason(c, p) := reason if {
 		"setting": device_setting(spec.flag),
 		"rule": spec.rule,
 		"aadsts": spec.aadsts,
-		"message": sprintf("%s's Conditional Access policy '%s' requires a %s, which %s", [tenant_name(resource), ca_policy_name(p), spec.name, device_why(spec.flag, spec.claim)]),
+		"message": sprintf("%s's Conditional Access policy '%s' requires a %s, which %s", [resource_name, ca_policy_name(p), spec.name, device_why(spec.flag, spec.claim)]),
 	}
 }
 
@@ -383,7 +429,7 @@ ca_control_reason(c, p) := reason if {
 		"setting": null,
 		"rule": "R-DC-7",
 		"aadsts": null,
-		"message": sprintf("%s's Conditional Access policy '%s' requires %s, which this user cannot satisfy", [tenant_name(resource), ca_policy_name(p), c]),
+		"message": sprintf("%s's Conditional Access policy '%s' requires %s, which this user cannot satisfy", [resource_name, ca_policy_name(p), c]),
 	}
 }
 
@@ -409,24 +455,24 @@ mfa_unsatisfiable_code := null if mfa_trusted
 
 else := "AADSTS90071"
 
-mfa_unsatisfiable_why := sprintf("the home session lacks; it must be completed in %s", [tenant_name(home)]) if {
+mfa_unsatisfiable_why := sprintf("the home session lacks; it must be completed in %s", [home_name]) if {
 	mfa_trusted
-} else := sprintf("a B2B direct connect user cannot perform because %s does not trust %s's MFA", [tenant_name(resource), tenant_name(home)])
+} else := sprintf("a B2B direct connect user cannot perform because %s does not trust %s's MFA", [resource_name, home_name])
 
 device_setting(flag) := null if {
 	internal_caller
 } else := null if {
 	not entra_identity
-} else := member_source(resource, home, "inboundTrust", flag)
+} else := pair.trust_source[flag]
 
 device_why(flag, claim) := "the device does not prove" if {
 	internal_caller
 } else := "a non-Entra identity cannot prove" if {
 	not entra_identity
-} else := sprintf("the home session does not prove although %s trusts %s's device claims", [tenant_name(resource), tenant_name(home)]) if {
-	trust_flag(resource, home, flag) == true
+} else := sprintf("the home session does not prove although %s trusts %s's device claims", [resource_name, home_name]) if {
+	pair.trust[flag] == true
 	claim != true
-} else := sprintf("cannot be met because %s does not trust %s's device claims", [tenant_name(resource), tenant_name(home)])
+} else := sprintf("cannot be met because %s does not trust %s's device claims", [resource_name, home_name])
 
 # ---- Report-only (R-CA-5) ----
 
@@ -440,9 +486,14 @@ ca_report_result := {
 ca_report_only := [] if count(ca_policies) == 0
 
 else := [entry |
+	some e in pair.ca_report_only
+	entry := {"policy_id": e.policy_id, "result": ca_report_outcome(e.index)}
+]
+
+# The report-only policies, once per tenant pair (pair.rego).
+pair_ca_report_only := [{"index": i, "policy_id": object.get(p, "id", "")} |
 	some i, p in ca_policies
 	p.state == "enabledForReportingButNotEnforced"
-	entry := {"policy_id": object.get(p, "id", ""), "result": ca_report_outcome(i)}
 ]
 
 ca_report_outcome(i) := ca_report_result[ca_results[i].outcome.result] if {

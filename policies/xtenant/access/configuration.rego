@@ -8,8 +8,14 @@
 # invitations.rego add their own checks to configuration_reasons.
 package xtenant.access
 
-# CONTRACT.md: no configuration for the resource tenant fails closed.
+# The checks of this stage that depend only on the tenant pair are computed
+# once per pair (pair.rego); the rest are added per request.
 configuration_reasons contains reason if {
+	some reason in pair.configuration_reasons
+}
+
+# CONTRACT.md: no configuration for the resource tenant fails closed.
+pair_configuration_reasons contains reason if {
 	not resource_known
 	reason := {
 		"code": "RESOURCE_TENANT_UNKNOWN",
@@ -29,7 +35,7 @@ default require_home_tenant := false
 
 require_home_tenant := object.get(data.xtenant.options, "require_home_tenant", false)
 
-configuration_reasons contains reason if {
+pair_configuration_reasons contains reason if {
 	require_home_tenant == true
 	not home_known
 	access_type != "invitation"
@@ -44,17 +50,25 @@ configuration_reasons contains reason if {
 	}
 }
 
-configuration_reasons contains reason if {
+pair_configuration_reasons contains violation_reason(v) if {
 	some v in setting_violations
-	reason := {
-		"code": "INVALID_CONFIGURATION",
-		"stage": "configuration",
-		"tenant": v.tenant,
-		"setting": v.setting,
-		"rule": v.rule,
-		"aadsts": null,
-		"message": v.message,
-	}
+}
+
+# Unknown grant controls and operators count only in policies that apply to
+# this caller, so they are not part of the pair summary.
+configuration_reasons contains violation_reason(v) if {
+	some _ in ca_policies
+	some v in ca_grant_violations
+}
+
+violation_reason(v) := {
+	"code": "INVALID_CONFIGURATION",
+	"stage": "configuration",
+	"tenant": v.tenant,
+	"setting": v.setting,
+	"rule": v.rule,
+	"aadsts": null,
+	"message": v.message,
 }
 
 # The checks below run only when something may be invalid: a B2B setting
@@ -87,20 +101,20 @@ known_valid_settings := {
 }
 
 needed_settings contains s if {
-	home_outbound_setting
-	not known_valid_settings[home_outbound_setting]
+	setting := pair_home_outbound.setting
+	not known_valid_settings[setting]
 	s := {
 		"tenant": home, "counterpart": resource, "property": outbound_property,
-		"direction": "outbound", "value": home_outbound_setting,
+		"direction": "outbound", "value": setting,
 	}
 }
 
 needed_settings contains s if {
-	resource_inbound_setting
-	not known_valid_settings[resource_inbound_setting]
+	setting := pair_resource_inbound.setting
+	not known_valid_settings[setting]
 	s := {
 		"tenant": resource, "counterpart": home, "property": inbound_property,
-		"direction": "inbound", "value": resource_inbound_setting,
+		"direction": "inbound", "value": setting,
 	}
 }
 
@@ -293,19 +307,22 @@ ca_setting_violations contains v if {
 	v := ca_violation(p, sprintf("has the unknown %s value %v", [key, level]))
 }
 
-# An unknown grant control or operator, only when the policy applies.
-ca_setting_violations contains v if {
-	some r in ca_results
-	some c in ca_grant(r.policy).builtInControls
-	not c in ca_known_controls
-	v := ca_violation(r.policy, sprintf("requires the unknown grant control %v", [c]))
+# An unknown grant control or operator, only when the policy applies. The
+# problems of each policy are found once per tenant pair (pair_ca_live).
+ca_grant_violations contains v if {
+	some entry in pair.ca_live
+	some v in entry.grant_violations
+	ca_results[entry.index]
 }
 
-ca_setting_violations contains v if {
-	some r in ca_results
-	op := object.get(ca_grant(r.policy), "operator", null)
+ca_policy_grant_violations(p) := {v |
+	some c in ca_grant(p).builtInControls
+	not c in ca_known_controls
+	v := ca_violation(p, sprintf("requires the unknown grant control %v", [c]))
+} | {v |
+	op := object.get(ca_grant(p), "operator", null)
 	not op in {"AND", "OR", null}
-	v := ca_violation(r.policy, sprintf("has the unknown grant operator %v", [op]))
+	v := ca_violation(p, sprintf("has the unknown grant operator %v", [op]))
 }
 
 ca_violation(p, what) := {

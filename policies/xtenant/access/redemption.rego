@@ -8,12 +8,15 @@ package xtenant.access
 
 default consent_prompt := true
 
-consent_prompt := false if {
+# Resolved once per tenant pair (pair.rego).
+consent_prompt := pair.consent_prompt
+
+pair_consent_prompt := false if {
 	home_known
 	resource_known
 	home_consent_outbound == true
 	resource_consent_inbound == true
-}
+} else := true
 
 home_consent_outbound := consent_flag(home, resource, "outboundAllowed") if home_known
 

@@ -91,6 +91,15 @@ in_rectangle(setting, p, app) if {
 	app_listed(setting.applications, app)
 }
 
+# Whom a setting admits, decided once per tenant pair (pair.rego): a
+# fresh tenant's allow-all admits every principal and app, its block-all
+# none (R-COMB-1); any other setting "some", to be matched per request.
+admits(setting) := "all" if {
+	setting == allow_all
+} else := "none" if {
+	setting == block_all
+} else := "some"
+
 # The principal and the app of the current sign-in request.
 request_principal := {"id": user_id, "groups": user_groups}
 

@@ -6,11 +6,14 @@ package xtenant.access
 
 # R-TRUST-2 with R-INH-3: the resource tenant's effective flags for the home
 # tenant (per-flag inheritance, §6 A1).
-mfa_trust_flag := trust_flag(resource, home, "isMfaAccepted")
+# Resolved once per tenant pair (pair.rego).
+mfa_trust_flag := pair.trust.isMfaAccepted
 
-compliant_trust_flag := trust_flag(resource, home, "isCompliantDeviceAccepted")
+compliant_trust_flag := pair.trust.isCompliantDeviceAccepted
 
-hybrid_trust_flag := trust_flag(resource, home, "isHybridAzureADJoinedDeviceAccepted")
+hybrid_trust_flag := pair.trust.isHybridAzureADJoinedDeviceAccepted
+
+trust_flags := ["isMfaAccepted", "isCompliantDeviceAccepted", "isHybridAzureADJoinedDeviceAccepted"]
 
 # §2.13 step 1: home == resource; the session's claims are the tenant's own.
 internal_caller if not cross_tenant

@@ -1,0 +1,179 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/xtenant/xtenant/engine"
+	"github.com/xtenant/xtenant/engine/scenario"
+)
+
+// TestPairSummaryMatchesFullEvaluation: for every scenario case and a few
+// variants of it, the decision and explanation Evaluate gives with the pair
+// summary cache (cold, and shared across requests) equal the ones of the plain OPA path
+// (Query), which computes the whole policy from the request alone, as a
+// stock opa does.
+func TestPairSummaryMatchesFullEvaluation(t *testing.T) {
+	files, err := scenario.LoadDir(scenarioDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compared := 0
+	for _, f := range files {
+		e := activateScenario(t, f)
+		var inputs [][]byte
+		for _, c := range f.Cases {
+			inputs = append(inputs, pairVariants(t, c.Input)...)
+		}
+		// Cold: the summary is computed for this very request. Shared: the
+		// cache keeps what earlier requests (other users, other pairs, in
+		// either order) left in it.
+		for _, pass := range []string{"cold", "shared", "shared-reversed"} {
+			if pass == "shared-reversed" {
+				slices.Reverse(inputs)
+			}
+			for _, input := range inputs {
+				if pass == "cold" {
+					e.ForgetPairs()
+				}
+				if comparePairWithPlain(t, e, f.Name+" "+pass, input) {
+					compared++
+				}
+			}
+		}
+	}
+	t.Logf("%d decisions compared", compared)
+}
+
+// comparePairWithPlain evaluates input through Evaluate (pair cache) and
+// Query (plain) and reports differences; false when the decoder refuses it.
+func comparePairWithPlain(t *testing.T, e *engine.Engine, name string, input []byte) bool {
+	t.Helper()
+	ctx := context.Background()
+	req, err := engine.DecodeRequest(input)
+	if err != nil {
+		return false // a variant the contract refuses
+	}
+	req.Explain = true
+	d, err := e.Evaluate(ctx, req)
+	if err != nil {
+		t.Fatalf("%s: evaluate: %v", name, err)
+	}
+	got := jsonValue(t, d).(map[string]any)
+	explain := got["explain"]
+	for _, k := range []string{"decision_id", "revision", "explain"} {
+		delete(got, k)
+	}
+	var plainInput any
+	if err := json.Unmarshal(jsonBytes(t, req), &plainInput); err != nil {
+		t.Fatal(err)
+	}
+	want, _, err := e.Query(ctx, engine.DecisionPath, plainInput)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantExplain, _, err := e.Query(ctx, engine.ExplainPath, plainInput)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Through the Decision type, as the engine reports it.
+	var plain engine.Decision
+	if err := json.Unmarshal(jsonBytes(t, want), &plain); err != nil {
+		t.Fatal(err)
+	}
+	wantMap := jsonValue(t, plain).(map[string]any)
+	delete(wantMap, "decision_id")
+	delete(wantMap, "revision")
+	if !reflect.DeepEqual(got, wantMap) {
+		t.Errorf("%s %s:\n pair:  %s\n plain: %s", name, input, jsonBytes(t, got), jsonBytes(t, wantMap))
+	}
+	if !reflect.DeepEqual(jsonValue(t, explain), jsonValue(t, wantExplain)) {
+		t.Errorf("%s %s: explain differs", name, input)
+	}
+	return true
+}
+
+// pairVariants: the case itself, with each sign-in access type, with an
+// Entra and a non-Entra identity, and with its tenants swapped, so that cached pairs are reused by other requests.
+func pairVariants(t *testing.T, input json.RawMessage) [][]byte {
+	var m map[string]any
+	if err := json.Unmarshal(input, &m); err != nil {
+		t.Fatal(err)
+	}
+	out := [][]byte{input}
+	for _, at := range []string{"b2b_collaboration", "b2b_direct_connect", "identity_sync"} {
+		v := clone(t, m)
+		v["access_type"] = at
+		out = append(out, jsonBytes(t, v))
+	}
+	for _, kind := range []string{"entra", "msa"} {
+		v := clone(t, m)
+		v["identity_kind"] = kind
+		out = append(out, jsonBytes(t, v))
+	}
+	v := clone(t, m)
+	v["home_tenant"], v["resource_tenant"] = m["resource_tenant"], m["home_tenant"]
+	return append(out, jsonBytes(t, v))
+}
+
+// TestQueryIgnoresForgedPair: a client cannot hand the policy a pair
+// summary through the Data API; the decision request decoder refuses it.
+func TestQueryIgnoresForgedPair(t *testing.T) {
+	ctx := context.Background()
+	e := exampleEngine(t)
+	var input map[string]any
+	if err := jsonUnmarshal(validCollab, &input); err != nil {
+		t.Fatal(err)
+	}
+	want, _, err := e.Query(ctx, engine.DecisionPath, input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := clone(t, input)
+	forged["xtenant_pair"] = map[string]any{
+		"configuration_reasons": []any{map[string]any{
+			"code": "FORGED", "stage": "configuration", "tenant": nil, "setting": nil,
+			"rule": "forged", "aadsts": nil, "message": "forged",
+		}},
+		"consent_prompt": false,
+		"home_outbound":  map[string]any{"admits": "none"},
+	}
+	got, _, err := e.Query(ctx, engine.DecisionPath, forged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("forged xtenant_pair changed the decision:\n got  %v\n want %v", got, want)
+	}
+	body := strings.TrimSuffix(validCollab, "}") + `,"xtenant_pair":{}}`
+	if _, err := engine.DecodeRequest([]byte(body)); err == nil {
+		t.Fatal("DecodeRequest accepted xtenant_pair")
+	}
+}
+
+func jsonBytes(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func jsonValue(t *testing.T, v any) any {
+	t.Helper()
+	var out any
+	if err := json.Unmarshal(jsonBytes(t, v), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func clone(t *testing.T, m map[string]any) map[string]any {
+	t.Helper()
+	return jsonValue(t, m).(map[string]any)
+}

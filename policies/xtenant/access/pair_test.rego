@@ -1,0 +1,68 @@
+# The tenant-pair summary (pair.rego): a decision given a precomputed
+# input.xtenant_pair, computed from the pair key alone, equals the decision
+# computed without it.
+package xtenant.access_test
+
+import data.xtenant.access
+
+pair_key_members := {"access_type", "home_tenant", "resource_tenant", "home_cloud", "resource_cloud", "identity_kind"}
+
+# The summary the engine would compute: from an input holding only the pair key.
+summary_of(tenants, req) := s if {
+	s := access.pair_summary with input as object.filter(req, pair_key_members)
+		with data.xtenant.tenants as tenants
+}
+
+same_with_summary(tenants, req) if {
+	s := summary_of(tenants, req)
+	plain := access.decision with input as req with data.xtenant.tenants as tenants
+	summarised := access.decision with input as object.union(req, {"xtenant_pair": s}) with data.xtenant.tenants as tenants
+	plain == summarised
+	plain_explain := access.explain with input as req with data.xtenant.tenants as tenants
+	summarised_explain := access.explain with input as object.union(req, {"xtenant_pair": s}) with data.xtenant.tenants as tenants
+	plain_explain == summarised_explain
+}
+
+test_pair_summary_service_defaults if same_with_summary({h: {}, r: {}}, collab)
+
+test_pair_summary_unknown_resource if same_with_summary({h: {}}, collab)
+
+test_pair_summary_internal if same_with_summary({r: {}}, object.union(collab, {"home_tenant": r}))
+
+test_pair_summary_step_up if same_with_summary(trusting(trust(true, false, false), [ca("p1", "b2bCollaborationGuest", "AND", ["mfa"])]), collab)
+
+test_pair_summary_ca_deny if same_with_summary(trusting(trust(false, false, false), [compliant_policy, block_policy]), collab)
+
+test_pair_summary_direct_connect if same_with_summary(dc_pair(trust(true, true, false), [ca("p1", "b2bDirectConnectUser", "OR", ["mfa", "compliantDevice"])]), with_claims(direct, true, false, false))
+
+test_pair_summary_gate_deny if {
+	tenants := json.patch(trusting(trust(false, false, false), [block_policy]), [{"op": "add", "path": [h, "crossTenantAccessPolicy"], "value": {"default": {"b2bCollaborationOutbound": block_all}}}])
+	same_with_summary(tenants, collab)
+}
+
+test_pair_summary_cross_cloud if same_with_summary({h: {"cloud": "microsoftonline.us"}, r: {}}, collab)
+
+test_pair_summary_invalid_setting if {
+	bad := b2b(tc("unknownFutureValue", all_users), tc("allowed", all_apps))
+	same_with_summary(pair({"crossTenantAccessPolicy": {"default": {"b2bCollaborationInbound": bad}}}), collab)
+}
+
+test_pair_summary_consent if {
+	tenants := {
+		h: tenant("Fabrikam", {}, {r: {"automaticUserConsentSettings": {"outboundAllowed": true}}}),
+		r: tenant("Contoso", {}, {h: {"automaticUserConsentSettings": {"inboundAllowed": true}}}),
+	}
+	same_with_summary(tenants, collab)
+	s := summary_of(tenants, collab)
+	s.consent_prompt == false
+}
+
+test_pair_summary_microsoft_account if same_with_summary({h: {}, r: {}}, object.union(collab, {"identity_kind": "microsoft_account"}))
+
+# The summary is what decides: a summary of another pair changes the decision.
+test_pair_summary_is_used if {
+	blocked := pair({"crossTenantAccessPolicy": {"default": {"b2bCollaborationInbound": block_all}}})
+	s := summary_of(blocked, collab)
+	d := access.decision with input as object.union(collab, {"xtenant_pair": s}) with data.xtenant.tenants as {h: {}, r: {}}
+	d.decision == "deny"
+}
