@@ -33,8 +33,8 @@ const (
 // refuses it and Query strips it, so only the engine can set it.
 const pairInputKey = "xtenant_pair"
 
-// maxCachedPairs bounds the pair summaries kept per snapshot: pairs come from
-// outside. When full, the cache starts over rather than tracking recency.
+// maxCachedPairs bounds the pair summaries kept per snapshot (in each of two
+// generations): pairs come from outside.
 const maxCachedPairs = 8192
 
 // maxCachedQueries bounds the prepared Data API queries kept per snapshot:
@@ -106,8 +106,14 @@ type snapshot struct {
 	mu      sync.Mutex
 	queries map[string]*rego.PreparedEvalQuery // Data API and explain, by path
 
-	pairsMu sync.RWMutex
-	pairs   map[pairKey]ast.Value // pair summaries; they die with the snapshot
+	// Pair summaries, in two generations: when the current one is full it
+	// becomes the previous one, and a pair found there moves back, so pairs
+	// in use survive while idle ones age out (recency without bookkeeping on
+	// the hit path). They die with the snapshot.
+	pairsMu   sync.RWMutex
+	pairs     map[pairKey]ast.Value
+	pairsPrev map[pairKey]ast.Value
+	pairLimit int // entries per generation: maxCachedPairs (tests lower it)
 }
 
 // pairKey is every input member pair_summary may depend on.
@@ -148,11 +154,12 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 	store := inmem.NewFromASTObject(data)
 
 	snap := &snapshot{
-		revision: p.Revision,
-		compiler: compiler,
-		store:    store,
-		queries:  make(map[string]*rego.PreparedEvalQuery),
-		pairs:    make(map[pairKey]ast.Value),
+		revision:  p.Revision,
+		compiler:  compiler,
+		store:     store,
+		queries:   make(map[string]*rego.PreparedEvalQuery),
+		pairs:     make(map[pairKey]ast.Value),
+		pairLimit: maxCachedPairs,
 	}
 	pq, err := snap.prepare(ctx, DecisionPath, true)
 	if err != nil {
@@ -347,25 +354,42 @@ func (s *snapshot) pairSummary(ctx context.Context, req *Request) (ast.Value, er
 		homeCloud: req.HomeCloud, resourceCloud: req.ResourceCloud, identityKind: req.IdentityKind,
 	}
 	s.pairsMu.RLock()
-	v, ok := s.pairs[key]
+	v, current := s.pairs[key]
+	ok := current
+	if !ok {
+		v, ok = s.pairsPrev[key]
+	}
 	s.pairsMu.RUnlock()
-	if ok {
+	if current {
 		return v, nil
 	}
-	rs, err := s.pair.Eval(ctx, rego.EvalParsedInput(req.pairValue()))
-	if err != nil {
-		return nil, fmt.Errorf("engine: pair summary: %w", err)
+	if !ok {
+		rs, err := s.pair.Eval(ctx, rego.EvalParsedInput(req.pairValue()))
+		if err != nil {
+			return nil, fmt.Errorf("engine: pair summary: %w", err)
+		}
+		if v, err = single(rs); err != nil {
+			return nil, fmt.Errorf("engine: pair summary: %w", err)
+		}
 	}
-	if v, err = single(rs); err != nil {
-		return nil, fmt.Errorf("engine: pair summary: %w", err)
-	}
+	// A new pair, or one found in the previous generation: (back) into the
+	// current one.
+	s.storePair(key, v)
+	return v, nil
+}
+
+// storePair puts v in the current generation, turning a full current
+// generation into the previous one first.
+func (s *snapshot) storePair(key pairKey, v ast.Value) {
 	s.pairsMu.Lock()
-	if len(s.pairs) >= maxCachedPairs {
-		clear(s.pairs)
+	defer s.pairsMu.Unlock()
+	if _, ok := s.pairs[key]; ok {
+		return
+	}
+	if len(s.pairs) >= s.pairLimit {
+		s.pairsPrev, s.pairs = s.pairs, make(map[pairKey]ast.Value, s.pairLimit)
 	}
 	s.pairs[key] = v
-	s.pairsMu.Unlock()
-	return v, nil
 }
 
 func single(rs rego.ResultSet) (ast.Value, error) {

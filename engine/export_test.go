@@ -6,6 +6,34 @@ func (e *Engine) ForgetPairs() {
 	if s := e.current.Load(); s != nil {
 		s.pairsMu.Lock()
 		clear(s.pairs)
+		s.pairsPrev = nil
 		s.pairsMu.Unlock()
 	}
+}
+
+// SetPairLimit sets the entries per generation of the active snapshot's pair
+// cache, so that a test can watch generations turn over.
+func (e *Engine) SetPairLimit(n int) {
+	if s := e.current.Load(); s != nil {
+		s.pairsMu.Lock()
+		s.pairLimit = n
+		s.pairsMu.Unlock()
+	}
+}
+
+// PairCached reports in which generation the pair of req is cached.
+func (e *Engine) PairCached(req *Request) (current, previous bool) {
+	s := e.current.Load()
+	if s == nil {
+		return false, false
+	}
+	key := pairKey{
+		accessType: req.AccessType, home: req.HomeTenant, resource: req.ResourceTenant,
+		homeCloud: req.HomeCloud, resourceCloud: req.ResourceCloud, identityKind: req.IdentityKind,
+	}
+	s.pairsMu.RLock()
+	defer s.pairsMu.RUnlock()
+	_, current = s.pairs[key]
+	_, previous = s.pairsPrev[key]
+	return current, previous
 }

@@ -32,9 +32,13 @@ func TestPairSummaryMatchesFullEvaluation(t *testing.T) {
 		// Cold: the summary is computed for this very request. Shared: the
 		// cache keeps what earlier requests (other users, other pairs, in
 		// either order) left in it.
-		for _, pass := range []string{"cold", "shared", "shared-reversed"} {
-			if pass == "shared-reversed" {
+		for _, pass := range []string{"cold", "shared", "shared-reversed", "two-per-generation"} {
+			switch pass {
+			case "shared-reversed":
 				slices.Reverse(inputs)
+			case "two-per-generation": // generations turn over all the time
+				e.ForgetPairs()
+				e.SetPairLimit(2)
 			}
 			for _, input := range inputs {
 				if pass == "cold" {
@@ -176,4 +180,54 @@ func jsonValue(t *testing.T, v any) any {
 func clone(t *testing.T, m map[string]any) map[string]any {
 	t.Helper()
 	return jsonValue(t, m).(map[string]any)
+}
+
+// TestPairCacheGenerations: a full generation becomes the previous one; a
+// pair found there moves back to the current one, and a pair idle for two
+// generations is forgotten.
+func TestPairCacheGenerations(t *testing.T) {
+	files, err := scenario.LoadDir(scenarioDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := activateScenario(t, files[0])
+	e.SetPairLimit(2)
+	req := func(home string) *engine.Request {
+		return &engine.Request{AccessType: engine.AccessB2BCollaboration, HomeTenant: home,
+			ResourceTenant: "22222222-2222-2222-2222-222222222222",
+			User:           &engine.User{ID: "a1a1a1a1-0000-4000-8000-000000000001"},
+			Application:    &engine.Application{ID: "00000003-0000-0ff1-ce00-000000000000"}}
+	}
+	a, b, c, d := req("a0000000-0000-4000-8000-000000000001"), req("b0000000-0000-4000-8000-000000000001"),
+		req("c0000000-0000-4000-8000-000000000001"), req("d0000000-0000-4000-8000-000000000001")
+	where := func(r *engine.Request) string {
+		cur, prev := e.PairCached(r)
+		switch {
+		case cur:
+			return "current"
+		case prev:
+			return "previous"
+		}
+		return "none"
+	}
+	steps := []struct {
+		eval *engine.Request
+		want map[*engine.Request]string
+	}{
+		{a, map[*engine.Request]string{a: "current"}},
+		{b, map[*engine.Request]string{a: "current", b: "current"}},
+		{c, map[*engine.Request]string{a: "previous", b: "previous", c: "current"}},
+		{a, map[*engine.Request]string{a: "current", b: "previous", c: "current"}},
+		{d, map[*engine.Request]string{a: "previous", b: "none", c: "previous", d: "current"}},
+	}
+	for i, st := range steps {
+		if _, err := e.Evaluate(context.Background(), st.eval); err != nil {
+			t.Fatal(err)
+		}
+		for r, want := range st.want {
+			if got := where(r); got != want {
+				t.Errorf("step %d: pair of %s is in %s, want %s", i, r.HomeTenant, got, want)
+			}
+		}
+	}
 }
