@@ -121,6 +121,14 @@ type pairKey struct {
 	accessType, home, resource, homeCloud, resourceCloud, identityKind string
 }
 
+// pairKeyOf is the pair key of a canonical request.
+func pairKeyOf(req *Request) pairKey {
+	return pairKey{
+		accessType: req.AccessType, home: req.HomeTenant, resource: req.ResourceTenant,
+		homeCloud: req.HomeCloud, resourceCloud: req.ResourceCloud, identityKind: req.IdentityKind,
+	}
+}
+
 // Activate compiles the policy, builds its data store and prepares the
 // decision query, then makes it the active snapshot. On error the previous
 // snapshot stays active.
@@ -349,10 +357,7 @@ func (e *Engine) explain(ctx context.Context, snap *snapshot, input ast.Value) (
 // pair key, so it cannot depend on anything else even by mistake. The cached
 // value is shared by every decision of the pair and never mutated.
 func (s *snapshot) pairSummary(ctx context.Context, req *Request) (ast.Value, error) {
-	key := pairKey{
-		accessType: req.AccessType, home: req.HomeTenant, resource: req.ResourceTenant,
-		homeCloud: req.HomeCloud, resourceCloud: req.ResourceCloud, identityKind: req.IdentityKind,
-	}
+	key := pairKeyOf(req)
 	s.pairsMu.RLock()
 	v, current := s.pairs[key]
 	ok := current

@@ -27,10 +27,7 @@ func (e *Engine) PairCached(req *Request) (current, previous bool) {
 	if s == nil {
 		return false, false
 	}
-	key := pairKey{
-		accessType: req.AccessType, home: req.HomeTenant, resource: req.ResourceTenant,
-		homeCloud: req.HomeCloud, resourceCloud: req.ResourceCloud, identityKind: req.IdentityKind,
-	}
+	key := pairKeyOf(req)
 	s.pairsMu.RLock()
 	defer s.pairsMu.RUnlock()
 	_, current = s.pairs[key]

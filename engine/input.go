@@ -36,13 +36,18 @@ var (
 // pairValue is the input of the pair summary: the pair key and nothing else.
 func (r *Request) pairValue() ast.Value {
 	obj := ast.NewObjectWithCapacity(6)
+	r.putPairKey(obj)
+	return obj
+}
+
+// putPairKey inserts the members the pair summary may depend on (pairKey).
+func (r *Request) putPairKey(obj ast.Object) {
 	obj.Insert(keyAccessType, ast.StringTerm(r.AccessType))
 	obj.Insert(keyHomeTenant, ast.StringTerm(r.HomeTenant))
 	obj.Insert(keyResourceTenant, ast.StringTerm(r.ResourceTenant))
 	putString(obj, keyHomeCloud, r.HomeCloud)
 	putString(obj, keyResourceCloud, r.ResourceCloud)
 	putString(obj, keyIdentityKind, r.IdentityKind)
-	return obj
 }
 
 // astValue builds the input document directly as an AST object, in the
@@ -50,12 +55,7 @@ func (r *Request) pairValue() ast.Value {
 // path. Absent optional members stay absent.
 func (r *Request) astValue() ast.Object {
 	obj := ast.NewObjectWithCapacity(12)
-	obj.Insert(keyAccessType, ast.StringTerm(r.AccessType))
-	obj.Insert(keyHomeTenant, ast.StringTerm(r.HomeTenant))
-	obj.Insert(keyResourceTenant, ast.StringTerm(r.ResourceTenant))
-	putString(obj, keyHomeCloud, r.HomeCloud)
-	putString(obj, keyResourceCloud, r.ResourceCloud)
-	putString(obj, keyIdentityKind, r.IdentityKind)
+	r.putPairKey(obj)
 	if u := r.User; u != nil {
 		uo := ast.NewObjectWithCapacity(6)
 		putString(uo, keyID, u.ID)

@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	"github.com/xtenant/xtenant/guid"
+	"github.com/xtenant/xtenant/jsonpath"
 )
 
 // File names of CONTRACT.md's table.
@@ -511,21 +512,17 @@ func (r *reader) identitySync(names map[string]bool, partners map[string]any) er
 	return nil
 }
 
+// jsonKind is the JSON type of v with its article, for messages ("expected
+// an object, got a string").
 func jsonKind(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "a boolean"
-	case json.Number, float64:
-		return "a number"
-	case string:
-		return "a string"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "an object"
+	switch t := jsonpath.TypeName(v); t {
+	case "null":
+		return t
+	case "array", "object":
+		return "an " + t
+	case "boolean", "number", "string":
+		return "a " + t
 	default:
-		return fmt.Sprintf("%T", v)
+		return t
 	}
 }

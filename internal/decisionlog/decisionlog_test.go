@@ -325,18 +325,7 @@ func TestConfigErrors(t *testing.T) {
 
 // TestWrap logs the decisions of the real engine, and no errors.
 func TestWrap(t *testing.T) {
-	ts, err := bundles.ExampleTenants()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := bundles.Builtin(ts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng := engine.New()
-	if err := eng.Activate(context.Background(), p); err != nil {
-		t.Fatal(err)
-	}
+	eng := exampleEngine(t)
 	var out syncBuffer
 	c := &counts{}
 	l, err := decisionlog.New(decisionlog.Config{Sink: "stdout", Stdout: &out, Metrics: c})
@@ -378,18 +367,7 @@ func mustJSON(v any) string {
 // cache's JSON path (a hit is not copied), and logs each answer with its own
 // decision_id and the decision as written, masks applied.
 func TestWrapCacheEncoded(t *testing.T) {
-	ts, err := bundles.ExampleTenants()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := bundles.Builtin(ts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng := engine.New()
-	if err := eng.Activate(context.Background(), p); err != nil {
-		t.Fatal(err)
-	}
+	eng := exampleEngine(t)
 	cache, err := decisioncache.New(eng, eng, decisioncache.Config{MaxEntries: 100})
 	if err != nil {
 		t.Fatal(err)
@@ -443,4 +421,22 @@ func TestWrapCacheEncoded(t *testing.T) {
 			t.Errorf("event %d: cache hit %v", i, hit)
 		}
 	}
+}
+
+// exampleEngine is a real engine holding the built-in policy and example tenants.
+func exampleEngine(t *testing.T) *engine.Engine {
+	t.Helper()
+	ts, err := bundles.ExampleTenants()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := bundles.Builtin(ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := engine.New()
+	if err := eng.Activate(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	return eng
 }
