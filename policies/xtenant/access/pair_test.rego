@@ -23,30 +23,40 @@ same_with_summary(tenants, req) if {
 	plain_explain == summarised_explain
 }
 
+# R-INH-1, R-B2B-6: service defaults, with and without the summary.
 test_pair_summary_service_defaults if same_with_summary({h: {}, r: {}}, collab)
 
+# §8.1: an unknown resource tenant (configuration deny).
 test_pair_summary_unknown_resource if same_with_summary({h: {}}, collab)
 
+# §2.13 step 1, §8.15: home == resource.
 test_pair_summary_internal if same_with_summary({r: {}}, object.union(collab, {"home_tenant": r}))
 
+# R-TRUST-3, R-CA-4: MFA trusted without a claim, step-up at home.
 test_pair_summary_step_up if same_with_summary(trusting(trust(true, false, false), [ca("p1", "b2bCollaborationGuest", "AND", ["mfa"])]), collab)
 
+# R-CA-2, R-TRUST-4, §8.11: block and unsatisfiable device controls.
 test_pair_summary_ca_deny if same_with_summary(trusting(trust(false, false, false), [compliant_policy, block_policy]), collab)
 
+# R-DC-1, R-DC-4, R-TRUST-3/4: direct connect with trust and an OR grant.
 test_pair_summary_direct_connect if same_with_summary(dc_pair(trust(true, true, false), [ca("p1", "b2bDirectConnectUser", "OR", ["mfa", "compliantDevice"])]), with_claims(direct, true, false, false))
 
+# R-B2B-1, R-B2B-3, §2.13: a gate deny hides Conditional Access.
 test_pair_summary_gate_deny if {
 	tenants := json.patch(trusting(trust(false, false, false), [block_policy]), [{"op": "add", "path": [h, "crossTenantAccessPolicy"], "value": {"default": {"b2bCollaborationOutbound": block_all}}}])
 	same_with_summary(tenants, collab)
 }
 
+# R-CC-3, R-INH-7: the cloud gate.
 test_pair_summary_cross_cloud if same_with_summary({h: {"cloud": "microsoftonline.us"}, r: {}}, collab)
 
+# R-COMB-2, §8.1: an unknown accessType is a configuration deny.
 test_pair_summary_invalid_setting if {
 	bad := b2b(tc("unknownFutureValue", all_users), tc("allowed", all_apps))
 	same_with_summary(pair({"crossTenantAccessPolicy": {"default": {"b2bCollaborationInbound": bad}}}), collab)
 }
 
+# R-AR-1, R-INH-6: consent flags on both sides.
 test_pair_summary_consent if {
 	tenants := {
 		h: tenant("Fabrikam", {}, {r: {"automaticUserConsentSettings": {"outboundAllowed": true}}}),
@@ -57,9 +67,11 @@ test_pair_summary_consent if {
 	s.consent_prompt == false
 }
 
+# R-B2B-4, R-CA-6: a non-Entra identity.
 test_pair_summary_microsoft_account if same_with_summary({h: {}, r: {}}, object.union(collab, {"identity_kind": "microsoft_account"}))
 
-# The summary is what decides: a summary of another pair changes the decision.
+# §7 (pre-computed pair settings): the summary is what decides; a summary of
+# another pair changes the decision.
 test_pair_summary_is_used if {
 	blocked := pair({"crossTenantAccessPolicy": {"default": {"b2bCollaborationInbound": block_all}}})
 	s := summary_of(blocked, collab)
