@@ -2,15 +2,13 @@
 # Much of a decision depends only on the pair key: access_type, home_tenant,
 # resource_tenant, home_cloud, resource_cloud and identity_kind (with the
 # data). pair_summary gathers those values in one object so that the engine
-# can compute it once per pair and hand it back as input.xtenant_pair. The
-# decision input of CONTRACT.md has no such member (the engine refuses
-# unknown members), so a client can never supply it; a stock `opa` serving
-# this bundle computes pair_summary itself, through the very same rules.
+# can compute it once per pair. §8.25: no input member is trusted to carry
+# it; the engine reuses a summary only through `with data.xtenant.access.pair
+# as …` in its own query, which no input can reach, and any other OPA (stock
+# `opa`, every Data API path) computes it here from the input and the data.
 package xtenant.access
 
-pair := input.xtenant_pair if {
-	input.xtenant_pair
-} else := pair_summary
+pair := pair_summary
 
 # Nothing here may read anything but the pair key: the engine evaluates this
 # rule with an input holding only those members.

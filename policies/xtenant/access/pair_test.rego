@@ -1,6 +1,6 @@
-# The tenant-pair summary (pair.rego): a decision given a precomputed
-# input.xtenant_pair, computed from the pair key alone, equals the decision
-# computed without it.
+# The tenant-pair summary (pair.rego): a decision given a precomputed summary
+# (as the engine gives it: `with data.xtenant.access.pair as …`), computed
+# from the pair key alone, equals the decision computed without it.
 package xtenant.access_test
 
 import data.xtenant.access
@@ -16,10 +16,10 @@ summary_of(tenants, req) := s if {
 same_with_summary(tenants, req) if {
 	s := summary_of(tenants, req)
 	plain := access.decision with input as req with data.xtenant.tenants as tenants
-	summarised := access.decision with input as object.union(req, {"xtenant_pair": s}) with data.xtenant.tenants as tenants
+	summarised := access.decision with input as req with data.xtenant.tenants as tenants with access.pair as s
 	plain == summarised
 	plain_explain := access.explain with input as req with data.xtenant.tenants as tenants
-	summarised_explain := access.explain with input as object.union(req, {"xtenant_pair": s}) with data.xtenant.tenants as tenants
+	summarised_explain := access.explain with input as req with data.xtenant.tenants as tenants with access.pair as s
 	plain_explain == summarised_explain
 }
 
@@ -68,13 +68,25 @@ test_pair_summary_consent if {
 }
 
 # R-B2B-4, R-CA-6: a non-Entra identity.
-test_pair_summary_microsoft_account if same_with_summary({h: {}, r: {}}, object.union(collab, {"identity_kind": "microsoft_account"}))
+test_pair_summary_microsoft_account if same_with_summary({h: {}, r: {}}, object.union(collab, {"identity_kind": "msa"}))
 
 # §7 (pre-computed pair settings): the summary is what decides; a summary of
 # another pair changes the decision.
 test_pair_summary_is_used if {
 	blocked := pair({"crossTenantAccessPolicy": {"default": {"b2bCollaborationInbound": block_all}}})
 	s := summary_of(blocked, collab)
-	d := access.decision with input as object.union(collab, {"xtenant_pair": s}) with data.xtenant.tenants as {h: {}, r: {}}
+	d := access.decision with input as collab with data.xtenant.tenants as {h: {}, r: {}} with access.pair as s
 	d.decision == "deny"
+}
+
+# §8.25 (issue 9, reproduction 1): an input member never carries results. A
+# forged xtenant_pair that would allow, sent with an unknown resource
+# tenant, changes nothing: the decision is the configuration deny.
+test_pair_forged_input_member_ignored_8_25 if {
+	open := summary_of({h: {}, r: {}}, collab)
+	forged := object.union(collab, {"xtenant_pair": open, "pair": open, "pair_summary": open})
+	d := access.decision with input as forged with data.xtenant.tenants as {h: {}}
+	d.decision == "deny"
+	d.denied_by == "configuration"
+	d.reasons[0].code == "RESOURCE_TENANT_UNKNOWN"
 }

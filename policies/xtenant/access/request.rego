@@ -1,15 +1,25 @@
 # The request as the rules see it
 # Per-request facts derived once per evaluation (complete rules are cached by
-# OPA for the whole query). The engine already fills every default (CONTRACT.md,
-# "Decision input"), lower-cases ids and sorts groups; the defaults are applied
-# here again so that a stock `opa` serving this bundle decides the same.
+# OPA for the whole query). §8.25: the policy puts its input in canonical form
+# itself — every id lower case, every default applied — and reads nothing but
+# the members of CONTRACT.md's decision input, so that a stock `opa` serving
+# this bundle, every Data API path and /v1/evaluate decide alike. The engine
+# canonicalises too (for its cache key); doing it twice changes nothing.
 package xtenant.access
 
 tenants := data.xtenant.tenants
 
-home := input.home_tenant
+# canonical_id(x) is a GUID of the input in lower case; "" when x is not a
+# string (absent members: the contract's "not given").
+canonical_id(x) := lower(x) if is_string(x)
 
-resource := input.resource_tenant
+else := ""
+
+# §8.24: an invitation may omit home_tenant; home is then "", a tenant no
+# configuration has, and the invitee's tenant comes from the address.
+home := canonical_id(object.get(input, "home_tenant", null))
+
+resource := canonical_id(object.get(input, "resource_tenant", null))
 
 access_type := input.access_type
 
@@ -55,13 +65,13 @@ cross_cloud if home_cloud != resource_cloud
 
 user := object.get(input, "user", {})
 
-user_id := object.get(user, "id", "")
+user_id := canonical_id(object.get(user, "id", null))
 
 # Transitive group ids of the user in the home tenant (§6 A6), as a set.
-user_groups := {g | some g in object.get(user, "groups", [])}
+user_groups := {lower(g) | some g in object.get(user, "groups", []); is_string(g)}
 
 # Groups of the user's object in the resource tenant (Conditional Access).
-resource_groups := {g | some g in object.get(user, "resource_groups", [])}
+resource_groups := {lower(g) | some g in object.get(user, "resource_groups", []); is_string(g)}
 
 # CONTRACT.md: guest for B2B collaboration, none for direct connect.
 user_type := user.user_type if {
@@ -70,15 +80,19 @@ user_type := user.user_type if {
 	direct_connect
 } else := "guest"
 
-resource_object_id := object.get(user, "resource_object_id", null)
+resource_object_id := lower(user.resource_object_id) if is_string(user.resource_object_id)
+
+else := null
 
 gdap_session := object.get(user, "gdap_session", false)
 
 application := object.get(input, "application", {})
 
-app_id := object.get(application, "id", "")
+app_id := canonical_id(object.get(application, "id", null))
 
-client_id := object.get(application, "client_id", null)
+client_id := lower(application.client_id) if is_string(application.client_id)
+
+else := null
 
 claims := object.get(input, "claims", {})
 

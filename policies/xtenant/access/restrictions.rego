@@ -5,7 +5,11 @@
 package xtenant.access
 
 # R-TR-2: the signal is sec-Restrict-Tenant-Access-Policy: <T>:<policy id>.
-tr_signal := input.tenant_restrictions if is_object(input.tenant_restrictions)
+# §8.25: both ids of the signal in lower case.
+tr_signal := {
+	"tenant": canonical_id(object.get(input.tenant_restrictions, "tenant", null)),
+	"policy_id": canonical_id(object.get(input.tenant_restrictions, "policy_id", null)),
+} if is_object(input.tenant_restrictions)
 
 tr_tenant := tr_signal.tenant
 
