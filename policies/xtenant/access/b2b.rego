@@ -107,3 +107,21 @@ resource_inbound_reasons contains reason if {
 		"message": sprintf("%s's inbound %s settings for %s block this user for this application", [resource_name, access_label, home_name]),
 	}
 }
+
+# §8.21, R-DC-1/2: B2B direct connect exists only between Entra tenants. A
+# sign-in of any other identity across tenants is refused by the resource
+# side whatever its settings say (they do not apply to it, R-B2B-4).
+resource_inbound_reasons contains reason if {
+	direct_connect
+	cross_tenant
+	not entra_identity
+	reason := {
+		"code": "RESOURCE_INBOUND_BLOCKED",
+		"stage": "resource_inbound",
+		"tenant": resource,
+		"setting": null,
+		"rule": "R-DC-1",
+		"aadsts": "AADSTS500213",
+		"message": sprintf("B2B direct connect to %s needs a Microsoft Entra account; this %s identity cannot use it", [resource_name, identity_kind]),
+	}
+}

@@ -20,7 +20,10 @@ ca_policies := ps if {
 
 # A service provider's technician: a partner flagged isServiceProvider, and no
 # object in the resource tenant or a GDAP session (§6 A10, §8.6).
+# §8.20: only Entra identities are service providers; the partner entry never
+# affects other identities (R-B2B-4).
 service_provider_caller if {
+	entra_identity
 	service_provider_partner
 	cross_tenant
 	service_provider_technician
@@ -67,9 +70,11 @@ direct_connect_apps := {
 	"5e3ce6c0-2b1f-4285-8d4b-75ee78787346", # Microsoft Teams Web Client
 }
 
+# §8.19: direct connect across clouds does not exist (R-DC-3, R-CC-5).
 direct_connect_eligible if {
 	app_id in direct_connect_apps
 	entra_identity
+	not cross_cloud
 	direct_connect_permits(pair.direct_connect.inbound)
 	home_direct_connect_outbound_open
 }
@@ -287,9 +292,16 @@ ca_results[i] := result if {
 		"policy": entry.policy,
 		"enforced": entry.enforced,
 		"controls": entry.controls,
-		"outcome": ca_outcome(entry.operator, entry.controls),
+		"outcome": ca_entry_outcome(entry),
 	}
 }
+
+# §8.22: a policy with an unknown grant control or operator cannot be
+# satisfied; enforced, it is a configuration deny (configuration.rego);
+# report-only, it reports failure.
+ca_entry_outcome(entry) := {"result": "fail", "failing": []} if {
+	count(entry.grant_violations) > 0
+} else := ca_outcome(entry.operator, entry.controls)
 
 ca_enforced_controls contains c if {
 	some r in ca_results

@@ -216,18 +216,35 @@ violation(s, half, rule, what) := {
 	]),
 }
 
-# V-8: the default's automaticUserConsentSettings must be false/false; only
-# the flags consent_prompt reads, and only when taken from the stored default.
-setting_violations contains v if {
+# V-8: the default's automaticUserConsentSettings must be false/false. §8.16:
+# judged only on a flag the decision reads, and only when taken from the
+# stored default: consent_prompt reads them between two configured, different
+# tenants (§8.17: never for an internal sign-in), identity_sync reads them in
+# its own stage (sync.rego).
+home_consent_read if consent_flags_read
+
+home_consent_read if {
+	sync_request
 	home_known
-	home_consent_outbound != false
+}
+
+resource_consent_read if consent_flags_read
+
+resource_consent_read if {
+	sync_request
+	resource_known
+}
+
+setting_violations contains v if {
+	home_consent_read
+	consent_flag(home, resource, "outboundAllowed") != false
 	member_source(home, resource, "automaticUserConsentSettings", "outboundAllowed") == "default"
 	v := consent_violation(home, resource, "outboundAllowed")
 }
 
 setting_violations contains v if {
-	resource_known
-	resource_consent_inbound != false
+	resource_consent_read
+	consent_flag(resource, home, "inboundAllowed") != false
 	member_source(resource, home, "automaticUserConsentSettings", "inboundAllowed") == "default"
 	v := consent_violation(resource, home, "inboundAllowed")
 }
@@ -259,6 +276,19 @@ ca_setting_violations contains v if {
 	some p in ca_policies
 	not object.get(p, "state", null) in ca_known_states
 	v := ca_violation(p, sprintf("has the unknown state %v", [object.get(p, "state", null)]))
+}
+
+# §8.23: Graph requires conditions.users and conditions.applications. A policy
+# that is not disabled and lacks either is incomplete, and it would otherwise
+# silently stop applying: invalid, like an unknown enum in its conditions.
+ca_required_conditions := ["users", "applications"]
+
+ca_setting_violations contains v if {
+	some p in ca_policies
+	p.state in ca_live_states
+	some key in ca_required_conditions
+	not is_object(object.get(p, ["conditions", key], null))
+	v := ca_violation_rule(p, "§8.23", sprintf("has no conditions.%s, which every policy must have", [key]))
 }
 
 # Unknown enums in the conditions of a policy that is not disabled, one rule
@@ -307,10 +337,13 @@ ca_setting_violations contains v if {
 	v := ca_violation(p, sprintf("has the unknown %s value %v", [key, level]))
 }
 
-# An unknown grant control or operator, only when the policy applies. The
-# problems of each policy are found once per tenant pair (pair_ca_live).
+# An unknown grant control or operator, only when an enforced policy applies
+# (§8.1, §8.22: a report-only policy never changes the decision; it reports
+# failure instead). The problems of each policy are found once per tenant
+# pair (pair_ca_live).
 ca_grant_violations contains v if {
 	some entry in pair.ca_live
+	entry.enforced
 	some v in entry.grant_violations
 	ca_results[entry.index]
 }
@@ -325,9 +358,11 @@ ca_policy_grant_violations(p) := {v |
 	v := ca_violation(p, sprintf("has the unknown grant operator %v", [op]))
 }
 
-ca_violation(p, what) := {
+ca_violation(p, what) := ca_violation_rule(p, "§8.1", what)
+
+ca_violation_rule(p, rule, what) := {
 	"tenant": resource,
 	"setting": null,
-	"rule": "§8.1",
+	"rule": rule,
 	"message": sprintf("%s's Conditional Access policy '%s' %s", [tenant_name(resource), ca_policy_name(p), what]),
 }

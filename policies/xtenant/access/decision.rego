@@ -88,6 +88,15 @@ report_only := [] if configuration_denied
 
 else := ca_report_only
 
+# §8.18: after a configuration deny nothing else is evaluated, Conditional
+# Access included, so no control is reported; after any other deny controls
+# still show what Conditional Access requires.
+no_controls := {"mfa": "not_required", "compliant_device": "not_required", "hybrid_joined_device": "not_required"}
+
+controls := no_controls if configuration_denied
+
+else := ca_controls
+
 # The allow path: nothing denied and nothing to step up, so every field that
 # describes a deny or a step-up is a constant.
 decision := {
@@ -101,6 +110,7 @@ decision := {
 	"reasons": [],
 	"report_only": ca_report_only,
 } if {
+	input_ok
 	verdict == "allow"
 } else := {
 	"decision": verdict,
@@ -108,10 +118,12 @@ decision := {
 	"denied_by": denied_by,
 	"error_code": error_code,
 	"step_up": step_up,
-	"controls": ca_controls,
+	"controls": controls,
 	"consent_prompt": consent_prompt,
 	"reasons": reasons,
 	"report_only": report_only,
+} if {
+	input_ok
 }
 
 # Extensions (CONTRACT.md, "Extensions") can only take access away: every entry

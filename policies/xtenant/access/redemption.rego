@@ -12,12 +12,19 @@ default consent_prompt := true
 consent_prompt := pair.consent_prompt
 
 pair_consent_prompt := false if {
-	home_known
-	resource_known
+	consent_flags_read
 	home_consent_outbound == true
 	resource_consent_inbound == true
 } else := true
 
-home_consent_outbound := consent_flag(home, resource, "outboundAllowed") if home_known
+# §8.16, §8.17: the flags are read only between two configured, different
+# tenants; an unconfigured home (§8.4) or an internal sign-in reads none.
+consent_flags_read if {
+	home_known
+	resource_known
+	cross_tenant
+}
 
-resource_consent_inbound := consent_flag(resource, home, "inboundAllowed") if resource_known
+home_consent_outbound := consent_flag(home, resource, "outboundAllowed") if consent_flags_read
+
+resource_consent_inbound := consent_flag(resource, home, "inboundAllowed") if consent_flags_read

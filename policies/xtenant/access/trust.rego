@@ -26,6 +26,7 @@ service_provider_partner if resource_partner.isServiceProvider == true
 # §8.7, R-TRUST-9: a GDAP sign-in of a service provider's technician has its
 # home MFA trusted whatever isMfaAccepted says.
 gdap_trusted if {
+	entra_identity # §8.20
 	cross_tenant
 	gdap_session == true
 	service_provider_partner
