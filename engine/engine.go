@@ -24,14 +24,22 @@ const (
 	ExplainPath  = "xtenant/access/explain"
 	// PairSummaryPath is the part of a decision that depends only on the
 	// tenant pair (policies/xtenant/access/pair.rego); the engine computes it
-	// once per pair and snapshot and hands it back as input.xtenant_pair.
+	// once per pair and snapshot.
 	PairSummaryPath = "xtenant/access/pair_summary"
+	// pairPath is the rule the policy reads the summary through. The engine
+	// replaces it in its own decision query (`with … as`), never through the
+	// input: the policy trusts no input member to carry results (§8.25).
+	pairPath = "xtenant/access/pair"
 )
 
-// pairInputKey is the input member that carries a precomputed pair summary.
-// It is not part of the decision input of CONTRACT.md: the request decoder
-// refuses it and Query strips it, so only the engine can set it.
-const pairInputKey = "xtenant_pair"
+// The members of the engine's own decision input when a pair summary is
+// handed over: the query rebinds input to the request, so the policy sees
+// exactly the decision input of CONTRACT.md, and binds the summary to the
+// pair rule. Neither name can be reached from the policy.
+const (
+	wrappedRequestKey = "request"
+	wrappedPairKey    = "pair"
+)
 
 // maxCachedPairs bounds the pair summaries kept per snapshot (in each of two
 // generations): pairs come from outside.
@@ -169,13 +177,22 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 		pairs:     make(map[pairKey]ast.Value),
 		pairLimit: maxCachedPairs,
 	}
-	pq, err := snap.prepare(ctx, DecisionPath, true)
+	// A policy with pair_summary and the pair rule reading it gets the
+	// summary through the query; any other is evaluated whole every time.
+	summaryRef, _ := dataRef(PairSummaryPath)
+	pairRef, _ := dataRef(pairPath)
+	withPair := len(compiler.GetRulesExact(summaryRef)) > 0 && len(compiler.GetRulesExact(pairRef)) > 0
+	var pq *rego.PreparedEvalQuery
+	if withPair {
+		pq, err = snap.prepareWithPair(ctx, pairRef)
+	} else {
+		pq, err = snap.prepare(ctx, DecisionPath, true)
+	}
 	if err != nil {
 		return fmt.Errorf("engine: activate %s: %w", p.Revision, err)
 	}
 	snap.decision = *pq
-	// A policy without pair_summary is evaluated whole for every decision.
-	if pairRef, _ := dataRef(PairSummaryPath); len(compiler.GetRulesExact(pairRef)) > 0 {
+	if withPair {
 		if snap.pair, err = snap.prepare(ctx, PairSummaryPath, true); err != nil {
 			return fmt.Errorf("engine: activate %s: %w", p.Revision, err)
 		}
@@ -229,6 +246,36 @@ func (s *snapshot) prepare(ctx context.Context, path string, raw bool) (*rego.Pr
 		opts = append(opts, rego.GenerateJSON(keepAST))
 	}
 	pq, err := rego.New(opts...).PrepareForEval(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &pq, nil
+}
+
+// prepareWithPair prepares the decision query
+//
+//	data.xtenant.access.decision with input as input.request with data.xtenant.access.pair as input.pair
+//
+// Its input is {"request": <decision input>, "pair": <summary>}: the policy
+// sees the request as its input and the summary as the value of its pair
+// rule. The override lives only here; a bundle read by any other OPA
+// computes the pair rule itself.
+func (s *snapshot) prepareWithPair(ctx context.Context, pairRef ast.Ref) (*rego.PreparedEvalQuery, error) {
+	decisionRef, err := dataRef(DecisionPath)
+	if err != nil {
+		return nil, err
+	}
+	expr := ast.NewExpr(ast.NewTerm(decisionRef))
+	expr.With = []*ast.With{
+		{Target: ast.NewTerm(ast.InputRootRef), Value: ast.NewTerm(ast.InputRootRef.Append(ast.StringTerm(wrappedRequestKey)))},
+		{Target: ast.NewTerm(pairRef), Value: ast.NewTerm(ast.InputRootRef.Append(ast.StringTerm(wrappedPairKey)))},
+	}
+	pq, err := rego.New(
+		rego.ParsedQuery(ast.NewBody(expr)),
+		rego.Compiler(s.compiler),
+		rego.Store(s.store),
+		rego.GenerateJSON(keepAST),
+	).PrepareForEval(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -302,15 +349,19 @@ func (e *Engine) Evaluate(ctx context.Context, req *Request) (*Decision, error) 
 	req.Canonicalize()
 
 	input := req.astValue()
+	query := ast.Value(input)
 	if snap.pair != nil {
 		summary, err := snap.pairSummary(ctx, req)
 		if err != nil {
 			return nil, err
 		}
-		input.Insert(keyXtenantPair, ast.NewTerm(summary))
+		query = ast.NewObject(
+			ast.Item(keyWrappedRequest, ast.NewTerm(input)),
+			ast.Item(keyWrappedPair, ast.NewTerm(summary)),
+		)
 	}
 
-	rs, err := snap.decision.Eval(ctx, rego.EvalParsedInput(input))
+	rs, err := snap.decision.Eval(ctx, rego.EvalParsedInput(query))
 	if err != nil {
 		return nil, fmt.Errorf("engine: evaluate: %w", err)
 	}
@@ -430,7 +481,7 @@ func (e *Engine) Query(ctx context.Context, path string, input any) (result any,
 		if err != nil {
 			return nil, false, &InputError{Path: "/input", Message: "not a JSON value: " + err.Error()}
 		}
-		evalOpts = append(evalOpts, rego.EvalParsedInput(withoutPair(v)))
+		evalOpts = append(evalOpts, rego.EvalParsedInput(v))
 	}
 	rs, err := pq.Eval(ctx, evalOpts...)
 	if err != nil {
@@ -440,22 +491,6 @@ func (e *Engine) Query(ctx context.Context, path string, input any) (result any,
 		return nil, false, nil
 	}
 	return rs[0].Expressions[0].Value, true, nil
-}
-
-// withoutPair drops a client's xtenant_pair member from an input: only the
-// engine may hand a pair summary to the policy.
-func withoutPair(v ast.Value) ast.Value {
-	obj, ok := v.(ast.Object)
-	if !ok || obj.Get(keyXtenantPair) == nil {
-		return v
-	}
-	out := ast.NewObjectWithCapacity(obj.Len())
-	obj.Foreach(func(k, val *ast.Term) {
-		if !k.Equal(keyXtenantPair) {
-			out.Insert(k, val)
-		}
-	})
-	return out
 }
 
 // NewDecisionID returns a random UUID (version 4) from crypto/rand.

@@ -30,7 +30,8 @@ var (
 	keyInviterRoles       = ast.StringTerm("inviter_roles")
 	keyInviterUserType    = ast.StringTerm("inviter_user_type")
 	keyInviteeEmail       = ast.StringTerm("invitee_email")
-	keyXtenantPair        = ast.StringTerm(pairInputKey)
+	keyWrappedRequest     = ast.StringTerm(wrappedRequestKey)
+	keyWrappedPair        = ast.StringTerm(wrappedPairKey)
 )
 
 // pairValue is the input of the pair summary: the pair key and nothing else.

@@ -255,7 +255,11 @@ func (r *Request) Validate() error {
 	if err := checkEnum(r.AccessType, "/access_type", accessTypes); err != nil {
 		return err
 	}
-	if err := requiredGUID(r.HomeTenant, "/home_tenant"); err != nil {
+	// §8.24: an invitee may have no tenant (a Microsoft account, a social or
+	// one-time-passcode identity) or the caller may know only the address.
+	if r.AccessType == AccessInvitation && r.HomeTenant == "" {
+		// the policy looks the invitee's tenant up by the address's domain
+	} else if err := requiredGUID(r.HomeTenant, "/home_tenant"); err != nil {
 		return err
 	}
 	if err := requiredGUID(r.ResourceTenant, "/resource_tenant"); err != nil {

@@ -1,10 +1,16 @@
 package tenants
 
+import (
+	"strconv"
+	"strings"
+)
+
 // checkRules reports the rules of SEMANTICS.md §2.14 that the stored
 // settings break (V-1 to V-5, V-8) as warnings. They are judged again by the
 // policy on the effective settings a request needs (§8.1); these warnings
 // tell the operator early.
 func (c *checker) checkRules(t map[string]any) {
+	c.checkConditionalAccess(t)
 	ctap, _ := t["crossTenantAccessPolicy"].(map[string]any)
 	if ctap == nil {
 		return
@@ -103,4 +109,52 @@ func hasTarget(tc map[string]any, target string) bool {
 		}
 	}
 	return false
+}
+
+// caPoliciesPath is where a tenant's Conditional Access policies are.
+const caPoliciesPath = "/conditionalAccessPolicies/"
+
+// checkConditionalAccess warns about Conditional Access policies the policy
+// treats as invalid (SEMANTICS.md §8.1, §8.23): a policy that is not
+// disabled and lacks conditions.users or conditions.applications, which
+// Graph requires. Every warning about a policy, these and the unknown enums
+// found by the schema walk, names the policy's id, so that an operator finds
+// it in the portal.
+func (c *checker) checkConditionalAccess(t map[string]any) {
+	policies, _ := t["conditionalAccessPolicies"].([]any)
+	for i, item := range policies {
+		p, ok := item.(map[string]any)
+		if !ok || p["state"] == "disabled" {
+			continue
+		}
+		path := caPoliciesPath + strconv.Itoa(i) + "/conditions"
+		conditions, _ := p["conditions"].(map[string]any)
+		for _, key := range []string{"users", "applications"} {
+			if _, ok := conditions[key].(map[string]any); !ok {
+				c.warn(path+"/"+key, "§8.23: missing; Graph requires it, so the policy is invalid and every decision it could apply to is a configuration deny (INVALID_CONFIGURATION)")
+			}
+		}
+	}
+	for j, w := range c.warnings {
+		rest, ok := strings.CutPrefix(w.Path, caPoliciesPath)
+		if !ok {
+			continue
+		}
+		index, _, _ := strings.Cut(rest, "/")
+		i, err := strconv.Atoi(index)
+		if err != nil || i >= len(policies) {
+			continue
+		}
+		if p, ok := policies[i].(map[string]any); ok {
+			c.warnings[j].Message = "policy " + policyID(p) + ": " + w.Message
+		}
+	}
+}
+
+// policyID is a Conditional Access policy's id for messages.
+func policyID(p map[string]any) string {
+	if id, ok := p["id"].(string); ok && id != "" {
+		return strconv.Quote(id)
+	}
+	return "(no id)"
 }

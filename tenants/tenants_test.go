@@ -204,3 +204,46 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestIncompleteConditionalAccessWarns: §8.23 (issue 9, reproduction 3). A
+// policy that is not disabled and lacks conditions.users or
+// conditions.applications is reported by tenant, policy id and JSON path; a
+// disabled one is not, and unknown enums in a policy name its id too.
+func TestIncompleteConditionalAccessWarns(t *testing.T) {
+	doc := `{"22222222-2222-2222-2222-222222222222": {"conditionalAccessPolicies": [
+	  {"id": "p-no-apps", "state": "enabled", "conditions": {"users": {"includeUsers": ["All"]}}, "grantControls": {"operator": "OR", "builtInControls": ["block"]}},
+	  {"id": "p-no-users", "state": "enabledForReportingButNotEnforced", "conditions": {"applications": {"includeApplications": ["All"]}}},
+	  {"id": "p-no-conditions", "state": "enabled"},
+	  {"id": "p-disabled", "state": "disabled", "conditions": {}},
+	  {"id": "p-unknown-grant", "state": "enabled", "conditions": {"users": {"includeUsers": ["All"]}, "applications": {"includeApplications": ["All"]}},
+	   "grantControls": {"operator": "OR", "builtInControls": ["futureControl"]}}
+	]}}`
+	s, err := tenants.Parse("t.json", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenant := "22222222-2222-2222-2222-222222222222"
+	tests := []struct{ path, policy string }{
+		{"/conditionalAccessPolicies/0/conditions/applications", `policy "p-no-apps": §8.23`},
+		{"/conditionalAccessPolicies/1/conditions/users", `policy "p-no-users": §8.23`},
+		{"/conditionalAccessPolicies/2/conditions/users", `policy "p-no-conditions": §8.23`},
+		{"/conditionalAccessPolicies/2/conditions/applications", `policy "p-no-conditions": §8.23`},
+		{"/conditionalAccessPolicies/4/grantControls/builtInControls/0", `policy "p-unknown-grant": unknown value "futureControl"`},
+	}
+	for _, tc := range tests {
+		found := false
+		for _, w := range s.Warnings() {
+			if w.Tenant == tenant && w.Path == tc.path && strings.HasPrefix(w.Message, tc.policy) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no warning %s at %s in %v", tc.policy, tc.path, s.Warnings())
+		}
+	}
+	for _, w := range s.Warnings() {
+		if strings.Contains(w.Path, "/conditionalAccessPolicies/3/") {
+			t.Errorf("warning about a disabled policy: %v", w)
+		}
+	}
+}
