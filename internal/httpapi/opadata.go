@@ -3,7 +3,9 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -12,9 +14,10 @@ import (
 )
 
 // dataPost is POST /v1/data/{path} of OPA's REST Data API: {"input": …} →
-// {"result": …, "decision_id": …}. The decision path goes through the
-// evaluator (strict input, cache, metrics); any other path is a generic
-// query of the active policy and data.
+// {"result": …, "decision_id": …}. The decision and every member of it go
+// through the evaluator (strict input, cache, decision log, metrics); every
+// other path that holds the rules of xtenant.access refuses (dataPolicyPath);
+// any other path is a generic query of the active policy and data.
 func (a *api) dataPost(c *gin.Context) {
 	body, err := readBody(c)
 	if err != nil {
@@ -53,6 +56,14 @@ func (a *api) data(c *gin.Context, input json.RawMessage) {
 		a.dataDecision(c, input)
 		return
 	}
+	if member, ok := strings.CutPrefix(path, engine.DecisionPath+"/"); ok {
+		a.dataDecisionMember(c, input, member)
+		return
+	}
+	if holdsPolicy(path) {
+		a.dataPolicyPath(c, input, path)
+		return
+	}
 	var doc any
 	if input != nil {
 		dec := json.NewDecoder(bytes.NewReader(input))
@@ -62,6 +73,11 @@ func (a *api) data(c *gin.Context, input json.RawMessage) {
 			return
 		}
 	}
+	a.query(c, path, doc)
+}
+
+// query is a generic query of the active policy and data.
+func (a *api) query(c *gin.Context, path string, doc any) {
 	result, defined, err := a.cfg.Querier.Query(c.Request.Context(), path, doc)
 	if err != nil {
 		a.fail(c, err)
@@ -77,18 +93,14 @@ func (a *api) data(c *gin.Context, input json.RawMessage) {
 // dataDecision answers data.xtenant.access.decision exactly as /v1/evaluate
 // does, wrapped in OPA's response.
 func (a *api) dataDecision(c *gin.Context, input json.RawMessage) {
-	if input == nil {
-		a.fail(c, &engine.InputError{Path: "/input", Message: "required: the decision input"})
-		return
-	}
 	explain, err := explainParam(c)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	req, err := engine.DecodeRequest(input)
+	req, err := dataRequest(input)
 	if err != nil {
-		a.fail(c, underPath(err, "/input"))
+		a.fail(c, err)
 		return
 	}
 	req.Explain = explain
@@ -102,6 +114,108 @@ func (a *api) dataDecision(c *gin.Context, input json.RawMessage) {
 		return
 	}
 	c.JSON(http.StatusOK, DataResponse{Result: d, DecisionID: d.DecisionID})
+}
+
+// policyPackage is the path of package xtenant.access.
+const policyPackage = "xtenant/access"
+
+// holdsPolicy reports whether evaluating path evaluates rules of
+// xtenant.access: the package, any rule in it, or a document above it ("",
+// "xtenant").
+func holdsPolicy(path string) bool {
+	return path == policyPackage || strings.HasPrefix(path, policyPackage+"/") ||
+		path == "" || strings.HasPrefix(policyPackage, path+"/")
+}
+
+// dataDecisionMember answers data.xtenant.access.decision.<member…> (e.g.
+// decision/allow, decision/reasons/0/code) from the same decision as
+// /v1/evaluate: strict input, cache, decision log. A member the decision
+// does not have is undefined (no result), as in OPA.
+func (a *api) dataDecisionMember(c *gin.Context, input json.RawMessage, member string) {
+	req, err := dataRequest(input)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	d, err := a.decide(c.Request.Context(), req)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	raw, err := json.Marshal(d)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		a.fail(c, err)
+		return
+	}
+	out := DataResponse{DecisionID: d.DecisionID}
+	if v, ok := documentMember(doc, strings.Split(member, "/")); ok {
+		out.Result = v
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// documentMember walks a JSON document by path segments: object keys and,
+// for arrays, decimal indices.
+func documentMember(doc any, segs []string) (any, bool) {
+	for _, seg := range segs {
+		switch v := doc.(type) {
+		case map[string]any:
+			next, ok := v[seg]
+			if !ok {
+				return nil, false
+			}
+			doc = next
+		case []any:
+			i, err := strconv.Atoi(seg)
+			if err != nil || i < 0 || i >= len(v) || strconv.Itoa(i) != seg {
+				return nil, false
+			}
+			doc = v[i]
+		default:
+			return nil, false
+		}
+	}
+	return doc, true
+}
+
+// dataPolicyPath refuses every other path that holds rules of
+// xtenant.access (the package itself, a single rule such as
+// home_outbound_reasons, explain, or a document above the package): such a
+// query would evaluate the policy outside the decision cache and the
+// decision log. Its input is checked first, exactly as for the decision, so
+// that an input /v1/evaluate refuses is a 400 here too, never evaluated.
+func (a *api) dataPolicyPath(c *gin.Context, input json.RawMessage, path string) {
+	if input != nil {
+		if _, err := dataRequest(input); err != nil {
+			a.fail(c, err)
+			return
+		}
+	}
+	if input == nil && !strings.HasPrefix(path+"/", policyPackage+"/") {
+		// Above the package without input (GET /v1/data, /v1/data/xtenant):
+		// no decision input is evaluated; the rules see none.
+		a.query(c, path, nil)
+		return
+	}
+	a.fail(c, fmt.Errorf("%w: data.%s is not served; ask data.%s (or a member of it, e.g. %s/allow) or POST /v1/evaluate",
+		errNotFound, strings.ReplaceAll(path, "/", "."), strings.ReplaceAll(engine.DecisionPath, "/", "."), engine.DecisionPath))
+}
+
+// dataRequest decodes a Data API input as a decision input, strictly.
+func dataRequest(input json.RawMessage) (*engine.Request, error) {
+	if input == nil {
+		return nil, &engine.InputError{Path: "/input", Message: "required: the decision input"}
+	}
+	req, err := engine.DecodeRequest(input)
+	if err != nil {
+		return nil, underPath(err, "/input")
+	}
+	return req, nil
 }
 
 // dataPath turns "/xtenant/access/decision/" into "xtenant/access/decision";
