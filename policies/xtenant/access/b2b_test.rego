@@ -97,3 +97,19 @@ test_inbound_group_of_resource_tenant_denied if {
 	req := json.patch(collab, [{"op": "add", "path": "/user/resource_groups", "value": ["e1e1e1e1-0000-4000-8000-000000000001"]}])
 	decide(tenants, req).denied_by == "resource_inbound"
 }
+
+# §8.21 (R-DC-1/2): direct connect across tenants needs an Entra identity,
+# whatever both sides' settings say.
+test_direct_connect_needs_entra_8_21 if {
+	tenants := dc_pair(trust(false, false, false), [])
+	decide(tenants, direct).decision == "allow"
+	every kind in ["msa", "social", "email_otp", "saml_wsfed"] {
+		d := decide(tenants, object.union(direct, {"identity_kind": kind}))
+		d.denied_by == "resource_inbound"
+		d.error_code == "AADSTS500213"
+		[d.reasons[0].code, d.reasons[0].rule] == ["RESOURCE_INBOUND_BLOCKED", "R-DC-1"]
+	}
+
+	# Not across tenants: no cross-tenant access, nothing to refuse.
+	decide({r: {}}, object.union(direct, {"home_tenant": r, "identity_kind": "msa"})).denied_by != "resource_inbound"
+}

@@ -403,3 +403,42 @@ test_internal_guest_ignores_tenant_filter if {
 	)
 	codes(decide(pair({"conditionalAccessPolicies": [policy]}), internal)) == ["CA_BLOCK"]
 }
+
+# §8.19: a B2B collaboration guest on Teams or SharePoint is also a
+# b2bDirectConnectUser only when home and resource share a cloud.
+test_direct_connect_eligibility_same_cloud_only_8_19 if {
+	dc_open := {"b2bDirectConnectInbound": allow_all, "b2bDirectConnectOutbound": allow_all}
+	tenants := {
+		h: tenant("Fabrikam", {}, {r: dc_open}),
+		r: {
+			"displayName": "Contoso",
+			"crossTenantAccessPolicy": {"allowedCloudEndpoints": ["microsoftonline.us"], "partners": {h: dc_open}},
+			"conditionalAccessPolicies": [ca("p-dc", "b2bDirectConnectUser", "OR", ["block"])],
+		},
+	}
+	req := object.union(collab, {"application": {"id": spo}})
+	decide(tenants, req).reasons[0].code == "CA_BLOCK"
+	us := json.patch(tenants, [
+		{"op": "add", "path": [h, "cloud"], "value": "microsoftonline.us"},
+		{"op": "add", "path": [h, "crossTenantAccessPolicy", "allowedCloudEndpoints"], "value": ["microsoftonline.com"]},
+	])
+	d := decide(us, req)
+	d.decision == "allow"
+	not "b2bDirectConnectUser" in access.caller_types with input as req with data.xtenant.tenants as us
+}
+
+# §8.20: only an Entra identity is a service provider.
+test_service_provider_needs_entra_8_20 if {
+	tenants := pair({
+		"crossTenantAccessPolicy": {"partners": {h: {"isServiceProvider": true}}},
+		"conditionalAccessPolicies": [ca("p-sp", "serviceProvider", "OR", ["block"])],
+	})
+	technician := object.union(collab, {"user": {"id": u1, "user_type": "none", "gdap_session": true}})
+	decide(tenants, technician).reasons[0].code == "CA_BLOCK"
+	every kind in ["msa", "social", "email_otp", "saml_wsfed"] {
+		req := object.union(technician, {"identity_kind": kind})
+		decide(tenants, req).decision != "deny"
+		access.caller_types == {"otherExternalUser"} with input as req with data.xtenant.tenants as tenants
+		not access.gdap_trusted with input as req with data.xtenant.tenants as tenants
+	}
+}

@@ -134,3 +134,54 @@ test_configuration_deny_is_final if {
 	d.report_only == []
 	d.reasons[0].setting == "partner"
 }
+
+# §8.16: V-8 only on a flag the decision reads. With an unconfigured home
+# tenant nothing is read, so the resource's broken default is no deny; with
+# a configured one it is.
+test_v8_only_on_flags_read_8_16 if {
+	broken := {r: tenant("Contoso", {"automaticUserConsentSettings": {"inboundAllowed": true}}, {})}
+	d := decide(broken, collab)
+	d.decision == "allow"
+	d.consent_prompt == true
+	invalid_with(object.union(broken, {h: {}}), collab, "V-8")
+}
+
+# §8.16: identity_sync reads both flags in its own stage, so V-8 is judged
+# there too (from a configured source).
+test_v8_judged_for_sync_8_16 if {
+	broken := {h: tenant("Fabrikam", {"automaticUserConsentSettings": {"outboundAllowed": true}}, {}), r: {}}
+	invalid_with(broken, {"access_type": "identity_sync", "home_tenant": h, "resource_tenant": r}, "V-8")
+}
+
+# §8.17: an internal sign-in judges no V-8.
+test_v8_not_judged_for_internal_sign_in_8_17 if {
+	broken := {r: tenant("Contoso", {"automaticUserConsentSettings": {"inboundAllowed": true, "outboundAllowed": true}}, {})}
+	d := decide(broken, object.union(collab, {"home_tenant": r}))
+	d.denied_by != "configuration"
+	d.consent_prompt == true
+}
+
+# §8.22: an unknown grant control in an enforced policy that applies is a
+# configuration deny; in a report-only policy it is not (it reports failure).
+test_unknown_grant_only_enforced_is_invalid_8_22 if {
+	invalid_with(pair({"conditionalAccessPolicies": [ca("p", "b2bCollaborationGuest", "OR", ["futureControl"])]}), collab, "§8.1")
+	ro := pair({"conditionalAccessPolicies": [ca_state("p", "b2bCollaborationGuest", "OR", ["futureControl"], "enabledForReportingButNotEnforced")]})
+	d := decide(ro, collab)
+	d.decision == "allow"
+	d.report_only == [{"policy_id": "p", "result": "failure"}]
+	op := pair({"conditionalAccessPolicies": [ca_state("p", "b2bCollaborationGuest", "XOR", ["mfa"], "enabledForReportingButNotEnforced")]})
+	decide(op, with_claims(collab, true, false, false)).report_only == [{"policy_id": "p", "result": "failure"}]
+}
+
+# §8.23: a policy that is not disabled without conditions.users or
+# conditions.applications is invalid (issue 9, reproduction 3: an enabled
+# block for All users without applications used to allow); a disabled one
+# is ignored.
+test_missing_conditions_fail_closed_8_23 if {
+	block_all_users := {"id": "p", "displayName": "p", "state": "enabled", "conditions": {"users": {"includeUsers": ["All"]}}, "grantControls": {"operator": "OR", "builtInControls": ["block"]}}
+	invalid_with(pair({"conditionalAccessPolicies": [block_all_users]}), collab, "§8.23")
+	no_users := object.remove(ca_state("p", "b2bCollaborationGuest", "OR", ["mfa"], "enabledForReportingButNotEnforced"), ["conditions"])
+	invalid_with(pair({"conditionalAccessPolicies": [no_users]}), collab, "§8.23")
+	disabled := object.union(block_all_users, {"state": "disabled"})
+	decide(pair({"conditionalAccessPolicies": [disabled]}), collab).decision == "allow"
+}

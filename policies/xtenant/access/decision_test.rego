@@ -49,3 +49,37 @@ test_reasons_sorted_by_stage_and_code if {
 	d := decide(dc_pair(trust(false, false, false), [compliant_policy, mfa_policy, hybrid_policy]), direct)
 	codes(d) == ["MFA_UNSATISFIABLE", "COMPLIANT_DEVICE_UNSATISFIABLE"]
 }
+
+# §8.18: after a configuration deny nothing else is evaluated: no controls,
+# no step-up, no report-only results, only the configuration reasons. After
+# any other deny controls still show what Conditional Access requires.
+test_configuration_deny_reports_no_controls_8_18 if {
+	bad := b2b(tc("unknownFutureValue", all_users), tc("allowed", all_apps))
+	policies := [mfa_policy, ca_state("ro", "b2bCollaborationGuest", "OR", ["block"], "enabledForReportingButNotEnforced")]
+	tenants := pair({"crossTenantAccessPolicy": {"partners": {h: {"b2bCollaborationInbound": bad}}}, "conditionalAccessPolicies": policies})
+	d := decide(tenants, collab)
+	d.denied_by == "configuration"
+	d.controls == {"mfa": "not_required", "compliant_device": "not_required", "hybrid_joined_device": "not_required"}
+	d.step_up == []
+	d.report_only == []
+	codes(d) == ["INVALID_CONFIGURATION"]
+
+	blocked := json.patch(pair({"conditionalAccessPolicies": policies}), [{"op": "add", "path": [h, "crossTenantAccessPolicy"], "value": {"default": {"b2bCollaborationOutbound": block_all}}}])
+	o := decide(blocked, collab)
+	o.denied_by == "home_outbound"
+	o.controls.mfa == "step_up_resource"
+	o.report_only == [{"policy_id": "ro", "result": "failure"}]
+}
+
+# §8.25: an input outside the contract's values gets no decision from any
+# OPA reading the bundle (xtenant answers 400 before evaluating).
+test_input_outside_contract_undefined_8_25 if {
+	tenants := {h: {}, r: {}}
+	not access.decision with input as object.union(collab, {"access_type": "admin"}) with data.xtenant.tenants as tenants
+	not access.decision with input as object.union(collab, {"identity_kind": "Entra"}) with data.xtenant.tenants as tenants
+	not access.decision with input as object.union(collab, {"user": {"id": u1, "user_type": "Member"}}) with data.xtenant.tenants as tenants
+	not access.decision with input as object.union(collab, {"home_cloud": "microsoftonline.de"}) with data.xtenant.tenants as tenants
+	not access.decision with input as object.remove(collab, ["home_tenant"]) with data.xtenant.tenants as tenants
+	not access.decision with input as object.remove(collab, ["resource_tenant"]) with data.xtenant.tenants as tenants
+	access.decision.allow with input as collab with data.xtenant.tenants as tenants
+}

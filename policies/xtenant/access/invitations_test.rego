@@ -365,3 +365,18 @@ test_inv_portal_rules_invalid_configuration if {
 		c[2] in {r.rule | some r in d.reasons}
 	}
 }
+
+# §8.24: an invitation may omit home_tenant: the invitee's tenant comes from
+# the address's domain, else only the domain rules apply.
+test_inv_without_home_tenant_8_24 if {
+	tenants := iv_with_settings(iv_block_all, null)
+	inp := object.remove(iv_input(["guestInviter"], "ann@FABRIKAM.com"), ["home_tenant"])
+	d := iv_decide_indexed(tenants, {"fabrikam.com": iv_h}, inp)
+	iv_codes(d) == ["INVITATION_BLOCKED_BY_CROSS_TENANT_ACCESS"]
+	d.reasons[0].tenant == iv_r
+	nobody := object.remove(iv_input(["guestInviter"], "bob@gmail.com"), ["home_tenant"])
+	iv_decide_indexed(tenants, {"fabrikam.com": iv_h}, nobody).decision == "allow"
+
+	# Every other access type still needs it.
+	not access.decision with input as object.remove(collab, ["home_tenant"]) with data.xtenant.tenants as tenants
+}

@@ -37,3 +37,14 @@ test_automatic_redemption_reported_on_deny if {
 	d.decision == "deny"
 	d.consent_prompt == false
 }
+
+# §8.17: an internal sign-in reads no consent flag: the prompt stays, even
+# with both flags of the tenant's partner entry for itself turned on.
+test_internal_sign_in_reads_no_consent_flag_8_17 if {
+	self := {r: tenant("Contoso", {}, {r: {"automaticUserConsentSettings": {"inboundAllowed": true, "outboundAllowed": true}}})}
+	req := object.union(collab, {"home_tenant": r, "user": {"id": u1, "user_type": "member"}})
+	d := access.decision with input as req with data.xtenant.tenants as self
+	d.consent_prompt == true
+	d.decision == "allow"
+	not access.consent_flags_read with input as req with data.xtenant.tenants as self
+}

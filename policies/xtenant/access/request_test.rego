@@ -65,3 +65,30 @@ test_tenant_configs_by_key if {
 	access.home_config == {"displayName": "Fabrikam"} with input as collab with data.xtenant.tenants as pair({})
 	access.resource_config.displayName == "Contoso" with input as collab with data.xtenant.tenants as pair({})
 }
+
+# §8.25: the policy lower-cases every id of its input itself (issue 9,
+# reproduction 2: an upper-case group id escaped a group block list off the
+# main route).
+test_ids_lower_cased_8_25 if {
+	req := {
+		"access_type": "b2b_collaboration",
+		"home_tenant": upper(h),
+		"resource_tenant": upper(r),
+		"user": {"id": upper(u1), "groups": [upper(g1)], "resource_object_id": upper(guest_object), "resource_groups": [upper(g1)]},
+		"application": {"id": upper(a1), "client_id": upper(a2)},
+		"tenant_restrictions": {"tenant": upper(r), "policy_id": "D0D0D0D0-0000-4000-8000-000000000001"},
+	}
+	access.home == h with input as req
+	access.resource == r with input as req
+	access.user_id == u1 with input as req
+	access.user_groups == {g1} with input as req
+	access.resource_groups == {g1} with input as req
+	access.resource_object_id == guest_object with input as req
+	access.request_app == {"id": a1, "client_id": a2} with input as req
+	access.tr_signal == {"tenant": r, "policy_id": "d0d0d0d0-0000-4000-8000-000000000001"} with input as req
+
+	blocked := pair({"crossTenantAccessPolicy": {"partners": {h: {"b2bCollaborationInbound": b2b(tc("blocked", [target(g1, "group")]), tc("allowed", all_apps))}}}})
+	d := access.decision with input as object.union(collab, object.remove(req, ["tenant_restrictions"])) with data.xtenant.tenants as blocked
+	d.denied_by == "resource_inbound"
+	d == access.decision with input as collab with data.xtenant.tenants as blocked
+}
