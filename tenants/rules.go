@@ -129,10 +129,15 @@ func (c *checker) checkConditionalAccess(t map[string]any) {
 		}
 		path := caPoliciesPath + strconv.Itoa(i) + "/conditions"
 		conditions, _ := p["conditions"].(map[string]any)
-		for _, key := range []string{"users", "applications"} {
-			if _, ok := conditions[key].(map[string]any); !ok {
-				c.warn(path+"/"+key, "§8.23: missing; Graph requires it, so the policy is invalid and every decision it could apply to is a configuration deny (INVALID_CONFIGURATION)")
-			}
+		if _, ok := conditions["applications"].(map[string]any); !ok {
+			c.warn(path+"/applications", "§8.23: missing; Graph requires it, so the policy is invalid and every decision it could apply to is a configuration deny (INVALID_CONFIGURATION)")
+		}
+		// Graph: "either users or clientApplications is required"; a policy
+		// for workload identities has no users and is complete.
+		_, users := conditions["users"].(map[string]any)
+		_, workloads := conditions["clientApplications"].(map[string]any)
+		if !users && !workloads {
+			c.warn(path+"/users", "§8.23: missing (and no clientApplications); Graph requires one of them, so the policy is invalid and every decision it could apply to is a configuration deny (INVALID_CONFIGURATION)")
 		}
 	}
 	for j, w := range c.warnings {

@@ -215,6 +215,7 @@ func TestIncompleteConditionalAccessWarns(t *testing.T) {
 	  {"id": "p-no-users", "state": "enabledForReportingButNotEnforced", "conditions": {"applications": {"includeApplications": ["All"]}}},
 	  {"id": "p-no-conditions", "state": "enabled"},
 	  {"id": "p-disabled", "state": "disabled", "conditions": {}},
+	  {"id": "p-workload", "state": "enabled", "conditions": {"applications": {"includeApplications": ["All"]}, "clientApplications": {"includeServicePrincipals": ["ServicePrincipalsInMyTenant"]}}},
 	  {"id": "p-unknown-grant", "state": "enabled", "conditions": {"users": {"includeUsers": ["All"]}, "applications": {"includeApplications": ["All"]}},
 	   "grantControls": {"operator": "OR", "builtInControls": ["futureControl"]}}
 	]}}`
@@ -228,7 +229,7 @@ func TestIncompleteConditionalAccessWarns(t *testing.T) {
 		{"/conditionalAccessPolicies/1/conditions/users", `policy "p-no-users": §8.23`},
 		{"/conditionalAccessPolicies/2/conditions/users", `policy "p-no-conditions": §8.23`},
 		{"/conditionalAccessPolicies/2/conditions/applications", `policy "p-no-conditions": §8.23`},
-		{"/conditionalAccessPolicies/4/grantControls/builtInControls/0", `policy "p-unknown-grant": unknown value "futureControl"`},
+		{"/conditionalAccessPolicies/5/grantControls/builtInControls/0", `policy "p-unknown-grant": unknown value "futureControl"`},
 	}
 	for _, tc := range tests {
 		found := false
@@ -242,8 +243,8 @@ func TestIncompleteConditionalAccessWarns(t *testing.T) {
 		}
 	}
 	for _, w := range s.Warnings() {
-		if strings.Contains(w.Path, "/conditionalAccessPolicies/3/") {
-			t.Errorf("warning about a disabled policy: %v", w)
+		if strings.Contains(w.Path, "/conditionalAccessPolicies/3/") || strings.Contains(w.Path, "/conditionalAccessPolicies/4/") {
+			t.Errorf("warning about a disabled or a workload identity policy: %v", w)
 		}
 	}
 }

@@ -278,17 +278,25 @@ ca_setting_violations contains v if {
 	v := ca_violation(p, sprintf("has the unknown state %v", [object.get(p, "state", null)]))
 }
 
-# §8.23: Graph requires conditions.users and conditions.applications. A policy
-# that is not disabled and lacks either is incomplete, and it would otherwise
-# silently stop applying: invalid, like an unknown enum in its conditions.
-ca_required_conditions := ["users", "applications"]
+# §8.23: a policy that is not disabled and lacks conditions.applications, or
+# lacks conditions.users, is incomplete; it would otherwise silently stop
+# applying, so it is invalid, like an unknown enum in its conditions. Graph
+# requires applications, and "either users or clientApplications"
+# (conditionalAccessConditionSet): a policy for workload identities
+# (clientApplications, no users) is complete and never applies to a user.
+ca_setting_violations contains v if {
+	some p in ca_policies
+	p.state in ca_live_states
+	not is_object(object.get(p, ["conditions", "applications"], null))
+	v := ca_violation_rule(p, "§8.23", "has no conditions.applications, which every policy must have")
+}
 
 ca_setting_violations contains v if {
 	some p in ca_policies
 	p.state in ca_live_states
-	some key in ca_required_conditions
-	not is_object(object.get(p, ["conditions", key], null))
-	v := ca_violation_rule(p, "§8.23", sprintf("has no conditions.%s, which every policy must have", [key]))
+	not is_object(object.get(p, ["conditions", "users"], null))
+	not is_object(object.get(p, ["conditions", "clientApplications"], null))
+	v := ca_violation_rule(p, "§8.23", "has neither conditions.users nor conditions.clientApplications, one of which every policy must have")
 }
 
 # Unknown enums in the conditions of a policy that is not disabled, one rule

@@ -185,3 +185,20 @@ test_missing_conditions_fail_closed_8_23 if {
 	disabled := object.union(block_all_users, {"state": "disabled"})
 	decide(pair({"conditionalAccessPolicies": [disabled]}), collab).decision == "allow"
 }
+
+# §8.23 with Graph's conditionalAccessConditionSet ("either users or
+# clientApplications is required"): a policy for workload identities has no
+# users, is complete, and never applies to a user sign-in.
+test_workload_identity_policy_complete_8_23 if {
+	workload := {
+		"id": "p-sp", "displayName": "p-sp", "state": "enabled",
+		"conditions": {
+			"applications": {"includeApplications": ["All"]},
+			"clientApplications": {"includeServicePrincipals": ["ServicePrincipalsInMyTenant"]},
+		},
+		"grantControls": {"operator": "OR", "builtInControls": ["block"]},
+	}
+	d := decide(pair({"conditionalAccessPolicies": [workload]}), collab)
+	d.decision == "allow"
+	invalid_with(pair({"conditionalAccessPolicies": [object.remove(workload, ["conditions"])]}), collab, "§8.23")
+}
