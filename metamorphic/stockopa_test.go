@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"sort"
@@ -289,6 +290,46 @@ func TestStockOPAIssue9Reproductions(t *testing.T) {
 		for _, p := range []string{engine.DecisionPath, engine.DecisionPath + "/allow"} {
 			if got, ok := opaData(t, base, p, in); ok {
 				t.Errorf("%s for %v: %v, want undefined", p, in, got)
+			}
+		}
+	}
+}
+
+// TestEveryPolicyDataPathChecked: on xtenant, every Data API path named
+// after a rule of the package answers a bad input with 400 (never
+// evaluated), and a good one either from the decision (decision and its
+// members) or with a refusal (404): no path evaluates the policy outside
+// the input checks, the cache and the decision log.
+func TestEveryPolicyDataPathChecked(t *testing.T) {
+	rules := policyRules(t)
+	s := newServer(t, tenantSet(t, "empty", map[string]any{
+		"11111111-1111-1111-1111-111111111111": map[string]any{},
+		"22222222-2222-2222-2222-222222222222": map[string]any{},
+	}))
+	good := map[string]any{
+		"access_type": "b2b_collaboration", "home_tenant": "11111111-1111-1111-1111-111111111111",
+		"resource_tenant": "22222222-2222-2222-2222-222222222222",
+		"user":            map[string]any{"id": "a1a1a1a1-0000-4000-8000-000000000001"},
+		"application":     map[string]any{"id": "d1d1d1d1-0000-4000-8000-0000000000a1"},
+	}
+	bad := shallow(good)
+	bad["access_type"] = "admin"
+	for _, r := range rules {
+		path := "/v1/data/xtenant/access/" + r
+		for _, tc := range []struct {
+			input map[string]any
+			want  int
+		}{{bad, http.StatusBadRequest}, {good, http.StatusNotFound}} {
+			want := tc.want
+			if r == "decision" && want == http.StatusNotFound {
+				want = http.StatusOK
+			}
+			body, _ := json.Marshal(map[string]any{"input": tc.input})
+			req := httptest.NewRequest("POST", path, bytes.NewReader(body))
+			rec := httptest.NewRecorder()
+			s.h.ServeHTTP(rec, req)
+			if rec.Code != want {
+				t.Errorf("POST %s (%s): %d %s, want %d", path, tc.input["access_type"], rec.Code, rec.Body, want)
 			}
 		}
 	}
