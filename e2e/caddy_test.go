@@ -40,6 +40,6 @@ func caddyProxy(bin string) startProxy {
 // TestCaddyForwardAuth runs the shipped Caddyfile (forward_auth against
 // /v1/forward-auth) through every gateway case.
 func TestCaddyForwardAuth(t *testing.T) {
-	bin := gateway(t, "caddy", "/usr/bin", "/usr/local/bin")
+	bin := gateway(t, "caddy")
 	testGateway(t, caddyProxy(bin))
 }
