@@ -40,7 +40,7 @@ test-rego: $(OPA) build
 
 # Every Go test once, under the race detector (engine, server, bundles and
 # the rest). XTENANT_OPA_BIN: bundle tests compare decisions with the stock
-# opa binary; XTENANT_E2E=1 (set by .ci/run) makes a missing nginx a failure.
+# opa binary; XTENANT_E2E=1 (set by .ci/run) makes a missing nginx or caddy a failure.
 test-go: $(OPA)
 	XTENANT_OPA_BIN=$(OPA) $(GO) test -count=1 -race ./...
 
