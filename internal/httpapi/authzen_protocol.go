@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"mime"
 	"slices"
 	"strconv"
@@ -386,6 +387,10 @@ type searchQuery struct {
 // has no action.
 func parseSearch(kind string, obj map[string]any) (searchQuery, error) {
 	q := searchQuery{kind: kind, limit: searchPageDefault, verdicts: []string{engine.VerdictAllow}}
+	if kind == SearchAction { // an action given to Action Search is not read at all
+		obj = maps.Clone(obj)
+		delete(obj, "action")
+	}
 	r, err := parseRequest(obj, "")
 	if err != nil {
 		return q, err
@@ -412,7 +417,6 @@ func parseSearch(kind string, obj map[string]any) (searchQuery, error) {
 			r.Resource.ID = ""
 		}
 	case SearchAction:
-		r.Action = nil
 		err = requireEntity(r.Subject, "/subject", true)
 		if err == nil {
 			err = requireEntity(r.Resource, "/resource", true)
