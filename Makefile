@@ -37,6 +37,10 @@ test-rego: $(OPA) build
 	$(OPA) test policies
 	$(OPA) test --coverage --threshold $(COVERAGE_MIN) policies > /dev/null || { $(OPA) test --coverage policies | grep -m1 '"coverage"'; echo "opa test: coverage below $(COVERAGE_MIN)%"; exit 1; }
 	$(BIN)/xtenant test policies testdata/scenarios --threshold $(COVERAGE_MIN)
+	@# The AuthZEN certification fixture (a separate bundle the conformance tests load).
+	$(OPA) check --strict testdata/authzen-certification
+	@out=$$($(OPA) fmt --list testdata/authzen-certification); if [ -n "$$out" ]; then echo "opa fmt needed:"; echo "$$out"; exit 1; fi
+	$(OPA) test --coverage --threshold $(COVERAGE_MIN) testdata/authzen-certification > /dev/null || { $(OPA) test -v testdata/authzen-certification; exit 1; }
 
 # Every Go test once, under the race detector (engine, server, bundles and
 # the rest). XTENANT_OPA_BIN: bundle tests compare decisions with the stock

@@ -87,6 +87,7 @@ func newServeCmd(e env) *cobra.Command {
 	f.Duration("shutdown-grace", d.ShutdownGrace, "on SIGTERM, how long in-flight requests may finish")
 	f.String("log-level", d.LogLevel, "debug, info, warn or error")
 	f.String("log-format", d.LogFormat, "json or text")
+	f.String("public-url", "", "base URL PEPs reach this server at, e.g. https://pdp.example.com (AuthZEN metadata; off when empty)")
 	return cmd
 }
 
@@ -177,6 +178,7 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 	handler := httpapi.New(httpapi.Config{
 		Evaluator: ev, Querier: s.eng, Ready: s.ready, Status: s.status, Metrics: metrics,
 		MetricsHandler: telemetry.Handler(reg), MaxBody: cfg.MaxBody, AuthToken: token, Logger: log,
+		PublicURL: cfg.PublicURL,
 	})
 	ln, err := listen(cfg.Addr)
 	if err != nil {

@@ -7,6 +7,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -57,6 +58,9 @@ type Config struct {
 	ShutdownGrace time.Duration
 	LogLevel      string
 	LogFormat     string
+	// PublicURL is the base URL PEPs reach the server at (scheme://host[:port]);
+	// the AuthZEN metadata is built from it, never from a request's Host.
+	PublicURL string
 }
 
 // Defaults returns the defaults of CONTRACT.md.
@@ -131,6 +135,24 @@ var settings = []setting{
 	{name: "shutdown-grace", set: dur(func(c *Config) *time.Duration { return &c.ShutdownGrace })},
 	{name: "log-level", set: str(func(c *Config) *string { return &c.LogLevel })},
 	{name: "log-format", set: str(func(c *Config) *string { return &c.LogFormat })},
+	{name: "public-url", set: func(c *Config, v []string) error { return parsePublicURL(v[0], &c.PublicURL) }},
+}
+
+// parsePublicURL accepts an absolute http(s) URL with a host and nothing
+// after it but an optional "/": the AuthZEN metadata lives at
+// /.well-known/authzen-configuration of that origin.
+func parsePublicURL(v string, dst *string) error {
+	if v == "" {
+		*dst = ""
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(v, "?") || strings.HasSuffix(v, "#") {
+		return fmt.Errorf("expected scheme://host[:port] (https, or http for local use) with no path, query or fragment, got %q", v)
+	}
+	*dst = u.Scheme + "://" + u.Host
+	return nil
 }
 
 // Load applies the sources over Defaults and validates the result. Errors

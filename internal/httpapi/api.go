@@ -59,6 +59,12 @@ type Config struct {
 	// engine.NewDecisionID.
 	NewID  func() string
 	Logger *slog.Logger
+	// PublicURL is the base URL PEPs reach this server at (scheme://host[:port]),
+	// for the AuthZEN metadata; empty leaves the metadata out (404).
+	PublicURL string
+	// AuthZEN maps AuthZEN requests onto the policy; nil is the xtenant
+	// mapping (CONTRACT.md).
+	AuthZEN AuthZENBackend
 }
 
 // encodedEvaluator is implemented by the decision cache: it hands out the
@@ -76,6 +82,7 @@ type api struct {
 	// when anything else (the decision log, a bare engine) wraps or replaces
 	// it, and then every answer is a *engine.Decision.
 	encoded encodedEvaluator
+	authzen AuthZENBackend
 }
 
 // New builds the router. Gin's mode is the caller's business (main).
@@ -97,6 +104,10 @@ func New(cfg Config) http.Handler {
 	}
 	a := &api{cfg: cfg, log: cfg.Logger}
 	a.encoded, _ = cfg.Evaluator.(encodedEvaluator)
+	a.authzen = cfg.AuthZEN
+	if a.authzen == nil {
+		a.authzen = xtenantAuthZEN{a}
+	}
 
 	r := gin.New()
 	r.HandleMethodNotAllowed = false
@@ -109,9 +120,7 @@ func New(cfg Config) http.Handler {
 		r.GET(p, a.dataGet)
 		r.POST(p, a.dataPost)
 	}
-	r.POST("/access/v1/evaluation", a.authzenEvaluation)
-	r.POST("/access/v1/evaluations", a.authzenEvaluations)
-	r.GET("/.well-known/authzen-configuration", a.authzenConfiguration)
+	a.authzenRoutes(r)
 	r.Any("/v1/forward-auth", a.forwardAuth)
 	r.GET("/health/live", a.live)
 	r.GET("/health/ready", a.ready)
@@ -120,7 +129,7 @@ func New(cfg Config) http.Handler {
 	if cfg.MetricsHandler != nil {
 		r.GET("/metrics", gin.WrapH(cfg.MetricsHandler))
 	}
-	return r
+	return echoRequestID(r)
 }
 
 // decide evaluates one request with the caller's context and records it.

@@ -8,7 +8,7 @@ import (
 
 var fuzzRoutes = []string{
 	"/v1/evaluate", "/v1/evaluate/batch", "/v1/data/xtenant/access/decision", "/v1/data/xtenant",
-	"/access/v1/evaluation", "/access/v1/evaluations",
+	"/access/v1/evaluation", "/access/v1/evaluations", "/access/v1/search/action", "/access/v1/search/resource",
 }
 
 // FuzzDecoding sends arbitrary bodies to every decoding route: the answer is
@@ -22,6 +22,8 @@ func FuzzDecoding(f *testing.F) {
 	f.Add(uint8(3), []byte(`{"input":{"a":[1,2,{"b":null}]}}`))
 	f.Add(uint8(4), []byte(authzen(home, resource)))
 	f.Add(uint8(5), []byte(`{"evaluations":[{}],"options":{"evaluations_semantic":"deny_on_first_deny"}}`))
+	f.Add(uint8(6), []byte(`{"subject":{"type":"user","id":"`+user+`","properties":{"tenant":"`+home+`"}},"resource":{"type":"application","id":"`+app+`","properties":{"tenant":"`+resource+`"}},"page":{"limit":1}}`))
+	f.Add(uint8(7), []byte(`{"subject":{"type":"user","id":"`+user+`","properties":{"tenant":"`+home+`"}},"action":{"name":"b2b_collaboration"},"resource":{"type":"application","properties":{"tenant":"`+resource+`"}},"page":{"token":"MC4w"}}`))
 	f.Add(uint8(0), []byte(`{"access_type":"invitation","home_tenant":"11111111-1111-1111-1111-111111111111","resource_tenant":"22222222-2222-2222-2222-222222222222","invitation":{"invitee_email":"a@b.c"}}`))
 	fx := newFixture(f, examples(f))
 	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
