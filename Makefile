@@ -64,7 +64,7 @@ test-readme: $(OPA)
 lint: vet check-imports
 	$(OPA) check --strict policies
 
-# Keeps ARCHITECTURE.md's import arrows true.
+# Keeps docs/architecture.md's import arrows true.
 check-imports:
 	@./scripts/check-imports.sh
 

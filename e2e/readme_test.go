@@ -431,6 +431,8 @@ func copyFile(src, dst string, mode os.FileMode) error {
 // names a file of the repository, and every #anchor a heading.
 func TestREADMELinks(t *testing.T) {
 	files, _ := filepath.Glob("../docs/*.md")
+	results, _ := filepath.Glob("../benchmarks/results/*.md")
+	files = append(files, results...)
 	files = append(files, "../README.md")
 	linkRE := regexp.MustCompile(`\]\(([^)\s]+)\)`)
 	for _, f := range files {
@@ -531,5 +533,39 @@ func TestReadmeBlocksParsing(t *testing.T) {
 		if got := bareRE.MatchString(cmd); got != bare {
 			t.Errorf("%q: bare command %v, want %v", cmd, got, bare)
 		}
+	}
+}
+
+// Every rule id the policy names is explained in the rule book users read.
+func TestRuleIDsDocumented(t *testing.T) {
+	book, err := os.ReadFile("../docs/semantics.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	idRE := regexp.MustCompile(`R-[A-Z]+-[0-9]+`)
+	documented := map[string]bool{}
+	for _, id := range idRE.FindAllString(string(book), -1) {
+		documented[id] = true
+	}
+	err = filepath.WalkDir("../policies", func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".rego") {
+			return err
+		}
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, id := range idRE.FindAllString(string(raw), -1) {
+			if !documented[id] {
+				t.Errorf("%s names %s, which docs/semantics.md does not define", path, id)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(documented) < 50 {
+		t.Fatalf("only %d rule ids in docs/semantics.md", len(documented))
 	}
 }

@@ -3,7 +3,7 @@
 # resource_tenant, home_cloud, resource_cloud and identity_kind (with the
 # data). pair_summary gathers those values in one object so that the engine
 # can compute it once per pair and hand it back as input.xtenant_pair. The
-# decision input of CONTRACT.md has no such member (the engine refuses
+# decision input of docs/contract.md has no such member (the engine refuses
 # unknown members), so a client can never supply it; a stock `opa` serving
 # this bundle computes pair_summary itself, through the very same rules.
 package xtenant.access

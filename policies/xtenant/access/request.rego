@@ -1,6 +1,6 @@
 # The request as the rules see it
 # Per-request facts derived once per evaluation (complete rules are cached by
-# OPA for the whole query). The engine already fills every default (CONTRACT.md,
+# OPA for the whole query). The engine already fills every default (docs/contract.md,
 # "Decision input"), lower-cases ids and sorts groups; the defaults are applied
 # here again so that a stock `opa` serving this bundle decides the same.
 package xtenant.access
@@ -37,7 +37,7 @@ resource_known if tenants[resource]
 
 default_cloud := "microsoftonline.com"
 
-# CONTRACT.md: the input's cloud, else the tenant's configured cloud, else
+# docs/contract.md: the input's cloud, else the tenant's configured cloud, else
 # commercial.
 home_cloud := input.home_cloud if {
 	input.home_cloud
@@ -63,7 +63,7 @@ user_groups := {g | some g in object.get(user, "groups", [])}
 # Groups of the user's object in the resource tenant (Conditional Access).
 resource_groups := {g | some g in object.get(user, "resource_groups", [])}
 
-# CONTRACT.md: guest for B2B collaboration, none for direct connect.
+# docs/contract.md: guest for B2B collaboration, none for direct connect.
 user_type := user.user_type if {
 	user.user_type
 } else := "none" if {
