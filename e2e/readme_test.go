@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"net/http"
@@ -69,7 +71,15 @@ func TestREADME(t *testing.T) {
 		gateway(t, "curl") // skipped, or a failure with XTENANT_E2E=1
 	}
 
-	work := t.TempDir()
+	// The same scratch path for the same repository every run: Go's build
+	// cache is keyed by source paths, so `make build` there reuses what an
+	// earlier run compiled instead of compiling every package again.
+	sum := sha256.Sum256([]byte(root))
+	work := filepath.Join(os.TempDir(), "xtenant-readme-"+hex.EncodeToString(sum[:6]))
+	if err := os.RemoveAll(work); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(work) })
 	copyRepository(t, root, work)
 	opaVersion := strings.TrimPrefix(filepath.Base(opaBin), "opa-")
 	if err := os.MkdirAll(filepath.Join(work, "bin"), 0o755); err != nil {
@@ -87,6 +97,7 @@ func TestREADME(t *testing.T) {
 			t.Logf("README line %d: not run: %s", b.line, b.skip)
 			continue
 		}
+		start := time.Now()
 		switch {
 		case b.background:
 			h.background(b)
@@ -95,6 +106,7 @@ func TestREADME(t *testing.T) {
 		default:
 			h.script(b)
 		}
+		t.Logf("README line %d: %s", b.line, time.Since(start).Round(time.Millisecond))
 		if t.Failed() {
 			return // later blocks build on this one
 		}
