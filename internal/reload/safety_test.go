@@ -116,7 +116,7 @@ func TestHalfWrittenFileNeverActive(t *testing.T) {
 			if decideGuest(t, eng) == "allow" {
 				allowed.Add(1)
 			}
-			time.Sleep(2 * time.Millisecond)
+			time.Sleep(5 * time.Millisecond)
 		}
 	})
 
