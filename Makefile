@@ -6,19 +6,29 @@ BIN          := $(CURDIR)/bin
 OPA_VERSION  := $(shell $(GO) list -m -f '{{.Version}}' github.com/open-policy-agent/opa)
 OPA          := $(BIN)/opa-$(OPA_VERSION)
 COVERAGE_MIN ?= 95
+PREFIX       ?= $(HOME)/.local
 
-.PHONY: all build run test test-go test-race test-metamorphic test-rego vet lint check-imports fuzz bench bench-smoke bench-http bench-scale opa clean
+.PHONY: all build install test-readme run test test-go test-race test-metamorphic test-rego vet lint check-imports fuzz bench bench-smoke bench-http bench-scale opa clean
 
 all: build
 
 build:
 	$(GO) build -o $(BIN)/xtenant ./cmd/xtenant
 
+# bin/xtenant and bin/opa on PATH as xtenant and opa ($(PREFIX)/bin).
+install: build opa
+	install -d $(PREFIX)/bin
+	install -m 0755 $(BIN)/xtenant $(PREFIX)/bin/xtenant
+	install -m 0755 $(OPA) $(PREFIX)/bin/opa
+
 run: build
 	$(BIN)/xtenant serve --log-format text
 
-# The stock opa binary at the version in go.mod, built from the module proxy.
-opa: $(OPA)
+# The stock opa binary at the version in go.mod, built from the module proxy,
+# and bin/opa pointing at it (the README calls bin/opa).
+opa: $(BIN)/opa
+$(BIN)/opa: $(OPA)
+	ln -sfn $(notdir $(OPA)) $@
 $(OPA):
 	GOBIN=$(BIN) $(GO) install github.com/open-policy-agent/opa@$(OPA_VERSION)
 	mv $(BIN)/opa $(OPA)
@@ -56,10 +66,15 @@ test-race: test-go
 test-metamorphic: $(OPA)
 	XTENANT_OPA_BIN=$(OPA) $(GO) test -count=1 -timeout 30m ./metamorphic/
 
+# Every shell block of README.md, run on a fresh copy of the repository
+# (also part of test-go).
+test-readme: $(OPA)
+	XTENANT_OPA_BIN=$(OPA) $(GO) test -count=1 -run 'TestREADME|TestReadme' ./e2e
+
 lint: vet check-imports
 	$(OPA) check --strict policies
 
-# Keeps ARCHITECTURE.md's import arrows true.
+# Keeps docs/architecture.md's import arrows true.
 check-imports:
 	@./scripts/check-imports.sh
 

@@ -26,6 +26,18 @@ type Named struct {
 type Composed struct {
 	Policy  engine.Policy
 	Tenants *tenants.Set
+	// TenantsFrom names the bundle the tenants came from ("" with Tenants).
+	TenantsFrom string
+}
+
+// Conflict refuses tenants from a bundle when the base already holds tenants
+// from a file (tenantsSource, "" when it does not): silently preferring one
+// of two tenant sources is how a configuration goes missing unnoticed.
+func (c Composed) Conflict(tenantsSource string) error {
+	if tenantsSource == "" || c.Tenants == nil {
+		return nil
+	}
+	return fmt.Errorf("--tenants %s and bundle %s both carry tenants (data.xtenant.tenants); give the tenants in one of them", tenantsSource, c.TenantsFrom)
 }
 
 // Compose layers bundles over base (usually Builtin: the built-in policy and
@@ -91,7 +103,7 @@ func Compose(base engine.Policy, bs []Named) (Composed, error) {
 		if err := setData(data, RootDomains, td["domains"]); err != nil {
 			return Composed{}, err
 		}
-		out.Tenants = set
+		out.Tenants, out.TenantsFrom = set, tenantsFrom
 	}
 	rev := strings.Join(revs, ",")
 	if !replace && base.Revision != "" {

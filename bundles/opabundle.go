@@ -40,16 +40,16 @@ const (
 // as OPA's reader counts it).
 const maxBundleSize = 1 << 30
 
-// SigningKey signs a bundle. Key is PEM text, a path to a PEM file, or the
-// HMAC secret (HS256 …), as `opa build --signing-key` takes it.
+// SigningKey signs a bundle. Key is PEM text, a path to a key file (PEM, or
+// the HMAC secret for HS256 …), env:NAME or literal:TEXT (keyMaterial).
 type SigningKey struct {
 	Key       string
 	Algorithm string // default RS256
 	KeyID     string // default DefaultKeyID
 }
 
-// VerificationKey verifies bundles. Key is a PEM public key, a path to one,
-// or the HMAC secret, as `opa run --verification-key` takes it. When a
+// VerificationKey verifies bundles. Key is a PEM public key, a path to a key
+// file, env:NAME or literal:TEXT (keyMaterial). When a
 // VerificationKey is in force every bundle must be signed.
 type VerificationKey struct {
 	Key       string
@@ -73,7 +73,7 @@ func (v *VerificationKey) config() (*bundle.VerificationConfig, error) {
 	if !keys.IsSupportedAlgorithm(alg) {
 		return nil, fmt.Errorf("verification key: unsupported algorithm %q", alg)
 	}
-	key, err := keyMaterial(v.Key)
+	key, err := keyMaterial(v.Key, alg)
 	if err != nil {
 		return nil, fmt.Errorf("verification key: %w", err)
 	}
@@ -81,30 +81,57 @@ func (v *VerificationKey) config() (*bundle.VerificationConfig, error) {
 	return bundle.NewVerificationConfig(map[string]*bundle.KeyConfig{id: kc}, id, v.Scope, nil), nil
 }
 
-// keyMaterial returns PEM text as is, the content of a file when s names
-// one, and otherwise s itself (an HMAC secret), as opa's flags do.
-func keyMaterial(s string) (string, error) {
-	if s == "" {
-		return "", errors.New("empty key")
-	}
-	if strings.HasPrefix(strings.TrimSpace(s), "-----BEGIN") {
-		return s, nil
-	}
-	b, err := os.ReadFile(s)
+// keyMaterial resolves a key flag: PEM text as is, "env:NAME" the value of
+// an environment variable, "literal:TEXT" the text itself, and anything else
+// the content of a file, which must exist. Unlike opa's flags, a value naming
+// no file is refused rather than taken as an HMAC secret: a mistyped path
+// would otherwise sign with the path's own text. Asymmetric algorithms need
+// PEM; the error says so instead of OPA's "failed to parse PEM block".
+func keyMaterial(s, alg string) (string, error) {
+	var (
+		key  string
+		from = "key"
+	)
 	switch {
-	case err == nil:
-		return string(b), nil
-	case errors.Is(err, fs.ErrNotExist):
-		return s, nil
+	case s == "":
+		return "", errors.New("empty key")
+	case strings.HasPrefix(strings.TrimSpace(s), "-----BEGIN"):
+		key = s
+	case strings.HasPrefix(s, "env:"):
+		name := strings.TrimPrefix(s, "env:")
+		v, ok := os.LookupEnv(name)
+		if !ok || v == "" {
+			return "", fmt.Errorf("environment variable %s is not set or empty", name)
+		}
+		key, from = v, "environment variable "+name
+	case strings.HasPrefix(s, "literal:"):
+		key, from = strings.TrimPrefix(s, "literal:"), "literal key"
+		if key == "" {
+			return "", errors.New("empty literal: key")
+		}
 	default:
-		return "", err
+		b, err := os.ReadFile(s)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return "", fmt.Errorf("%s: no such file (give a key file, PEM text, env:NAME or literal:TEXT)", s)
+		case err != nil:
+			return "", err
+		}
+		key, from = string(b), s
 	}
+	if !strings.HasPrefix(strings.ToUpper(alg), "HS") && !strings.Contains(key, "-----BEGIN") {
+		return "", fmt.Errorf("%s: %s needs a PEM key (-----BEGIN ...); make a pair with `xtenant bundle keygen`", from, alg)
+	}
+	return key, nil
 }
 
 // Bundle is an OPA bundle held in memory: built here or read from a
 // directory, a .tar.gz file or an HTTP answer.
 type Bundle struct {
 	b bundle.Bundle
+	// derivedRoots: read without a .manifest, so its roots are what it
+	// holds (Roots), not OPA's default of every path.
+	derivedRoots bool
 }
 
 // BuildOptions says what goes into a bundle.
@@ -295,7 +322,7 @@ func (b *Bundle) Sign(key SigningKey) error {
 	if id == "" {
 		id = DefaultKeyID
 	}
-	material, err := keyMaterial(key.Key)
+	material, err := keyMaterial(key.Key, alg)
 	if err != nil {
 		return fmt.Errorf("bundle: signing key: %w", err)
 	}
@@ -383,7 +410,8 @@ func read(loader bundle.DirectoryLoader, name string, v *VerificationKey) (*Bund
 	if err != nil {
 		return nil, err
 	}
-	r := bundle.NewCustomReader(loader.WithSizeLimitBytes(maxBundleSize)).
+	spy := &manifestSpy{DirectoryLoader: loader.WithSizeLimitBytes(maxBundleSize)}
+	r := bundle.NewCustomReader(spy).
 		WithRegoVersion(ast.RegoV1).
 		WithSkipBundleVerification(vc == nil)
 	if vc != nil {
@@ -399,7 +427,21 @@ func read(loader bundle.DirectoryLoader, name string, v *VerificationKey) (*Bund
 	if b.Data == nil {
 		b.Data = map[string]any{}
 	}
-	return &Bundle{b: b}, nil
+	return &Bundle{b: b, derivedRoots: !spy.seen}, nil
+}
+
+// manifestSpy notes whether the bundle has a .manifest file.
+type manifestSpy struct {
+	bundle.DirectoryLoader
+	seen bool
+}
+
+func (m *manifestSpy) NextFile() (*bundle.Descriptor, error) {
+	d, err := m.DirectoryLoader.NextFile()
+	if err == nil && strings.HasSuffix(d.Path(), bundle.ManifestExt) {
+		m.seen = true
+	}
+	return d, err
 }
 
 // Info describes a bundle (`xtenant bundle inspect`).
@@ -419,11 +461,24 @@ type Info struct {
 func (b *Bundle) Revision() string { return b.b.Manifest.Revision }
 
 // Roots are the manifest's roots ("" = the whole data tree).
+//
+// A bundle without a .manifest (a plain folder of Rego and data
+// files) claims only what it holds: the packages of its modules and its data
+// paths (two levels deep, as xtenant/tenants). OPA would give it every path;
+// layered over the built-in policy and --tenants that would silently wipe the
+// tenants when all the folder meant was to add an extension.
 func (b *Bundle) Roots() []string {
-	if b.b.Manifest.Roots == nil {
-		return []string{""}
+	if !b.derivedRoots && b.b.Manifest.Roots != nil {
+		return slices.Clone(*b.b.Manifest.Roots)
 	}
-	return slices.Clone(*b.b.Manifest.Roots)
+	var roots []string
+	for _, m := range b.b.Modules {
+		if m.Parsed != nil {
+			roots = append(roots, packageRoot(m.Parsed))
+		}
+	}
+	collectDataPaths(b.b.Data, "", 2, &roots)
+	return minimalRoots(roots)
 }
 
 // Info summarises the bundle.

@@ -21,6 +21,7 @@ import (
 type fetchResult struct {
 	bundle  *Bundle // nil when unchanged
 	etag    string
+	digest  string    // SHA-256 of a downloaded or persisted bundle file
 	fetched time.Time // set for a persisted copy: when it was downloaded
 }
 
@@ -34,6 +35,7 @@ type source struct {
 	cacheDir string // "" disables persistence
 
 	etag    string // last accepted ETag (URL) or content fingerprint (file)
+	digest  string // SHA-256 of the last accepted download (URL)
 	modTime time.Time
 	size    int64
 }
@@ -81,6 +83,11 @@ func (s *source) fetch(ctx context.Context) (fetchResult, error) {
 	return fetchResult{bundle: b, etag: fp}, nil
 }
 
+func rawDigest(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:])
+}
+
 // fingerprint identifies a bundle's content for sources without ETags.
 func fingerprint(b *Bundle) string {
 	var buf bytes.Buffer
@@ -92,7 +99,7 @@ func fingerprint(b *Bundle) string {
 }
 
 func (s *source) accepted(r fetchResult) {
-	s.etag = r.etag
+	s.etag, s.digest = r.etag, r.digest
 	if !s.isURL {
 		if st, err := os.Stat(s.location); err == nil {
 			s.modTime, s.size = st.ModTime(), st.Size()
@@ -129,16 +136,24 @@ func (s *source) fetchURL(ctx context.Context) (fetchResult, error) {
 	if len(raw) > maxBundleSize {
 		return fetchResult{}, fmt.Errorf("GET %s: bundle larger than %d bytes", s.name, maxBundleSize)
 	}
+	etag := resp.Header.Get("ETag")
+	// A server without ETags (or one that changes them for the same
+	// content) answers 200 every time: the same bytes are not the change
+	// that re-activating, re-counting and re-logging would say.
+	digest := rawDigest(raw)
+	if digest == s.digest {
+		s.etag = etag
+		return fetchResult{etag: etag, digest: digest}, nil
+	}
 	b, err := Read(bytes.NewReader(raw), s.name, s.verify)
 	if err != nil {
 		return fetchResult{}, err
 	}
-	etag := resp.Header.Get("ETag")
 	if err := s.persist(raw, etag); err != nil {
 		// Serving goes on; only the offline start is lost.
-		return fetchResult{bundle: b, etag: etag}, fmt.Errorf("%w: %v", errPersist, err)
+		return fetchResult{bundle: b, etag: etag, digest: digest}, fmt.Errorf("%w: %v", errPersist, err)
 	}
-	return fetchResult{bundle: b, etag: etag}, nil
+	return fetchResult{bundle: b, etag: etag, digest: digest}, nil
 }
 
 var errPersist = errors.New("bundle cache not written")
@@ -183,7 +198,7 @@ func (s *source) restore() (fetchResult, error) {
 	if err != nil {
 		return fetchResult{}, err
 	}
-	return fetchResult{bundle: b, etag: meta.ETag, fetched: meta.Fetched}, nil
+	return fetchResult{bundle: b, etag: meta.ETag, digest: rawDigest(raw), fetched: meta.Fetched}, nil
 }
 
 func writeAtomic(path string, data []byte) error {

@@ -39,6 +39,9 @@ type WatcherConfig struct {
 	PollMin, PollMax time.Duration
 	// Base is the policy the bundles are layered over (Compose).
 	Base engine.Policy
+	// BaseTenants names the tenants file Base holds ("" for none): a bundle
+	// carrying tenants too is refused (Composed.Conflict).
+	BaseTenants string
 	// Activate installs a composed policy (engine.Activate and whatever the
 	// caller publishes with it). An error refuses the change: the previous
 	// bundles keep serving.
@@ -265,6 +268,9 @@ func (w *Watcher) activateLocked(ctx context.Context) error {
 	}
 	c, err := Compose(w.cfg.Base, named)
 	if err != nil {
+		return err
+	}
+	if err := c.Conflict(w.cfg.BaseTenants); err != nil {
 		return err
 	}
 	return w.cfg.Activate(ctx, c)

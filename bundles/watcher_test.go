@@ -22,6 +22,7 @@ type bundleServer struct {
 	mu       sync.Mutex
 	body     []byte
 	etag     string
+	noETag   bool // answer 200 with the body every time, as a plain file server without ETags
 	failing  bool
 	requests int
 	notMod   int
@@ -41,6 +42,10 @@ func (bs *bundleServer) serve(w http.ResponseWriter, r *http.Request) {
 	bs.requests++
 	if bs.failing {
 		http.Error(w, "down", http.StatusServiceUnavailable)
+		return
+	}
+	if bs.noETag {
+		w.Write(bs.body)
 		return
 	}
 	if r.Header.Get("If-None-Match") == bs.etag {
@@ -221,6 +226,40 @@ func TestWatcherETagPolling(t *testing.T) {
 	if h.w.Stale(time.Hour) {
 		t.Error("fresh bundle reported stale")
 	}
+}
+
+// A server that sends no ETag answers 200 at every poll: the same bytes are
+// recognised by their hash and not activated again (before: one activation,
+// one log line and one success count per poll).
+func TestWatcherWithoutETag(t *testing.T) {
+	bs := newBundleServer(t)
+	bs.noETag = true
+	set := tenantSet(t, "t", sampleTenants)
+	bs.set(t, builtBundle(t, set, "v1", nil))
+	h := newHarness(t, []string{bs.srv.URL + "/b.tar.gz"}, nil, "")
+	activations := 0
+	var mu sync.Mutex
+	activate := h.w.cfg.Activate
+	h.w.cfg.Activate = func(ctx context.Context, c Composed) error {
+		mu.Lock()
+		activations++
+		mu.Unlock()
+		return activate(ctx, c)
+	}
+	if err := h.w.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	h.run(t)
+	eventually(t, "polls", func() bool { n, _ := bs.counts(); return n >= 5 })
+	mu.Lock()
+	got := activations
+	mu.Unlock()
+	if got != 1 || h.obs.get(ResultSuccess) != 1 || h.obs.get(ResultUnchanged) < 3 {
+		t.Fatalf("same content without ETag: %d activations, observer %v", got, h.obs.counts)
+	}
+	bs.set(t, builtBundle(t, set, "v2", nil))
+	name := bs.srv.URL + "/b.tar.gz"
+	eventually(t, "v2", func() bool { return h.eng.Revision() == name+"@v2" })
 }
 
 func TestWatcherStartsFromPersistedBundle(t *testing.T) {

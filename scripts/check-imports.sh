@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Enforces the dependency arrows of ARCHITECTURE.md with `go list`.
+# Enforces the dependency arrows of docs/architecture.md with `go list`.
 set -euo pipefail
 mod=github.com/xtenant/xtenant
 fail=0

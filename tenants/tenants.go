@@ -110,6 +110,11 @@ func Load(path string) (*Set, error) {
 		}
 		sets = append(sets, s)
 	}
+	if len(sets) == 0 {
+		// An empty or mistaken directory would otherwise serve no tenant
+		// at all, every decision a deny, with nothing said.
+		return nil, fmt.Errorf("tenants: %s holds no .json, .yaml or .yml file", path)
+	}
 	return Merge(sets...)
 }
 
@@ -284,6 +289,26 @@ func (s *Set) Tenants() map[string]any { return maps.Clone(s.tenants) }
 
 // IDs lists the tenant ids, sorted.
 func (s *Set) IDs() []string { return slices.Sorted(maps.Keys(s.tenants)) }
+
+// Source is the file tenant id came from ("" when it is not in the set).
+func (s *Set) Source(id string) string { return s.sources[id] }
+
+// NamingAsPartner lists, sorted, the tenants of s whose cross-tenant access
+// policy has a partner entry for id: decisions between them and id read
+// id's own settings too.
+func (s *Set) NamingAsPartner(id string) []string {
+	var out []string
+	for tid, t := range s.tenants {
+		tm, _ := t.(map[string]any)
+		ctap, _ := tm["crossTenantAccessPolicy"].(map[string]any)
+		partners, _ := ctap["partners"].(map[string]any)
+		if _, ok := partners[id]; ok && tid != id {
+			out = append(out, tid)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
 
 // Len is the number of tenants.
 func (s *Set) Len() int { return len(s.tenants) }

@@ -20,10 +20,10 @@ func newBundleCmd(e env) *cobra.Command {
 		Short: "Build, sign, verify and inspect OPA bundles",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return usagef("bundle: a subcommand is required (build, sign, verify, inspect)")
+			return usagef("bundle: a subcommand is required (build, sign, verify, inspect, keygen)")
 		},
 	}
-	cmd.AddCommand(newBundleBuildCmd(e), newBundleSignCmd(e), newBundleVerifyCmd(e), newBundleInspectCmd(e))
+	cmd.AddCommand(newBundleBuildCmd(e), newBundleSignCmd(e), newBundleVerifyCmd(e), newBundleInspectCmd(e), newBundleKeygenCmd(e))
 	return cmd
 }
 
@@ -31,7 +31,7 @@ func newBundleCmd(e env) *cobra.Command {
 type signFlags struct{ key, alg, keyID string }
 
 func (f *signFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.key, "signing-key", "", "PEM private key (file or text), or the HMAC secret")
+	cmd.Flags().StringVar(&f.key, "signing-key", "", "private key: a PEM file (or the HMAC secret's file), PEM text, env:NAME or literal:TEXT")
 	cmd.Flags().StringVar(&f.alg, "signing-alg", "RS256", "signing algorithm (RS256, ES256, HS256, PS256, …)")
 	cmd.Flags().StringVar(&f.keyID, "signing-key-id", bundles.DefaultKeyID, "key id placed in the signature (opa's --verification-key-id)")
 }
@@ -47,7 +47,7 @@ func (f *signFlags) signingKey() *bundles.SigningKey {
 type verifyFlags struct{ key, alg, keyID, scope string }
 
 func (f *verifyFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.key, "verification-key", "", "PEM public key (file or text), or the HMAC secret")
+	cmd.Flags().StringVar(&f.key, "verification-key", "", "public key: a PEM file (or the HMAC secret's file), PEM text, env:NAME or literal:TEXT")
 	cmd.Flags().StringVar(&f.alg, "signing-alg", "RS256", "algorithm of the verification key")
 	cmd.Flags().StringVar(&f.keyID, "verification-key-id", bundles.DefaultKeyID, "key id the signature must name")
 	cmd.Flags().StringVar(&f.scope, "scope", "", "scope the signature must carry")
@@ -219,7 +219,9 @@ func newBundleInspectCmd(e env) *cobra.Command {
 
 // composeBundles reads local bundles (verified when key is set) and layers
 // them over base, as serve does with --bundle.
-func composeBundles(base engine.Policy, paths []string, key *bundles.VerificationKey) (engine.Policy, error) {
+// baseTenants names the tenants files base holds ("" for none): a bundle
+// carrying tenants too is refused.
+func composeBundles(base engine.Policy, baseTenants string, paths []string, key *bundles.VerificationKey) (engine.Policy, error) {
 	named := make([]bundles.Named, 0, len(paths))
 	for _, p := range paths {
 		b, err := bundles.ReadPath(p, key)
@@ -230,6 +232,9 @@ func composeBundles(base engine.Policy, paths []string, key *bundles.Verificatio
 	}
 	c, err := bundles.Compose(base, named)
 	if err != nil {
+		return engine.Policy{}, err
+	}
+	if err := c.Conflict(baseTenants); err != nil {
 		return engine.Policy{}, err
 	}
 	return c.Policy, nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -52,7 +53,7 @@ func newEvalCmd(e env) *cobra.Command {
 				return fmt.Errorf("eval: %w", err)
 			}
 			if len(bundlePaths) > 0 {
-				if policy, err = composeBundles(policy, bundlePaths, verifyKey.verificationKey()); err != nil {
+				if policy, err = composeBundles(policy, strings.Join(tenantPaths, ", "), bundlePaths, verifyKey.verificationKey()); err != nil {
 					return usagef("eval: %v", err)
 				}
 			}

@@ -34,7 +34,21 @@ func newRootCmd(e env) *cobra.Command {
 		Short:         "Policy decision point for Microsoft Entra cross-tenant access",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       binaryVersion(),
+		// No subcommand, or an unknown one, is bad usage (exit 2).
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("unknown command %q (see xtenant --help)", args[0])
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, _ []string) error {
+			c.SetOut(e.stderr)
+			_ = c.Usage()
+			return usagef("a command is required")
+		},
 	}
+	root.SetVersionTemplate(versionText())
 	root.SetIn(e.stdin)
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
@@ -47,7 +61,28 @@ func newRootCmd(e env) *cobra.Command {
 		newImportCmd(e),
 		newVersionCmd(e),
 	)
+	usageArgs(root)
 	return root
+}
+
+// usageArgs makes every argument-count error of c and its subcommands a
+// usage error (exit 2), as CONTRACT.md says of bad usage.
+func usageArgs(c *cobra.Command) {
+	if check := c.Args; check != nil {
+		c.Args = func(c *cobra.Command, args []string) error {
+			if err := check(c, args); err != nil {
+				var ue usageError
+				if errors.As(err, &ue) {
+					return err
+				}
+				return usageError{err}
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		usageArgs(sub)
+	}
 }
 
 // run executes the command line and returns the process exit code.

@@ -69,7 +69,7 @@ func newServeCmd(e env) *cobra.Command {
 	f.StringArray("bundle", nil, "OPA bundle: directory, .tar.gz or URL (repeatable)")
 	f.String("bundle-poll", "10s..60s", "poll interval of bundle URLs, MIN..MAX")
 	f.String("bundle-cache", "", "directory where bundle URLs are persisted for an offline start")
-	f.String("verification-key", "", "PEM public key (or path); every bundle must then be signed")
+	f.String("verification-key", "", "public key (PEM file, PEM text, env:NAME or literal:TEXT); every bundle must then be signed")
 	f.String("verification-key-id", "", "key id of --verification-key")
 	f.String("signing-alg", "RS256", "algorithm of the bundle signatures checked with --verification-key (as opa run)")
 	f.Int64("cache-size", d.CacheSize, "decision cache capacity in decisions (0 disables)")
@@ -83,6 +83,7 @@ func newServeCmd(e env) *cobra.Command {
 	f.String("tls-key", "", "TLS private key (PEM)")
 	f.String("tls-client-ca", "", "CA bundle (PEM) that client certificates must chain to (mTLS)")
 	f.Bool("require-home-tenant", false, "an unknown home tenant is a configuration deny")
+	f.Bool("allow-empty", false, "accept a tenants change that removes every tenant or a tenant still named as a partner, and serve with no tenant")
 	f.Duration("max-staleness", 0, "readiness fails when a bundle was last confirmed longer ago (0 = off)")
 	f.Duration("shutdown-grace", d.ShutdownGrace, "on SIGTERM, how long in-flight requests may finish")
 	f.String("log-level", d.LogLevel, "debug, info, warn or error")
@@ -118,6 +119,9 @@ type server struct {
 	tenants  *reload.Tenants  // the tenants source, when no --bundle
 	watcher  *bundles.Watcher // the bundles source, with --bundle
 	stopping atomic.Bool
+	// noTenants says why the bundles' active tenants cannot serve ("" when
+	// they can): none at all, unless --allow-empty.
+	noTenants atomic.Pointer[string]
 }
 
 func serve(ctx context.Context, cfg config.Config, e env) error {
@@ -278,7 +282,7 @@ func (s *server) startSources(ctx context.Context) error {
 		return s.startBundles(ctx)
 	}
 	rc := reload.Config{Name: "tenants", Path: s.cfg.Tenants, Build: bundles.Builtin, Activator: s.eng,
-		Observer: s.metrics, Logger: s.log}
+		Observer: s.metrics, Logger: s.log, AllowEmpty: s.cfg.AllowEmpty}
 	if s.cfg.Tenants == "" {
 		rc.Name, rc.Load = "built-in", bundles.ExampleTenants
 	}
@@ -313,15 +317,37 @@ func (s *server) startBundles(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	baseCount, active := 0, 0 // tenants in base, and in the active bundles (serialised by the watcher)
+	if ts != nil {
+		baseCount = ts.Len()
+	}
 	var verify *bundles.VerificationKey
 	if s.cfg.VerificationKey != "" {
 		verify = &bundles.VerificationKey{Key: s.cfg.VerificationKey, KeyID: s.cfg.VerificationKeyID, Algorithm: s.cfg.SigningAlg}
 	}
 	w, err := bundles.NewWatcher(bundles.WatcherConfig{
 		Locations: s.cfg.Bundles, Verification: verify, CacheDir: s.cfg.BundleCache,
-		PollMin: s.cfg.BundlePollMin, PollMax: s.cfg.BundlePollMax, Base: base,
-		Activate: func(ctx context.Context, c bundles.Composed) error { return s.eng.Activate(ctx, c.Policy) },
-		Logger:   s.log, Observer: s.metrics,
+		PollMin: s.cfg.BundlePollMin, PollMax: s.cfg.BundlePollMax, Base: base, BaseTenants: s.cfg.Tenants,
+		Activate: func(ctx context.Context, c bundles.Composed) error {
+			n := baseCount
+			if c.Tenants != nil {
+				n = c.Tenants.Len()
+			}
+			if n == 0 && active > 0 && !s.cfg.AllowEmpty {
+				return fmt.Errorf("the change removes every tenant (%d before); refused (--allow-empty accepts it)", active)
+			}
+			if err := s.eng.Activate(ctx, c.Policy); err != nil {
+				return err
+			}
+			active = n
+			why := ""
+			if n == 0 && !s.cfg.AllowEmpty {
+				why = "no bundle and no --tenants holds a tenant, so every decision would deny (--allow-empty serves it anyway)"
+			}
+			s.noTenants.Store(&why)
+			return nil
+		},
+		Logger: s.log, Observer: s.metrics,
 	})
 	if err != nil {
 		return usageError{err}
@@ -357,6 +383,14 @@ func (s *server) ready() error {
 		return errors.New("not every bundle is active yet")
 	case s.watcher != nil && s.watcher.Stale(s.cfg.MaxStaleness):
 		return fmt.Errorf("a bundle was last confirmed more than %s ago", s.cfg.MaxStaleness)
+	}
+	if why := s.noTenants.Load(); why != nil && *why != "" {
+		return errors.New(*why)
+	}
+	if s.tenants != nil {
+		if why := s.tenants.NotReady(); why != "" {
+			return errors.New(why)
+		}
 	}
 	return nil
 }

@@ -17,22 +17,27 @@ func newVersionCmd(e env) *cobra.Command {
 		Short: "Print the xtenant, policy, Go and OPA versions",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			version, opa := "(devel)", "unknown"
-			if bi, ok := debug.ReadBuildInfo(); ok {
-				if bi.Main.Version != "" {
-					version = bi.Main.Version
-				}
-				for _, dep := range bi.Deps {
-					if dep.Path == "github.com/open-policy-agent/opa" {
-						opa = dep.Version
-						if dep.Replace != nil {
-							opa = dep.Replace.Version
-						}
-					}
-				}
-			}
-			_, err := fmt.Fprintf(e.stdout, "xtenant %s\npolicy %s\ngo %s\nopa %s\n", version, policies.Version, runtime.Version(), opa)
+			_, err := fmt.Fprint(e.stdout, versionText())
 			return err
 		},
 	}
+}
+
+// versionText is what `xtenant version` and `xtenant --version` print.
+func versionText() string {
+	version, opa := "(devel)", "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" {
+			version = bi.Main.Version
+		}
+		for _, dep := range bi.Deps {
+			if dep.Path == "github.com/open-policy-agent/opa" {
+				opa = dep.Version
+				if dep.Replace != nil {
+					opa = dep.Replace.Version
+				}
+			}
+		}
+	}
+	return fmt.Sprintf("xtenant %s\npolicy %s\ngo %s\nopa %s\n", version, policies.Version, runtime.Version(), opa)
 }

@@ -52,6 +52,9 @@ type Config struct {
 	TLSClientCA   string
 	// RequireHomeTenant makes an unknown home tenant a configuration deny.
 	RequireHomeTenant bool
+	// AllowEmpty accepts a tenants change that removes every tenant or a
+	// tenant still named as a partner, and serves (ready) with no tenant.
+	AllowEmpty bool
 	// MaxStaleness fails readiness when the active bundle is older; 0 is off.
 	MaxStaleness time.Duration
 	// ShutdownGrace is how long in-flight requests may run after SIGTERM.
@@ -131,6 +134,7 @@ var settings = []setting{
 	{name: "tls-key", set: str(func(c *Config) *string { return &c.TLSKey })},
 	{name: "tls-client-ca", set: str(func(c *Config) *string { return &c.TLSClientCA })},
 	{name: "require-home-tenant", set: func(c *Config, v []string) error { return parseBool(v[0], &c.RequireHomeTenant) }},
+	{name: "allow-empty", set: func(c *Config, v []string) error { return parseBool(v[0], &c.AllowEmpty) }},
 	{name: "max-staleness", set: dur(func(c *Config) *time.Duration { return &c.MaxStaleness })},
 	{name: "shutdown-grace", set: dur(func(c *Config) *time.Duration { return &c.ShutdownGrace })},
 	{name: "log-level", set: str(func(c *Config) *string { return &c.LogLevel })},

@@ -110,9 +110,12 @@ func New(cfg Config) http.Handler {
 	}
 
 	r := gin.New()
-	r.HandleMethodNotAllowed = false
+	// A known path with another method is 405 with Allow, not "no such
+	// endpoint": GET /v1/evaluate is a wrong method, not a typo.
+	r.HandleMethodNotAllowed = true
 	r.Use(a.observe, gin.CustomRecoveryWithWriter(nil, a.recovered), a.authenticate, a.limitBody)
 	r.NoRoute(func(c *gin.Context) { a.fail(c, errNotFound) })
+	r.NoMethod(func(c *gin.Context) { a.fail(c, errMethod) })
 
 	r.POST("/v1/evaluate", a.evaluate)
 	r.POST("/v1/evaluate/batch", a.evaluateBatch)

@@ -20,10 +20,13 @@ const (
 	CodeNotReady        = "not_ready"
 	CodeInternal        = "internal"
 	CodeUnauthorized    = "unauthorized"
+	// CodeMethodNotAllowed: the route exists, not with this method.
+	CodeMethodNotAllowed = "method_not_allowed"
 )
 
 var (
 	errNotFound     = errors.New("no such endpoint")
+	errMethod       = errors.New("method not allowed on this endpoint (see the Allow header)")
 	errUnauthorized = errors.New("a valid bearer token is required")
 	errPanic        = errors.New("internal error")
 )
@@ -65,6 +68,8 @@ func classify(err error) (int, ErrorDetail) {
 		return http.StatusServiceUnavailable, ErrorDetail{Code: CodeNotReady, Message: "no policy and data active yet"}
 	case errors.Is(err, errNotFound):
 		return http.StatusNotFound, ErrorDetail{Code: CodeNotFound, Message: err.Error()}
+	case errors.Is(err, errMethod):
+		return http.StatusMethodNotAllowed, ErrorDetail{Code: CodeMethodNotAllowed, Message: err.Error()}
 	case errors.Is(err, errUnauthorized):
 		return http.StatusUnauthorized, ErrorDetail{Code: CodeUnauthorized, Message: err.Error()}
 	case errors.Is(err, engine.ErrUndefined):

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -59,8 +60,16 @@ type Config struct {
 	Activator Activator
 	Observer  Observer
 	Logger    *slog.Logger
-	// Debounce waits for a burst of file events to settle (default 200ms).
+	// Debounce is how long the files must stay unchanged before a reload
+	// reads them (default 2s): a file written in place in parts is never
+	// read between two parts that come less than this apart.
 	Debounce time.Duration
+	// AllowEmpty accepts a change that removes every tenant, or a tenant
+	// that another tenant still names as a partner, and a start with no
+	// tenant as ready (--allow-empty). Without it such a change is refused:
+	// it is far more often a half-written file or a missing one than an
+	// intended configuration.
+	AllowEmpty bool
 }
 
 // Tenants is the tenants-file policy source.
@@ -68,8 +77,9 @@ type Tenants struct {
 	cfg Config
 	log *slog.Logger
 
-	mu    sync.Mutex // serialises loads and guards state
+	mu    sync.Mutex // serialises loads and guards state and set
 	state State
+	set   *tenants.Set // the active tenants; nil before the first load
 }
 
 // New checks the configuration; nothing is read until Load.
@@ -88,7 +98,7 @@ func New(cfg Config) (*Tenants, error) {
 		cfg.Name = "tenants"
 	}
 	if cfg.Debounce <= 0 {
-		cfg.Debounce = 200 * time.Millisecond
+		cfg.Debounce = 2 * time.Second
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -97,24 +107,34 @@ func New(cfg Config) (*Tenants, error) {
 	return &Tenants{cfg: cfg, log: log, state: State{Name: cfg.Name, Location: cfg.Path}}, nil
 }
 
+// errChanging is a file that changed while it was read: Run tries again
+// once it has settled.
+var errChanging = errors.New("changed while being read; read again once it settles")
+
 // Load reads, validates and activates the tenants once. On error nothing
 // changes: the previous configuration (if any) keeps serving.
 func (t *Tenants) Load(ctx context.Context) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := time.Now()
-	rev, warnings, err := t.load(ctx)
+	rev, set, err := t.load(ctx)
 	if err != nil {
 		t.state.LastError, t.state.LastErrorAt = err.Error(), now
 		if t.cfg.Observer != nil {
 			t.cfg.Observer.LoadFailed(t.cfg.Name)
 		}
-		t.log.Error("tenants refused; the last good configuration keeps serving", "source", t.cfg.Name, "error", err)
+		if t.set == nil {
+			t.log.Error("tenants refused", "source", t.cfg.Name, "error", err)
+		} else {
+			t.log.Error("tenants refused; the last good configuration keeps serving", "source", t.cfg.Name, "error", err, "serving", t.state.Revision)
+		}
 		return err
 	}
+	t.set = set
 	if rev == t.state.Revision {
 		return nil // same content again (an editor's touch, a chmod)
 	}
+	warnings := set.Warnings()
 	t.state.Revision, t.state.LoadedAt, t.state.Warnings = rev, now, warnings
 	t.state.LastError, t.state.LastErrorAt = "", time.Time{}
 	if t.cfg.Observer != nil {
@@ -123,13 +143,20 @@ func (t *Tenants) Load(ctx context.Context) error {
 	for _, w := range warnings {
 		t.log.Warn("tenant setting unusable: decisions needing it deny", "source", t.cfg.Name, "warning", w.String())
 	}
-	t.log.Info("tenants activated", "source", t.cfg.Name, "revision", rev)
+	t.log.Info("tenants activated", "source", t.cfg.Name, "revision", rev, "tenants", set.Len())
 	return nil
 }
 
-func (t *Tenants) load(ctx context.Context) (string, []tenants.Warning, error) {
+func (t *Tenants) load(ctx context.Context) (string, *tenants.Set, error) {
+	before := t.fingerprint()
 	set, err := t.cfg.Load()
 	if err != nil {
+		return "", nil, err
+	}
+	if after := t.fingerprint(); after != before {
+		return "", nil, fmt.Errorf("%s: %w", t.cfg.Path, errChanging)
+	}
+	if err := t.checkDrop(set); err != nil {
 		return "", nil, err
 	}
 	p, err := t.cfg.Build(set)
@@ -137,12 +164,81 @@ func (t *Tenants) load(ctx context.Context) (string, []tenants.Warning, error) {
 		return "", nil, err
 	}
 	if p.Revision == t.state.Revision {
-		return p.Revision, set.Warnings(), nil
+		return p.Revision, set, nil
 	}
 	if err := t.cfg.Activator.Activate(ctx, p); err != nil {
 		return "", nil, fmt.Errorf("activate %s: %w", p.Revision, err)
 	}
-	return p.Revision, set.Warnings(), nil
+	return p.Revision, set, nil
+}
+
+// checkDrop refuses, unless AllowEmpty, a change that removes every tenant
+// or removes a tenant that a remaining tenant names as a partner (a
+// directory missing the home tenant's file): both are far more often a file
+// half written or gone than the configuration meant.
+func (t *Tenants) checkDrop(next *tenants.Set) error {
+	prev := t.set
+	if t.cfg.AllowEmpty || prev == nil || prev.Len() == 0 {
+		return nil
+	}
+	if next.Len() == 0 {
+		return fmt.Errorf("the change removes every tenant (%d before); refused, the last good configuration keeps serving (--allow-empty accepts it)", prev.Len())
+	}
+	for _, id := range prev.IDs() {
+		if next.Source(id) != "" {
+			continue
+		}
+		if naming := next.NamingAsPartner(id); len(naming) > 0 {
+			return fmt.Errorf("the change removes tenant %s (from %s), which tenant %s names as a partner; refused, the last good configuration keeps serving (--allow-empty accepts it)",
+				id, prev.Source(id), strings.Join(naming, ", "))
+		}
+	}
+	return nil
+}
+
+// fingerprint is the name, size and modification time of every file Load
+// reads (the file, or the directory's entries): equal before and after the
+// read means nothing was written meanwhile.
+func (t *Tenants) fingerprint() string {
+	if t.cfg.Path == "" {
+		return ""
+	}
+	fi, err := os.Stat(t.cfg.Path)
+	if err != nil {
+		return "missing"
+	}
+	if !fi.IsDir() {
+		return fmt.Sprintf("%d/%d", fi.Size(), fi.ModTime().UnixNano())
+	}
+	entries, err := os.ReadDir(t.cfg.Path)
+	if err != nil {
+		return "unreadable"
+	}
+	var b strings.Builder
+	for _, e := range entries {
+		if info, err := os.Stat(filepath.Join(t.cfg.Path, e.Name())); err == nil {
+			fmt.Fprintf(&b, "%s/%d/%d;", e.Name(), info.Size(), info.ModTime().UnixNano())
+		}
+	}
+	return b.String()
+}
+
+// NotReady says why the source cannot serve yet: no tenant at all (unless
+// AllowEmpty), so that every decision would deny. "" when it can.
+func (t *Tenants) NotReady() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch {
+	case t.set == nil:
+		return "no tenants loaded yet"
+	case t.set.Len() == 0 && !t.cfg.AllowEmpty:
+		where := t.cfg.Path
+		if where == "" {
+			where = t.cfg.Name
+		}
+		return fmt.Sprintf("%s holds no tenant, so every decision would deny (--allow-empty serves it anyway)", where)
+	}
+	return ""
 }
 
 // State returns the source's state.
@@ -195,7 +291,11 @@ func (t *Tenants) Run(ctx context.Context) error {
 			}
 			t.log.Warn("tenants watcher", "error", err)
 		case <-timer.C:
-			_ = t.Load(ctx) // logged, counted and kept in State
+			// Logged, counted and kept in State; a file still being
+			// written is read again once it has settled.
+			if err := t.Load(ctx); errors.Is(err, errChanging) {
+				timer.Reset(t.cfg.Debounce)
+			}
 		}
 	}
 }

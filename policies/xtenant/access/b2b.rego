@@ -1,5 +1,5 @@
 # B2B collaboration and B2B direct connect: home outbound ▸ resource inbound
-# SEMANTICS.md §2.5 (R-B2B-*) and §2.6 (R-DC-1). Every cross-tenant access
+# docs/semantics.md §2.5 (R-B2B-*) and §2.6 (R-DC-1). Every cross-tenant access
 # needs two independent "yes" answers: the home tenant's outbound settings for
 # the resource tenant and the resource tenant's inbound settings for the home
 # tenant, each resolved on its own side (R-INH-8).
@@ -34,7 +34,7 @@ else := "R-DC-1"
 
 # R-INH-1..4, R-INH-9: the effective settings, resolved once per tenant pair
 # (pair.rego); null when the side does not apply. The home side is needed
-# only when the home tenant is configured (CONTRACT.md: otherwise its
+# only when the home tenant is configured (docs/contract.md: otherwise its
 # outbound stage is skipped).
 pair_home_outbound := {
 	"setting": s,

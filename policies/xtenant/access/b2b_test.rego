@@ -43,14 +43,14 @@ test_resource_inbound_block_denied if {
 	d.reasons[0].setting == "default"
 }
 
-# §6 A2, CONTRACT.md: both blocked, both listed, home outbound first.
+# §6 A2, docs/contract.md: both blocked, both listed, home outbound first.
 test_both_sides_block_both_listed if {
 	d := decide({h: fabrikam_blocking_outbound, r: contoso_blocking_inbound}, collab)
 	codes(d) == ["HOME_OUTBOUND_BLOCKED", "RESOURCE_INBOUND_BLOCKED"]
 	d.denied_by == "home_outbound"
 }
 
-# CONTRACT.md: an unconfigured home tenant's outbound stage is skipped.
+# docs/contract.md: an unconfigured home tenant's outbound stage is skipped.
 test_unknown_home_outbound_skipped_allowed if {
 	d := decide({r: {}}, collab)
 	d.decision == "allow"

@@ -1,5 +1,5 @@
 # Microsoft clouds: the cross-cloud gate
-# SEMANTICS.md §2.12 (R-CC-*) with the readings of §8.2 and §6 A11: the gate
+# docs/semantics.md §2.12 (R-CC-*) with the readings of §8.2 and §6 A11: the gate
 # runs only for Entra identities crossing tenants in different clouds; its
 # reasons carry no Entra error code (none is published).
 package xtenant.access

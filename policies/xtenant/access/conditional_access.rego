@@ -1,5 +1,5 @@
 # Conditional Access in the resource tenant
-# SEMANTICS.md §3 (which policies apply, R-CA-1..6), §2.6 (R-DC-4..8) and the
+# docs/semantics.md §3 (which policies apply, R-CA-1..6), §2.6 (R-DC-4..8) and the
 # readings of §8.5, §8.6, §8.9, §8.10 and §8.14. Controls resolve through the
 # inbound trust of trust.rego. Conditional Access runs for every sign-in,
 # internal users included (§8.15); it is consulted for the decision only when

@@ -379,7 +379,7 @@ test_internal_user_home_groups_match if {
 	blocked_by({"includeGroups": [g1]}, all_apps_ca, internal)
 }
 
-# CONTRACT.md: Conditional Access is not consulted for identity sync.
+# docs/contract.md: Conditional Access is not consulted for identity sync.
 test_no_conditional_access_outside_sign_ins if {
 	req := {"access_type": "identity_sync", "home_tenant": h, "resource_tenant": r}
 	access.ca_policies == [] with input as req with data.xtenant.tenants as trusting(trust(false, false, false), [block_policy])

@@ -1,6 +1,6 @@
 # The configuration stage: is there a configuration, and is the part of it
 # that this request needs valid?
-# SEMANTICS.md §2.14 (V-1, V-3, V-4, V-5, V-8), R-COMB-2, R-TGT-6 and §8.1:
+# docs/semantics.md §2.14 (V-1, V-3, V-4, V-5, V-8), R-COMB-2, R-TGT-6 and §8.1:
 # validity is judged on the effective settings the request needs (after
 # resolution), never on every stored object, so one bad partner entry does not
 # take down unrelated decisions. Nothing is ever guessed open: a needed
@@ -14,7 +14,7 @@ configuration_reasons contains reason if {
 	some reason in pair.configuration_reasons
 }
 
-# CONTRACT.md: no configuration for the resource tenant fails closed.
+# docs/contract.md: no configuration for the resource tenant fails closed.
 pair_configuration_reasons contains reason if {
 	not resource_known
 	reason := {
@@ -28,9 +28,9 @@ pair_configuration_reasons contains reason if {
 	}
 }
 
-# CONTRACT.md, --require-home-tenant: an unknown home tenant is a
+# docs/contract.md, --require-home-tenant: an unknown home tenant is a
 # configuration deny instead of a skipped outbound stage. An invitation's
-# home tenant is optional by nature (CONTRACT.md, "invitation").
+# home tenant is optional by nature (docs/contract.md, "invitation").
 default require_home_tenant := false
 
 require_home_tenant := object.get(data.xtenant.options, "require_home_tenant", false)

@@ -22,7 +22,7 @@ with_inbound(setting) := pair({"crossTenantAccessPolicy": {"partners": {h: {"b2b
 
 with_default_inbound(setting) := pair({"crossTenantAccessPolicy": {"default": {"b2bCollaborationInbound": setting}}})
 
-# CONTRACT.md: an unknown resource tenant fails closed, and only that is listed.
+# docs/contract.md: an unknown resource tenant fails closed, and only that is listed.
 test_unknown_resource_tenant_denied if {
 	d := decide({h: fabrikam_blocking_outbound}, collab)
 	d.reasons == [{
@@ -32,7 +32,7 @@ test_unknown_resource_tenant_denied if {
 	d.denied_by == "configuration"
 }
 
-# CONTRACT.md --require-home-tenant
+# docs/contract.md --require-home-tenant
 test_require_home_tenant_denied if {
 	d := access.decision with data.xtenant.tenants as {r: {}} with input as collab with data.xtenant.options as {"require_home_tenant": true}
 	d.denied_by == "configuration"

@@ -1,13 +1,13 @@
 # METADATA
 # title: xtenant cross-tenant access decision
 # description: |
-#   Entry point data.xtenant.access.decision (CONTRACT.md, "Decision output").
+#   Entry point data.xtenant.access.decision (docs/contract.md, "Decision output").
 #   Each stage lives in its own file and contributes a set of reasons; this file
-#   only orders them (SEMANTICS.md §2.13) and assembles the decision object.
+#   only orders them (docs/semantics.md §2.13) and assembles the decision object.
 #   Go adds decision_id and revision.
 package xtenant.access
 
-# Stage order of SEMANTICS.md §2.13; denied_by is the first failing stage.
+# Stage order of docs/semantics.md §2.13; denied_by is the first failing stage.
 stage_rank := {
 	"configuration": 0,
 	"cloud": 1,
@@ -21,7 +21,7 @@ stage_rank := {
 }
 
 # Order of codes inside one stage; for Conditional Access this is the error
-# code precedence of SEMANTICS.md §8.11. Codes not listed sort last.
+# code precedence of docs/semantics.md §8.11. Codes not listed sort last.
 code_rank := {
 	"CA_BLOCK": 0,
 	"MFA_UNSATISFIABLE": 1,
@@ -38,7 +38,7 @@ code_rank := {
 # §8.1: a configuration deny is final and lists only its own reasons.
 configuration_denied if count(configuration_reasons) > 0
 
-# The stages that deny outright and are all listed (CONTRACT.md, "Which
+# The stages that deny outright and are all listed (docs/contract.md, "Which
 # checks become reasons").
 gate_reasons := ((cloud_reasons | tenant_restrictions_reasons) | home_outbound_reasons) | resource_inbound_reasons
 
@@ -126,7 +126,7 @@ decision := {
 	input_ok
 }
 
-# Extensions (CONTRACT.md, "Extensions") can only take access away: every entry
+# Extensions (docs/contract.md, "Extensions") can only take access away: every entry
 # of data.xtenant.extensions.deny becomes an EXTENSION_DENY reason. The
 # extension's own code is kept in "rule".
 extension_reasons contains reason if {

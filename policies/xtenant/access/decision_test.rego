@@ -2,7 +2,7 @@ package xtenant.access_test
 
 import data.xtenant.access
 
-# CONTRACT.md "Decision output": every field present, allow consistent.
+# docs/contract.md "Decision output": every field present, allow consistent.
 test_decision_shape_allow if {
 	d := decide({h: {}, r: {}}, collab)
 	object.keys(d) == {"decision", "allow", "denied_by", "error_code", "step_up", "controls", "consent_prompt", "reasons", "report_only"}
@@ -28,7 +28,7 @@ test_gate_deny_hides_conditional_access if {
 	d.denied_by == "home_outbound"
 }
 
-# CONTRACT.md: MFA_STEP_UP appears only in a step_up decision.
+# docs/contract.md: MFA_STEP_UP appears only in a step_up decision.
 test_step_up_not_listed_in_deny if {
 	d := ca_decide(trust(false, false, false), [mfa_policy, compliant_policy], collab)
 	d.decision == "deny"
@@ -37,7 +37,7 @@ test_step_up_not_listed_in_deny if {
 	d.controls.mfa == "step_up_resource"
 }
 
-# CONTRACT.md "Extensions": an extension can only take access away.
+# docs/contract.md "Extensions": an extension can only take access away.
 test_extension_deny_denied if {
 	d := access.decision with data.xtenant.tenants as {h: {}, r: {}} with input as collab with data.xtenant.extensions.deny as {{"code": "X1", "message": "no"}}
 	d.denied_by == "extension"

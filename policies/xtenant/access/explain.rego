@@ -1,4 +1,4 @@
-# The explanation of a decision (CONTRACT.md, "?explain=true")
+# The explanation of a decision (docs/contract.md, "?explain=true")
 # data.xtenant.access.explain is a separate rule, evaluated only when asked:
 # the effective settings applied on each side, with the source of every value
 # (R-INH-*), and the verdict of every stage of §2.13.
@@ -67,7 +67,7 @@ explain_gate(rs) := "not evaluated: configuration deny" if {
 } else := explain_stage(rs)
 
 # Why the home outbound and resource inbound stages ran or not (§2.13 step 1,
-# R-B2B-4, CONTRACT.md on unconfigured home tenants).
+# R-B2B-4, docs/contract.md on unconfigured home tenants).
 xtap_skip := "skipped: not a sign-in" if {
 	not sign_in
 } else := "skipped: home and resource are the same tenant" if {

@@ -6,7 +6,7 @@ explained(tenants, req) := e if {
 	e := access.explain with data.xtenant.tenants as tenants with input as req
 }
 
-# CONTRACT.md: an unconfigured home tenant's outbound stage is skipped, and explain says so.
+# docs/contract.md: an unconfigured home tenant's outbound stage is skipped, and explain says so.
 test_explain_home_outbound_skipped_note if {
 	e := explained({r: {}}, collab)
 	e.stages.home_outbound == "skipped: home tenant not configured"

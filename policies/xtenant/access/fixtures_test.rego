@@ -1,5 +1,5 @@
 # Shared fixtures of the xtenant.access tests: the tenants and principals of
-# SEMANTICS.md §5.1 (H, R, X; u1 in g1, u2; apps A1, A2, SPO).
+# docs/semantics.md §5.1 (H, R, X; u1 in g1, u2; apps A1, A2, SPO).
 package xtenant.access_test
 
 h := "11111111-1111-1111-1111-111111111111"

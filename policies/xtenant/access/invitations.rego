@@ -1,5 +1,5 @@
 # Invitations: external collaboration settings and cross-tenant access
-# SEMANTICS.md §2.11 (R-INV-*) with the readings of §8.12 and §6 A14, A17.
+# docs/semantics.md §2.11 (R-INV-*) with the readings of §8.12 and §6 A14, A17.
 # The resource tenant is the inviting tenant. The inviter check, the domain
 # list and the cross-tenant access settings are all evaluated and every
 # failure is listed.
@@ -168,7 +168,7 @@ domain_index := data.xtenant.domains if is_object(data.xtenant.domains)
 
 else := {}
 
-# CONTRACT.md: the invitee's tenant is home_tenant when it is known (to the
+# docs/contract.md: the invitee's tenant is home_tenant when it is known (to the
 # data, or to the inviting tenant through a partner entry), else the tenant
 # whose verified domains hold the address's domain, else none. Inviting one's
 # own tenant is not cross-tenant access.
@@ -185,7 +185,7 @@ invitee_tenant := home if {
 }
 
 # R-B2B-4: cross-tenant access settings apply only to Entra identities; with no
-# known invitee tenant only the domain rules apply (CONTRACT.md).
+# known invitee tenant only the domain rules apply (docs/contract.md).
 invitation_checks_xtap if {
 	input.access_type == "invitation" # invitation_request, indexable
 	entra_identity

@@ -279,7 +279,7 @@ test_inv_named_application_checked if {
 	}
 }
 
-# CONTRACT.md: an unconfigured home tenant that the inviting tenant knows as a
+# docs/contract.md: an unconfigured home tenant that the inviting tenant knows as a
 # partner is the invitee's tenant.
 test_inv_partner_known_home_checked if {
 	tenants := {iv_r: object.union(iv_tenants[iv_r], {"crossTenantAccessPolicy": {"partners": {iv_x: {"b2bCollaborationInbound": iv_block_all}}}})}
@@ -289,7 +289,7 @@ test_inv_partner_known_home_checked if {
 	d.reasons[0].setting == "partner"
 }
 
-# CONTRACT.md: else the tenant whose verified domains hold the address's
+# docs/contract.md: else the tenant whose verified domains hold the address's
 # domain, looked up in data.xtenant.domains.
 test_inv_domain_index_finds_invitee_tenant if {
 	unknown_home := "55555555-5555-5555-5555-555555555555"
@@ -300,7 +300,7 @@ test_inv_domain_index_finds_invitee_tenant if {
 	d.reasons[0].tenant == iv_x
 }
 
-# CONTRACT.md: with no known invitee tenant only the domain rules apply.
+# docs/contract.md: with no known invitee tenant only the domain rules apply.
 test_inv_unknown_invitee_tenant_domain_rules_only if {
 	unknown_home := "55555555-5555-5555-5555-555555555555"
 	tenants := iv_with_settings(iv_block_all, null)

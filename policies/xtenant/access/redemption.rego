@@ -1,5 +1,5 @@
 # Automatic redemption (consent-prompt suppression)
-# SEMANTICS.md §2.8 (R-AR-1..3) with R-INH-6: the prompt is suppressed only
+# docs/semantics.md §2.8 (R-AR-1..3) with R-INH-6: the prompt is suppressed only
 # when the home tenant's effective outboundAllowed for the resource tenant and
 # the resource tenant's effective inboundAllowed for the home tenant are both
 # true. Only a partner entry can make either true (the default is fixed to

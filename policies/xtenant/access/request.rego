@@ -2,7 +2,7 @@
 # Per-request facts derived once per evaluation (complete rules are cached by
 # OPA for the whole query). §8.25: the policy puts its input in canonical form
 # itself — every id lower case, every default applied — and reads nothing but
-# the members of CONTRACT.md's decision input, so that a stock `opa` serving
+# the members of docs/contract.md's decision input, so that a stock `opa` serving
 # this bundle, every Data API path and /v1/evaluate decide alike. The engine
 # canonicalises too (for its cache key); doing it twice changes nothing.
 package xtenant.access

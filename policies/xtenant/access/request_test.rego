@@ -2,12 +2,12 @@ package xtenant.access_test
 
 import data.xtenant.access
 
-# CONTRACT.md "Decision input": user_type defaults to guest for B2B collaboration.
+# docs/contract.md "Decision input": user_type defaults to guest for B2B collaboration.
 test_user_type_defaults_guest_for_collaboration if {
 	access.user_type == "guest" with input as object.remove(collab, ["user"])
 }
 
-# CONTRACT.md: user_type defaults to none for direct connect.
+# docs/contract.md: user_type defaults to none for direct connect.
 test_user_type_defaults_none_for_direct_connect if {
 	access.user_type == "none" with input as direct
 }
@@ -23,7 +23,7 @@ test_identity_kind_defaults_entra if {
 	not access.entra_identity with input as object.union(collab, {"identity_kind": "msa"})
 }
 
-# CONTRACT.md: a tenant's cloud is the input's, else the configured one, else commercial.
+# docs/contract.md: a tenant's cloud is the input's, else the configured one, else commercial.
 test_cloud_from_input_then_tenant_then_default if {
 	tenants := {h: {"cloud": "microsoftonline.us"}, r: {}}
 	access.home_cloud == "microsoftonline.us" with input as collab with data.xtenant.tenants as tenants
@@ -38,7 +38,7 @@ test_same_tenant_is_not_cross_tenant if {
 	access.cross_tenant with input as collab
 }
 
-# CONTRACT.md "Decision input": user and application are optional outside sign-ins.
+# docs/contract.md "Decision input": user and application are optional outside sign-ins.
 test_missing_user_and_application_give_empty_facts if {
 	req := {"access_type": "identity_sync", "home_tenant": h, "resource_tenant": r}
 	access.user_id == "" with input as req
@@ -48,13 +48,13 @@ test_missing_user_and_application_give_empty_facts if {
 	not access.sign_in with input as req
 }
 
-# CONTRACT.md "Decision output": reason messages name tenants, by id when unnamed.
+# docs/contract.md "Decision output": reason messages name tenants, by id when unnamed.
 test_tenant_name_falls_back_to_id if {
 	access.tenant_name(h) == "Fabrikam" with data.xtenant.tenants as pair({})
 	access.tenant_name(x) == x with data.xtenant.tenants as pair({})
 }
 
-# R-INH-1, CONTRACT.md: a tenant is configured when data.xtenant.tenants has its id.
+# R-INH-1, docs/contract.md: a tenant is configured when data.xtenant.tenants has its id.
 test_known_tenants if {
 	access.home_known with input as collab with data.xtenant.tenants as pair({})
 	not access.home_known with input as object.union(collab, {"home_tenant": x}) with data.xtenant.tenants as pair({})

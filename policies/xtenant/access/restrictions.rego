@@ -1,5 +1,5 @@
 # Tenant restrictions v2
-# SEMANTICS.md §2.10 (R-TR-*) with the readings of §8.3 and §6 A3, A12, A13.
+# docs/semantics.md §2.10 (R-TR-*) with the readings of §8.3 and §6 A3, A12, A13.
 # The stage runs only when the TRv2 signal (tenant_restrictions) is present
 # and is independent of inbound and outbound settings (R-TR-1).
 package xtenant.access

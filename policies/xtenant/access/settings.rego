@@ -1,5 +1,5 @@
 # Settings resolution, partner ▸ default ▸ service default
-# SEMANTICS.md §2.2 (R-INH-*). Tenant x resolves its settings for counterpart
+# docs/semantics.md §2.2 (R-INH-*). Tenant x resolves its settings for counterpart
 # y independently of y (R-INH-8). Lookups are by key only: the cost of a
 # decision does not depend on how many tenants or partners exist.
 package xtenant.access

@@ -1,5 +1,5 @@
 # Cross-tenant synchronization
-# SEMANTICS.md §2.9 (R-SYNC-*) with the readings of §8.4 and §8.13. For
+# docs/semantics.md §2.9 (R-SYNC-*) with the readings of §8.4 and §8.13. For
 # identity_sync the home tenant is the source and the resource tenant the
 # target. Across clouds sync passes the cloud gate like B2B collaboration
 # (cloud.rego); inside 21Vianet it is not available.

@@ -1,5 +1,5 @@
 # Target matching and the allow/block algebra
-# SEMANTICS.md §2.3 (R-TGT-*) and §2.4 (R-COMB-*). A principal is
+# docs/semantics.md §2.3 (R-TGT-*) and §2.4 (R-COMB-*). A principal is
 # {"id": <user object id>, "groups": <set of group ids>}; an app is
 # {"id": <resource app id>, "client_id": <client app id or null>}. Ids are
 # lower case (the loader normalises data, the engine normalises input).

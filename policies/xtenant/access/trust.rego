@@ -1,5 +1,5 @@
 # Inbound trust: how each Conditional Access control resolves for this caller
-# SEMANTICS.md §2.7 (R-TRUST-*), R-CA-6, §8.7, §8.8 and §8.15. The values are
+# docs/semantics.md §2.7 (R-TRUST-*), R-CA-6, §8.7, §8.8 and §8.15. The values are
 # complete rules: computed at most once per evaluation and only when a policy
 # needs them.
 package xtenant.access
