@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/xtenant/xtenant/engine"
+	"github.com/xtenant/xtenant/internal/admission"
 )
 
 // AuthZEN Authorization API 1.0 (CONTRACT.md's mapping):
@@ -112,7 +113,7 @@ func (a *api) authzenEvaluations(c *gin.Context) {
 		c.JSON(http.StatusOK, out)
 		return
 	}
-	out, err := a.authzenBatch(c.Request.Context(), in)
+	out, err := a.authzenBatch(admission.WithClass(c.Request.Context(), admission.Batch), in)
 	if err != nil {
 		a.fail(c, err)
 		return

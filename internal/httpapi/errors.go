@@ -9,6 +9,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/xtenant/xtenant/engine"
+	"github.com/xtenant/xtenant/internal/admission"
+	"github.com/xtenant/xtenant/internal/auth"
 	"github.com/xtenant/xtenant/internal/gatewayinput"
 )
 
@@ -20,11 +22,12 @@ const (
 	CodeNotReady        = "not_ready"
 	CodeInternal        = "internal"
 	CodeUnauthorized    = "unauthorized"
+	CodeForbidden       = "forbidden"
+	CodeOverloaded      = "overloaded"
 )
 
 var (
 	errNotFound     = errors.New("no such endpoint")
-	errUnauthorized = errors.New("a valid bearer token is required")
 	errPanic        = errors.New("internal error")
 )
 
@@ -50,6 +53,7 @@ func classify(err error) (int, ErrorDetail) {
 		input   *engine.InputError
 		header  *headerError
 		tooLong *http.MaxBytesError
+		hidden  *hiddenPathError
 	)
 	switch {
 	case errors.As(err, &tooLong):
@@ -65,8 +69,14 @@ func classify(err error) (int, ErrorDetail) {
 		return http.StatusServiceUnavailable, ErrorDetail{Code: CodeNotReady, Message: "no policy and data active yet"}
 	case errors.Is(err, errNotFound):
 		return http.StatusNotFound, ErrorDetail{Code: CodeNotFound, Message: err.Error()}
-	case errors.Is(err, errUnauthorized):
-		return http.StatusUnauthorized, ErrorDetail{Code: CodeUnauthorized, Message: err.Error()}
+	case errors.Is(err, auth.ErrUnauthenticated):
+		return http.StatusUnauthorized, ErrorDetail{Code: CodeUnauthorized, Message: auth.ErrUnauthenticated.Error()}
+	case errors.Is(err, auth.ErrForbidden):
+		return http.StatusForbidden, ErrorDetail{Code: CodeForbidden, Message: auth.ErrForbidden.Error()}
+	case errors.As(err, &hidden):
+		return http.StatusForbidden, ErrorDetail{Code: CodeForbidden, Message: hidden.Error()}
+	case errors.Is(err, admission.ErrOverloaded):
+		return http.StatusServiceUnavailable, ErrorDetail{Code: CodeOverloaded, Message: "too many decisions being evaluated; retry later"}
 	case errors.Is(err, engine.ErrUndefined):
 		return http.StatusInternalServerError, ErrorDetail{Code: CodeInternal, Message: "the policy produced no decision"}
 	default:
@@ -83,6 +93,9 @@ func (a *api) fail(c *gin.Context, err error) {
 			level = a.log.Warn
 		}
 		level("request failed", "route", c.FullPath(), "status", status, "err", err)
+	}
+	if detail.Code == CodeOverloaded {
+		c.Header("Retry-After", "1")
 	}
 	c.AbortWithStatusJSON(status, ErrorBody{Error: detail})
 }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -44,6 +45,10 @@ func (a *api) data(c *gin.Context, input json.RawMessage) {
 	path, err := dataPath(c.Param("path"))
 	if err != nil {
 		a.fail(c, err)
+		return
+	}
+	if !a.cfg.ExposeData && !isDecisionPath(path) {
+		a.fail(c, &hiddenPathError{path: path})
 		return
 	}
 	if isNull(input) {
@@ -104,12 +109,27 @@ func (a *api) dataDecision(c *gin.Context, input json.RawMessage) {
 	c.JSON(http.StatusOK, DataResponse{Result: d, DecisionID: d.DecisionID})
 }
 
+// Limits of a /v1/data path: every distinct path is compiled into a query
+// of its own, so its size is bounded before it reaches the engine. The
+// deepest path of the policy and data has 6 segments.
+const (
+	MaxDataPathBytes    = 512
+	MaxDataPathSegments = 32
+)
+
 // dataPath turns "/xtenant/access/decision/" into "xtenant/access/decision";
-// an empty segment ("a//b") is refused.
+// an empty segment ("a//b"), a path over MaxDataPathBytes or one of more
+// than MaxDataPathSegments segments is refused.
 func dataPath(p string) (string, error) {
+	if len(p) > MaxDataPathBytes {
+		return "", &engine.InputError{Message: fmt.Sprintf("data path: expected at most %d bytes, got %d", MaxDataPathBytes, len(p))}
+	}
 	p = strings.Trim(p, "/")
 	if p == "" {
 		return "", nil
+	}
+	if n := strings.Count(p, "/") + 1; n > MaxDataPathSegments {
+		return "", &engine.InputError{Message: fmt.Sprintf("data path: expected at most %d segments, got %d", MaxDataPathSegments, n)}
 	}
 	for _, seg := range strings.Split(p, "/") {
 		if seg == "" {
@@ -117,6 +137,29 @@ func dataPath(p string) (string, error) {
 		}
 	}
 	return p, nil
+}
+
+// decisionRoots are the data paths served without --expose-data: the
+// decision and its explanation, and their members. Not xtenant/access
+// itself: its helper rules (xtenant/access/tenants) hold every tenant.
+var decisionRoots = []string{engine.DecisionPath, engine.ExplainPath}
+
+// isDecisionPath reports whether p is a decision path (see decisionRoots).
+func isDecisionPath(p string) bool {
+	for _, root := range decisionRoots {
+		if p == root || strings.HasPrefix(p, root+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// hiddenPathError is a data path that is not served without --expose-data.
+type hiddenPathError struct{ path string }
+
+func (e *hiddenPathError) Error() string {
+	return fmt.Sprintf("data path %q is not served: only %s and %s (and their members) are, unless xtenant serve runs with --expose-data",
+		e.path, engine.DecisionPath, engine.ExplainPath)
 }
 
 func isNull(raw json.RawMessage) bool {
