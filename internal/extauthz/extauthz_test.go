@@ -138,7 +138,7 @@ func TestCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
 			eng := engineFor(t, tt.scenario)
-			cache, err := decisioncache.New(eng, eng, decisioncache.Config{MaxEntries: 100})
+			cache, err := decisioncache.New(eng, eng, decisioncache.Config{MaxBytes: 64 << 20})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -27,8 +27,8 @@ const (
 )
 
 var (
-	errNotFound     = errors.New("no such endpoint")
-	errPanic        = errors.New("internal error")
+	errNotFound = errors.New("no such endpoint")
+	errPanic    = errors.New("internal error")
 )
 
 // ErrorBody is every error answer: {"error": {"code", "message", "path"?}}.

@@ -60,6 +60,10 @@ func (a *api) data(c *gin.Context, input json.RawMessage) {
 	}
 	var doc any
 	if input != nil {
+		if err := noDuplicates(input); err != nil {
+			a.fail(c, underPath(err, "/input"))
+			return
+		}
 		dec := json.NewDecoder(bytes.NewReader(input))
 		dec.UseNumber()
 		if err := dec.Decode(&doc); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/xtenant/xtenant/engine"
+	"github.com/xtenant/xtenant/jsonpath"
 )
 
 // MaxBatch is the most requests one batch may hold (CONTRACT.md).
@@ -46,6 +47,9 @@ func readBody(c *gin.Context) ([]byte, error) {
 // trailing data. Each call makes its own decoder: gin's global
 // EnableDecoderDisallowUnknownFields switch is never touched.
 func decodeStrict(raw []byte, v any) error {
+	if err := noDuplicates(raw); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -53,6 +57,16 @@ func decodeStrict(raw []byte, v any) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return &engine.InputError{Message: "not valid JSON: unexpected data after the object"}
+	}
+	return nil
+}
+
+// noDuplicates refuses a JSON document naming a member twice in one object
+// (a 400 naming its pointer): encoding/json keeps the last, a proxy in
+// front may read the first. Malformed JSON is left to the decoder.
+func noDuplicates(raw []byte) error {
+	if p, dup := jsonpath.DuplicateKey(raw); dup {
+		return engine.DuplicateKeyError(p)
 	}
 	return nil
 }
