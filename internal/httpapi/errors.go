@@ -24,11 +24,14 @@ const (
 	CodeUnauthorized    = "unauthorized"
 	CodeForbidden       = "forbidden"
 	CodeOverloaded      = "overloaded"
+	CodeRequestTimeout  = "request_timeout"
 )
 
 var (
 	errNotFound = errors.New("no such endpoint")
 	errPanic    = errors.New("internal error")
+	// errRequestTimeout: the body did not arrive within --read-timeout.
+	errRequestTimeout = errors.New("the request body did not arrive within the read timeout")
 )
 
 // ErrorBody is every error answer: {"error": {"code", "message", "path"?}}.
@@ -67,6 +70,8 @@ func classify(err error) (int, ErrorDetail) {
 		return http.StatusBadRequest, ErrorDetail{Code: CodeInvalidInput, Message: err.Error()}
 	case errors.Is(err, engine.ErrNotReady):
 		return http.StatusServiceUnavailable, ErrorDetail{Code: CodeNotReady, Message: "no policy and data active yet"}
+	case errors.Is(err, errRequestTimeout):
+		return http.StatusRequestTimeout, ErrorDetail{Code: CodeRequestTimeout, Message: err.Error()}
 	case errors.Is(err, errNotFound):
 		return http.StatusNotFound, ErrorDetail{Code: CodeNotFound, Message: err.Error()}
 	case errors.Is(err, auth.ErrUnauthenticated):

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"strconv"
 	"strings"
 
@@ -38,9 +39,15 @@ type DataResponse struct {
 	DecisionID string `json:"decision_id"`
 }
 
-// readBody reads the (size-limited) body.
+// readBody reads the (size-limited) body. A body still incomplete at the
+// server's read timeout is a 408.
 func readBody(c *gin.Context) ([]byte, error) {
-	return io.ReadAll(c.Request.Body)
+	b, err := io.ReadAll(c.Request.Body)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return nil, errRequestTimeout
+	}
+	return b, err
 }
 
 // decodeStrict decodes one JSON value into v, refusing unknown fields and
