@@ -7,7 +7,7 @@ OPA_VERSION  := $(shell $(GO) list -m -f '{{.Version}}' github.com/open-policy-a
 OPA          := $(BIN)/opa-$(OPA_VERSION)
 COVERAGE_MIN ?= 95
 
-.PHONY: all build run test test-go test-race test-rego vet lint check-imports fuzz bench bench-smoke bench-http bench-scale opa clean
+.PHONY: all build run test test-go test-race test-rego vet lint check-imports fuzz bench bench-smoke bench-http bench-scale soak opa clean
 
 all: build
 
@@ -69,6 +69,11 @@ bench-http: build $(OPA)
 
 bench-scale: build $(OPA)
 	./benchmarks/scale/run.sh
+
+# 10 minutes of mixed load; fails if heap, goroutines or open fds grow.
+# Not part of `make test`. SOAK_FLAGS="-duration 3m" shortens it.
+soak:
+	./scripts/soak.sh $(SOAK_FLAGS)
 
 clean:
 	rm -rf $(BIN)
