@@ -8,7 +8,7 @@ OPA          := $(BIN)/opa-$(OPA_VERSION)
 COVERAGE_MIN ?= 95
 PREFIX       ?= $(HOME)/.local
 
-.PHONY: all build install test-readme run test test-go test-race test-metamorphic test-rego vet lint check-imports fuzz bench bench-smoke bench-http bench-scale opa clean
+.PHONY: all build install test-readme run test test-go test-race test-metamorphic test-rego vet lint check-imports fuzz bench bench-smoke bench-http bench-scale soak opa clean
 
 all: build
 
@@ -94,6 +94,11 @@ bench-http: build $(OPA)
 
 bench-scale: build $(OPA)
 	./benchmarks/scale/run.sh
+
+# 10 minutes of mixed load; fails if heap, goroutines or open fds grow.
+# Not part of `make test`. SOAK_FLAGS="-duration 3m" shortens it.
+soak:
+	./scripts/soak.sh $(SOAK_FLAGS)
 
 clean:
 	rm -rf $(BIN)

@@ -16,7 +16,7 @@ const hotInputs = 200
 
 func newCache(b *testing.B, f *fixture) *decisioncache.Cache {
 	b.Helper()
-	c, err := decisioncache.New(f.engine, f.engine, decisioncache.Config{MaxEntries: 100000})
+	c, err := decisioncache.New(f.engine, f.engine, decisioncache.Config{MaxBytes: 256 << 20})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -45,9 +45,10 @@ const (
 // generations): pairs come from outside.
 const maxCachedPairs = 8192
 
-// maxCachedQueries bounds the prepared Data API queries kept per snapshot:
-// paths come from outside, so the cache must not grow without limit.
-const maxCachedQueries = 256
+// DefaultQueryCacheBytes bounds the prepared Data API queries kept per
+// snapshot (WithQueryCacheBytes): paths come from outside, and a prepared
+// query holds memory in proportion to its path.
+const DefaultQueryCacheBytes = 4 << 20
 
 // Engine evaluates decisions against the active policy snapshot. It is safe
 // for concurrent use; Activate swaps snapshots atomically and in-flight
@@ -56,6 +57,7 @@ type Engine struct {
 	log               *slog.Logger
 	newID             func() string
 	requireHomeTenant bool
+	queryBytes        int64
 
 	current  atomic.Pointer[snapshot]
 	activate sync.Mutex // serialises Activate; evaluation never takes it
@@ -90,12 +92,19 @@ func WithRequireHomeTenant(require bool) Option {
 	return func(e *Engine) { e.requireHomeTenant = require }
 }
 
+// WithQueryCacheBytes bounds the memory of the prepared Data API queries
+// kept per snapshot, as estimated by queryCost; 0 keeps none.
+func WithQueryCacheBytes(n int64) Option {
+	return func(e *Engine) { e.queryBytes = max(n, 0) }
+}
+
 // New returns an engine with no active policy: Evaluate answers ErrNotReady
 // until the first successful Activate.
 func New(opts ...Option) *Engine {
 	e := &Engine{
-		log:   slog.New(slog.DiscardHandler),
-		newID: NewDecisionID,
+		log:        slog.New(slog.DiscardHandler),
+		newID:      NewDecisionID,
+		queryBytes: DefaultQueryCacheBytes,
 	}
 	for _, o := range opts {
 		o(e)
@@ -111,8 +120,15 @@ type snapshot struct {
 	decision rego.PreparedEvalQuery
 	pair     *rego.PreparedEvalQuery // PairSummaryPath; nil when the policy has none
 
-	mu      sync.Mutex
-	queries map[string]*rego.PreparedEvalQuery // Data API and explain, by path
+	// Prepared Data API and explain queries by path, bounded in bytes
+	// (queryCost) and kept in two generations like the pair summaries: when
+	// the current one holds half the budget it becomes the previous one.
+	mu          sync.Mutex
+	queries     map[string]*rego.PreparedEvalQuery
+	queriesPrev map[string]*rego.PreparedEvalQuery
+	queryBytes  int64 // cost of queries
+	prevBytes   int64 // cost of queriesPrev
+	queryLimit  int64 // budget of both generations together
 
 	// Pair summaries, in two generations: when the current one is full it
 	// becomes the previous one, and a pair found there moves back, so pairs
@@ -170,12 +186,13 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 	store := inmem.NewFromASTObject(data)
 
 	snap := &snapshot{
-		revision:  p.Revision,
-		compiler:  compiler,
-		store:     store,
-		queries:   make(map[string]*rego.PreparedEvalQuery),
-		pairs:     make(map[pairKey]ast.Value),
-		pairLimit: maxCachedPairs,
+		revision:   p.Revision,
+		compiler:   compiler,
+		store:      store,
+		queries:    make(map[string]*rego.PreparedEvalQuery),
+		queryLimit: e.queryBytes,
+		pairs:      make(map[pairKey]ast.Value),
+		pairLimit:  maxCachedPairs,
 	}
 	// A policy with pair_summary and the pair rule reading it gets the
 	// summary through the query; any other is evaluated whole every time.
@@ -292,6 +309,11 @@ func (s *snapshot) cached(ctx context.Context, path string, raw bool) (*rego.Pre
 	}
 	s.mu.Lock()
 	pq, ok := s.queries[key]
+	if !ok {
+		if pq, ok = s.queriesPrev[key]; ok {
+			s.keepQuery(key, pq) // in use: back into the current generation
+		}
+	}
 	s.mu.Unlock()
 	if ok {
 		return pq, nil
@@ -301,11 +323,52 @@ func (s *snapshot) cached(ctx context.Context, path string, raw bool) (*rego.Pre
 		return nil, err
 	}
 	s.mu.Lock()
-	if len(s.queries) < maxCachedQueries {
-		s.queries[key] = pq
-	}
+	s.keepQuery(key, pq)
 	s.mu.Unlock()
 	return pq, nil
+}
+
+// keepQuery files pq under key in the current generation if the budget
+// allows, turning a half-full current generation into the previous one
+// first. Called with s.mu held.
+func (s *snapshot) keepQuery(key string, pq *rego.PreparedEvalQuery) {
+	cost := queryCost(key)
+	half := s.queryLimit / 2
+	if _, ok := s.queries[key]; ok || cost > half {
+		return
+	}
+	if s.queryBytes+cost > half {
+		s.queriesPrev, s.prevBytes = s.queries, s.queryBytes
+		s.queries, s.queryBytes = make(map[string]*rego.PreparedEvalQuery), 0
+	}
+	s.queries[key] = pq
+	s.queryBytes += cost
+}
+
+// queryCost estimates the heap a prepared query of path holds: about 6 KiB
+// for any query, a term per segment and the path itself more than once
+// (measured on OPA v1.22: 5.5 KB + 1.1 B per path byte, and a long path of
+// one-letter segments costs ~150 B per segment).
+func queryCost(path string) int64 {
+	return 6<<10 + 2*int64(len(path)) + 256*int64(strings.Count(path, "/")+1)
+}
+
+// QueryCacheStats is what the prepared query cache of the active snapshot
+// holds: entries and estimated bytes (queryCost).
+type QueryCacheStats struct {
+	Entries int
+	Bytes   int64
+}
+
+// QueryCacheStats reports the active snapshot's prepared query cache.
+func (e *Engine) QueryCacheStats() QueryCacheStats {
+	s := e.current.Load()
+	if s == nil {
+		return QueryCacheStats{}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return QueryCacheStats{Entries: len(s.queries) + len(s.queriesPrev), Bytes: s.queryBytes + s.prevBytes}
 }
 
 // dataRef turns "a/b/c" into data.a.b.c; "" is data itself.

@@ -65,7 +65,19 @@ func decodeGeneric(raw []byte) (*Request, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, &InputError{Message: "not valid JSON: unexpected data after the request object"}
 	}
+	// decodePlain refuses duplicates by handing them here.
+	if p, dup := jsonpath.DuplicateKey(raw); dup {
+		return nil, DuplicateKeyError(p)
+	}
 	return requestFromJSON(doc)
+}
+
+// DuplicateKeyError refuses a member named twice in one object (at pointer
+// p): decoders disagree on which one counts.
+func DuplicateKeyError(p string) *InputError {
+	key := p[strings.LastIndexByte(p, '/')+1:]
+	key = strings.ReplaceAll(strings.ReplaceAll(key, "~1", "/"), "~0", "~")
+	return &InputError{Path: p, Message: "duplicate key " + strconv.Quote(key) + ": each member may appear once"}
 }
 
 func jsonErrText(err error) string {

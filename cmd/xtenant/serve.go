@@ -23,15 +23,16 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/keepalive"
 
 	"github.com/xtenant/xtenant/bundles"
 	"github.com/xtenant/xtenant/engine"
 	"github.com/xtenant/xtenant/engine/decisioncache"
+	"github.com/xtenant/xtenant/internal/admission"
+	"github.com/xtenant/xtenant/internal/auth"
 	"github.com/xtenant/xtenant/internal/config"
+	"github.com/xtenant/xtenant/internal/connlimit"
 	"github.com/xtenant/xtenant/internal/decisionlog"
 	"github.com/xtenant/xtenant/internal/extauthz"
 	"github.com/xtenant/xtenant/internal/httpapi"
@@ -72,13 +73,22 @@ func newServeCmd(e env) *cobra.Command {
 	f.String("verification-key", "", "public key (PEM file, PEM text, env:NAME or literal:TEXT); every bundle must then be signed")
 	f.String("verification-key-id", "", "key id of --verification-key")
 	f.String("signing-alg", "RS256", "algorithm of the bundle signatures checked with --verification-key (as opa run)")
-	f.Int64("cache-size", d.CacheSize, "decision cache capacity in decisions (0 disables)")
+	f.String("cache-size", "256MiB", "decision cache capacity in bytes, e.g. 256MiB (0 disables)")
 	f.Duration("cache-ttl", d.CacheTTL, "longest life of a cached decision (0 = until the next revision)")
 	f.String("max-body", "1MiB", "largest request body; larger ones get 413")
+	f.String("query-cache-size", "4MiB", "memory for prepared /v1/data queries, kept per path (0 keeps none)")
+	f.Bool("expose-data", false, "serve every /v1/data path (tenants' settings included), not only xtenant/access/decision and explain")
+	f.Duration("read-timeout", d.ReadTimeout, "longest time to read a request, headers and body")
+	f.Duration("write-timeout", d.WriteTimeout, "longest time from the end of the request headers to the end of the answer")
+	f.Duration("idle-timeout", d.IdleTimeout, "how long an idle keep-alive connection stays open")
+	f.Int64("max-connections", d.MaxConnections, "most HTTP connections held open; at the limit idle ones are closed first")
+	f.Int64("eval-concurrency", 0, "policy evaluations run at once (0 = GOMAXPROCS); cached answers need none")
+	f.Int64("eval-queue", d.EvalQueue, "requests waiting for an evaluation slot; beyond, 503 with Retry-After")
+	f.Duration("eval-queue-timeout", d.EvalQueueTimeout, "longest wait for an evaluation slot before 503 with Retry-After")
 	f.String("decision-log", "", "decision log: stdout, file:PATH or an http(s) URL")
 	f.StringArray("decision-log-mask", nil, "JSON pointer erased from decision log events (repeatable)")
 	f.String("grpc-addr", "", "Envoy ext_authz v3 gRPC listen address, e.g. 127.0.0.1:9191")
-	f.String("auth-token-file", "", "file holding the bearer token required on every endpoint but /health*")
+	f.String("auth-token-file", "", "file of bearer tokens (one a line, optionally with scopes decide,data,status,metrics) required on every endpoint but /health*")
 	f.String("tls-cert", "", "TLS certificate (PEM)")
 	f.String("tls-key", "", "TLS private key (PEM)")
 	f.String("tls-client-ca", "", "CA bundle (PEM) that client certificates must chain to (mTLS)")
@@ -116,6 +126,7 @@ type server struct {
 	eng      *engine.Engine
 	metrics  *telemetry.Metrics
 	cache    *decisioncache.Cache
+	limiter  *admission.Limiter
 	tenants  *reload.Tenants  // the tenants source, when no --bundle
 	watcher  *bundles.Watcher // the bundles source, with --bundle
 	stopping atomic.Bool
@@ -136,7 +147,8 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 		return err
 	}
 	s := &server{cfg: cfg, log: log, metrics: metrics,
-		eng: engine.New(engine.WithLogger(log), engine.WithRequireHomeTenant(cfg.RequireHomeTenant))}
+		eng: engine.New(engine.WithLogger(log), engine.WithRequireHomeTenant(cfg.RequireHomeTenant),
+			engine.WithQueryCacheBytes(cfg.QueryCacheSize))}
 
 	sources, cancelSources := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelSources()
@@ -144,16 +156,19 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 		return err
 	}
 
-	var ev engine.Evaluator = s.eng
+	// Evaluations (not cached answers) wait for a slot: the limiter sits
+	// between the cache and the engine.
+	s.limiter = admission.New(admission.Config{Concurrency: int(cfg.EvalConcurrency), Queue: int(cfg.EvalQueue), Wait: cfg.EvalQueueTimeout})
+	var ev engine.Evaluator = admission.Evaluator{Next: s.eng, Limiter: s.limiter}
 	if cfg.CacheSize > 0 {
-		if s.cache, err = decisioncache.New(s.eng, s.eng, decisioncache.Config{MaxEntries: cfg.CacheSize, TTL: cfg.CacheTTL}); err != nil {
+		if s.cache, err = decisioncache.New(ev, s.eng, decisioncache.Config{MaxBytes: cfg.CacheSize, TTL: cfg.CacheTTL}); err != nil {
 			return err
 		}
 		defer s.cache.Close()
 		ev = s.cache
 		if err := metrics.WatchCache(func() telemetry.CacheStats {
 			st := s.cache.Stats()
-			return telemetry.CacheStats{Hits: st.Hits, Misses: st.Misses, Entries: st.Entries}
+			return telemetry.CacheStats{Hits: st.Hits, Misses: st.Misses, Entries: st.Entries, Bytes: st.Bytes, MaxBytes: uint64(s.cache.Size())}
 		}); err != nil {
 			return err
 		}
@@ -170,7 +185,7 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 		defer closeDecisionLog(ctx, dl, cfg.ShutdownGrace, log)
 		ev = dl.Wrap(ev)
 	}
-	token, err := readToken(cfg.AuthTokenFile)
+	tokens, err := auth.Load(cfg.AuthTokenFile)
 	if err != nil {
 		return usageError{err}
 	}
@@ -180,25 +195,31 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 	}
 
 	handler := httpapi.New(httpapi.Config{
-		Evaluator: ev, Querier: s.eng, Ready: s.ready, Status: s.status, Metrics: metrics,
-		MetricsHandler: telemetry.Handler(reg), MaxBody: cfg.MaxBody, AuthToken: token, Logger: log,
-		PublicURL: cfg.PublicURL,
+		Evaluator: ev, Querier: admission.LimitedQuerier{Next: s.eng, Limiter: s.limiter}, Ready: s.ready, Status: s.status,
+		Metrics: metrics, MetricsHandler: telemetry.Handler(reg), MaxBody: cfg.MaxBody, Tokens: tokens,
+		ExposeData: cfg.ExposeData, PublicURL: cfg.PublicURL, Logger: log,
 	})
 	ln, err := listen(cfg.Addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: handler, TLSConfig: tlsConf, ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	conns := connlimit.New(ln, int(cfg.MaxConnections))
+	if err := metrics.WatchLimits(s.limitStats(conns)); err != nil {
+		return err
+	}
+	srv := newHTTPServer(cfg, handler, conns, log)
+	var served net.Listener = conns
+	if tlsConf != nil {
+		// TLS over the limited listener (not ServeTLS), so that the limit
+		// counts TCP connections; h2 offered as ServeTLS would.
+		conf := tlsConf.Clone()
+		conf.NextProtos = []string{"h2", "http/1.1"}
+		served = tls.NewListener(conns, conf)
+	}
 	var wg sync.WaitGroup
 	errc := make(chan error, 2)
 	wg.Go(func() {
-		var err error
-		if tlsConf != nil {
-			err = srv.ServeTLS(ln, "", "")
-		} else {
-			err = srv.Serve(ln)
-		}
+		err := srv.Serve(served)
 		if !errors.Is(err, http.ErrServerClosed) {
 			errc <- fmt.Errorf("http: %w", err)
 		}
@@ -207,7 +228,7 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 
 	var g *grpc.Server
 	if cfg.GRPCAddr != "" {
-		if g, err = s.startGRPC(ev, tlsConf, token, errc, &wg); err != nil {
+		if g, err = s.startGRPC(ev, tlsConf, tokens, errc, &wg); err != nil {
 			_ = srv.Close()
 			return err
 		}
@@ -235,6 +256,33 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 		_ = os.Remove(strings.TrimPrefix(cfg.Addr, "unix:"))
 	}
 	return err
+}
+
+// newHTTPServer bounds every phase of a connection: headers, the whole
+// request, the answer and keep-alive idling (a body stalling half-way is
+// cut at --read-timeout), and tracks connections for --max-connections.
+func newHTTPServer(cfg config.Config, h http.Handler, conns *connlimit.Listener, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: min(10*time.Second, cfg.ReadTimeout),
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		ConnState:         conns.ConnState,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// limitStats reads the resource limits' figures for /metrics.
+func (s *server) limitStats(conns *connlimit.Listener) func() telemetry.LimitStats {
+	return func() telemetry.LimitStats {
+		ev, cs, qc := s.limiter.Stats(), conns.Stats(), s.eng.QueryCacheStats()
+		return telemetry.LimitStats{
+			EvalSlots: ev.Limit, EvalInFlight: ev.InFlight, EvalQueued: ev.Queued, EvalShed: ev.Shed,
+			ConnMax: cs.Max, ConnOpen: cs.Open, ConnRefused: cs.Refused, ConnEvicted: cs.Evicted,
+			QueryCacheEntries: qc.Entries, QueryCacheBytes: qc.Bytes,
+		}
+	}
 }
 
 // conflicting refuses settings that only make sense with another one (a mask
@@ -405,20 +453,22 @@ func (s *server) status() httpapi.Status {
 	}
 	if s.cache != nil {
 		cs := s.cache.Stats()
-		st.Cache = &httpapi.CacheStatus{Size: s.cache.Size(), Entries: cs.Entries, Hits: cs.Hits, Misses: cs.Misses}
+		st.Cache = &httpapi.CacheStatus{Size: s.cache.Size(), Entries: cs.Entries, Bytes: cs.Bytes, Hits: cs.Hits, Misses: cs.Misses}
 	}
 	return st
 }
 
-func (s *server) startGRPC(ev engine.Evaluator, tlsConf *tls.Config, token string, errc chan<- error, wg *sync.WaitGroup) (*grpc.Server, error) {
-	var opts []grpc.ServerOption
+func (s *server) startGRPC(ev engine.Evaluator, tlsConf *tls.Config, tokens *auth.Tokens, errc chan<- error, wg *sync.WaitGroup) (*grpc.Server, error) {
+	// Idle connections are closed as on HTTP; the token is checked in Check
+	// itself, which answers a denied CheckResponse rather than a gRPC error.
+	opts := []grpc.ServerOption{
+		grpc.ConnectionTimeout(min(10*time.Second, s.cfg.ReadTimeout)),
+		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: s.cfg.IdleTimeout}),
+	}
 	if tlsConf != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(tlsConf)))
 	}
-	if token != "" {
-		opts = append(opts, grpc.UnaryInterceptor(bearer(token)))
-	}
-	g := extauthz.NewGRPCServer(extauthz.Config{Evaluator: ev, Ready: s.ready, Metrics: s.metrics, Logger: s.log}, opts...)
+	g := extauthz.NewGRPCServer(extauthz.Config{Evaluator: ev, Ready: s.ready, Metrics: s.metrics, Tokens: tokens, Logger: s.log}, opts...)
 	ln, err := listen(s.cfg.GRPCAddr)
 	if err != nil {
 		return nil, err
@@ -430,20 +480,6 @@ func (s *server) startGRPC(ev engine.Evaluator, tlsConf *tls.Config, token strin
 	})
 	s.log.Info("serving Envoy ext_authz", "addr", s.cfg.GRPCAddr)
 	return g, nil
-}
-
-// bearer requires the token on every gRPC call but grpc.health.v1.
-func bearer(token string) grpc.UnaryServerInterceptor {
-	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
-		if strings.HasPrefix(info.FullMethod, "/grpc.health.v1.") {
-			return next(ctx, req)
-		}
-		md, _ := metadata.FromIncomingContext(ctx)
-		if vals := md.Get("authorization"); len(vals) != 1 || vals[0] != "Bearer "+token {
-			return nil, status.Error(codes.Unauthenticated, "a valid bearer token is required")
-		}
-		return next(ctx, req)
-	}
 }
 
 func stopGRPC(ctx context.Context, g *grpc.Server) {
@@ -465,21 +501,6 @@ func listen(addr string) (net.Listener, error) {
 		return net.Listen("unix", path)
 	}
 	return net.Listen("tcp", addr)
-}
-
-func readToken(path string) (string, error) {
-	if path == "" {
-		return "", nil
-	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("--auth-token-file: %w", err)
-	}
-	token := strings.TrimSpace(string(raw))
-	if token == "" {
-		return "", fmt.Errorf("--auth-token-file %s: empty", path)
-	}
-	return token, nil
 }
 
 func tlsConfig(cfg config.Config) (*tls.Config, error) {

@@ -32,8 +32,10 @@ import (
 // Config sizes the cache. Wiring decides whether to use a cache at all: a
 // cache of size 0 is not built.
 type Config struct {
-	// MaxEntries is the number of decisions kept (each costs 1).
-	MaxEntries int64
+	// MaxBytes bounds the memory the cached decisions hold, as estimated by
+	// entryCost: what bounds a cache is bytes, not entries, since one
+	// explained decision weighs as much as twenty plain ones.
+	MaxBytes int64
 	// TTL bounds an entry's life; 0 keeps it until evicted or superseded by a
 	// new revision.
 	TTL time.Duration
@@ -87,19 +89,24 @@ func (e *entry) encoded() ([]byte, error) {
 // Stats are the cache's counters.
 type Stats struct {
 	Hits, Misses, Entries uint64
+	// Bytes is the estimated size of the decisions held (entryCost).
+	Bytes uint64
 }
 
 // New wraps next. rev must report the revision that next evaluates with
 // (normally next itself, the *engine.Engine).
 func New(next engine.Evaluator, rev Revisioner, cfg Config) (*Cache, error) {
-	if cfg.MaxEntries <= 0 {
-		return nil, fmt.Errorf("decisioncache: MaxEntries must be positive, got %d", cfg.MaxEntries)
+	if cfg.MaxBytes < minBytes {
+		return nil, fmt.Errorf("decisioncache: MaxBytes must be at least %d, got %d", minBytes, cfg.MaxBytes)
 	}
+	// Ristretto wants about ten counters per entry held when full; a plain
+	// decision costs a little over 2 KiB.
 	store, err := ristretto.NewCache(&ristretto.Config[uint64, *entry]{
-		NumCounters:        cfg.MaxEntries * 10,
-		MaxCost:            cfg.MaxEntries,
+		NumCounters:        max(cfg.MaxBytes/200, 1000),
+		MaxCost:            cfg.MaxBytes,
 		BufferItems:        64,
 		IgnoreInternalCost: true,
+		Metrics:            true, // entries held: KeysAdded - KeysEvicted
 	})
 	if err != nil {
 		return nil, fmt.Errorf("decisioncache: %w", err)
@@ -216,9 +223,29 @@ func (c *Cache) lookup(ctx context.Context, req *engine.Request) (*entry, *engin
 	// A swap between reading rev and evaluating would file a new revision's
 	// decision under the old key; keep only what was decided under rev.
 	if d.Revision == rev {
-		c.store.SetWithTTL(k.index(), &entry{sum: k, decision: clone(d)}, 1, c.ttl)
+		// The encoding is made now, to weigh the entry; EvaluateEncoded
+		// would have made it anyway.
+		tail, err := encodeTail(d)
+		if err != nil {
+			return nil, nil, err
+		}
+		e := &entry{sum: k, decision: clone(d)}
+		e.tail.Store(&tail)
+		c.store.SetWithTTL(k.index(), e, entryCost(len(tail)), c.ttl)
 	}
 	return nil, d, nil
+}
+
+// minBytes is the smallest cache that holds a few explained decisions.
+const minBytes = 1 << 20
+
+// entryCost estimates the bytes an entry holds from the length of its JSON
+// encoding: the encoding itself, the decoded decision beside it (Go structs,
+// maps and strings take up to five times their JSON, explain's nested maps
+// the most) and a fixed part for the entry, the key and ristretto's item.
+// TestCacheBytesBounded holds the estimate to the heap actually used.
+func entryCost(jsonLen int) int64 {
+	return 1536 + 6*int64(jsonLen)
 }
 
 // tailPrefix is how encoding/json starts a Decision whose id is empty.
@@ -239,16 +266,20 @@ func encodeTail(d *engine.Decision) ([]byte, error) {
 	return b[len(tailPrefix):], nil
 }
 
-// Stats returns the hit and miss counts and the number of entries held.
+// Stats returns the hit and miss counts and what the cache holds.
 func (c *Cache) Stats() Stats {
-	entries := c.store.MaxCost() - c.store.RemainingCost()
-	if entries < 0 {
-		entries = 0
+	used := c.store.MaxCost() - c.store.RemainingCost()
+	if used < 0 {
+		used = 0
 	}
-	return Stats{Hits: c.hits.Load(), Misses: c.misses.Load(), Entries: uint64(entries)}
+	var entries uint64
+	if added, evicted := c.store.Metrics.KeysAdded(), c.store.Metrics.KeysEvicted(); added > evicted {
+		entries = added - evicted
+	}
+	return Stats{Hits: c.hits.Load(), Misses: c.misses.Load(), Entries: entries, Bytes: uint64(used)}
 }
 
-// Size is the capacity in decisions.
+// Size is the capacity in bytes.
 func (c *Cache) Size() int64 { return c.store.MaxCost() }
 
 // Wait blocks until pending writes are visible (ristretto sets are

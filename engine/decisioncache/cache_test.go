@@ -22,7 +22,7 @@ func newCache(t testing.TB, ttl time.Duration) (*engine.Engine, *decisioncache.C
 	if err := eng.Activate(context.Background(), builtinPolicy(t, "r1", tenants)); err != nil {
 		t.Fatal(err)
 	}
-	c, err := decisioncache.New(eng, eng, decisioncache.Config{MaxEntries: 1000, TTL: ttl})
+	c, err := decisioncache.New(eng, eng, decisioncache.Config{MaxBytes: 64 << 20, TTL: ttl})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestMissThenHitAgree(t *testing.T) {
 			t.Fatalf("miss and hit differ:\n%+v\n%+v", miss, hit)
 		}
 	}
-	if s := c.Stats(); s.Hits != uint64(len(inputs)) || s.Misses != uint64(len(inputs)) || s.Entries != uint64(len(inputs)) {
+	if s := c.Stats(); s.Hits != uint64(len(inputs)) || s.Misses != uint64(len(inputs)) || s.Entries != uint64(len(inputs)) || s.Bytes == 0 {
 		t.Fatalf("stats %+v", s)
 	}
 }
@@ -132,11 +132,11 @@ func TestErrorsAreNotCached(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	c.Wait()
-	if s := c.Stats(); s.Entries != 0 || s.Hits != 0 {
+	if s := c.Stats(); s.Entries != 0 || s.Bytes != 0 || s.Hits != 0 {
 		t.Fatalf("stats after invalid input: %+v", s)
 	}
 
-	notReady, err := decisioncache.New(engine.New(), engine.New(), decisioncache.Config{MaxEntries: 10})
+	notReady, err := decisioncache.New(engine.New(), engine.New(), decisioncache.Config{MaxBytes: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ func request() *engine.Request {
 // must not be served: the stored full key is compared.
 func TestStoredKeyIsCompared(t *testing.T) {
 	next := &countingEvaluator{}
-	c, err := New(next, fixedRevision("r1"), Config{MaxEntries: 10})
+	c, err := New(next, fixedRevision("r1"), Config{MaxBytes: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func (richEvaluator) Evaluate(context.Context, *engine.Request) (*engine.Decisio
 func TestEncodedMatchesEncodingJSON(t *testing.T) {
 	ids := []string{"id-1", "id-<2>", "id-3"}
 	n := 0
-	c, err := New(richEvaluator{}, fixedRevision("r1"), Config{MaxEntries: 10, NewID: func() string { n++; return ids[n%len(ids)] }})
+	c, err := New(richEvaluator{}, fixedRevision("r1"), Config{MaxBytes: 1 << 20, NewID: func() string { n++; return ids[n%len(ids)] }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func BenchmarkOverhead(b *testing.B) {
 			return err == nil && hit
 		}
 		b.Run(name+"Miss", func(b *testing.B) {
-			c, _ := New(fixedEvaluator{d}, fixedRevision("r1"), Config{MaxEntries: 1 << 20})
+			c, _ := New(fixedEvaluator{d}, fixedRevision("r1"), Config{MaxBytes: 1 << 26})
 			defer c.Close()
 			b.ReportAllocs()
 			i := 0
@@ -222,7 +222,7 @@ func BenchmarkOverhead(b *testing.B) {
 			}
 		})
 		b.Run(name+"Hit", func(b *testing.B) {
-			c, _ := New(fixedEvaluator{d}, fixedRevision("r1"), Config{MaxEntries: 1 << 20})
+			c, _ := New(fixedEvaluator{d}, fixedRevision("r1"), Config{MaxBytes: 1 << 26})
 			defer c.Close()
 			for _, r := range reqs[:100] {
 				eval(c, r)

@@ -34,8 +34,23 @@ type Config struct {
 	VerificationKeyID string
 	// SigningAlg is the algorithm bundles are signed with (OPA's --signing-alg).
 	SigningAlg string
-	// CacheSize is the decision cache capacity in decisions; 0 disables it.
+	// CacheSize is the decision cache capacity in bytes; 0 disables it.
 	CacheSize int64
+	// QueryCacheSize bounds the prepared Data API queries kept, in bytes of
+	// path (engine.WithQueryCacheBytes).
+	QueryCacheSize int64
+	// ExposeData serves every /v1/data path, not only the decision paths.
+	ExposeData bool
+	// ReadTimeout, WriteTimeout and IdleTimeout bound an HTTP connection's
+	// request read (headers and body), answer write and keep-alive idling.
+	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// MaxConnections bounds open HTTP connections; idle ones are closed
+	// first to make room.
+	MaxConnections int64
+	// EvalConcurrency bounds evaluations running at once (0: GOMAXPROCS);
+	// EvalQueue bounds those waiting, for at most EvalQueueTimeout.
+	EvalConcurrency, EvalQueue int64
+	EvalQueueTimeout           time.Duration
 	// CacheTTL bounds a cached decision's life; 0 means until the next revision.
 	CacheTTL time.Duration
 	// MaxBody is the largest request body accepted, in bytes.
@@ -69,15 +84,22 @@ type Config struct {
 // Defaults returns the defaults of CONTRACT.md.
 func Defaults() Config {
 	return Config{
-		Addr:          "127.0.0.1:8181",
-		BundlePollMin: 10 * time.Second,
-		BundlePollMax: 60 * time.Second,
-		CacheSize:     100000,
-		SigningAlg:    "RS256",
-		MaxBody:       1 << 20,
-		ShutdownGrace: 10 * time.Second,
-		LogLevel:      "info",
-		LogFormat:     "json",
+		Addr:             "127.0.0.1:8181",
+		BundlePollMin:    10 * time.Second,
+		BundlePollMax:    60 * time.Second,
+		CacheSize:        256 << 20,
+		QueryCacheSize:   4 << 20,
+		ReadTimeout:      10 * time.Second,
+		WriteTimeout:     30 * time.Second,
+		IdleTimeout:      60 * time.Second,
+		MaxConnections:   1024,
+		EvalQueue:        256,
+		EvalQueueTimeout: time.Second,
+		SigningAlg:       "RS256",
+		MaxBody:          1 << 20,
+		ShutdownGrace:    10 * time.Second,
+		LogLevel:         "info",
+		LogFormat:        "json",
 	}
 }
 
@@ -123,7 +145,16 @@ var settings = []setting{
 	{name: "verification-key", set: str(func(c *Config) *string { return &c.VerificationKey })},
 	{name: "verification-key-id", set: str(func(c *Config) *string { return &c.VerificationKeyID })},
 	{name: "signing-alg", set: str(func(c *Config) *string { return &c.SigningAlg })},
-	{name: "cache-size", set: func(c *Config, v []string) error { return parseInt(v[0], &c.CacheSize) }},
+	{name: "cache-size", set: func(c *Config, v []string) error { return parseCacheSize(v[0], &c.CacheSize) }},
+	{name: "query-cache-size", set: func(c *Config, v []string) error { return parseSize(v[0], &c.QueryCacheSize) }},
+	{name: "expose-data", set: func(c *Config, v []string) error { return parseBool(v[0], &c.ExposeData) }},
+	{name: "read-timeout", set: dur(func(c *Config) *time.Duration { return &c.ReadTimeout })},
+	{name: "write-timeout", set: dur(func(c *Config) *time.Duration { return &c.WriteTimeout })},
+	{name: "idle-timeout", set: dur(func(c *Config) *time.Duration { return &c.IdleTimeout })},
+	{name: "max-connections", set: func(c *Config, v []string) error { return parseInt(v[0], &c.MaxConnections) }},
+	{name: "eval-concurrency", set: func(c *Config, v []string) error { return parseInt(v[0], &c.EvalConcurrency) }},
+	{name: "eval-queue", set: func(c *Config, v []string) error { return parseInt(v[0], &c.EvalQueue) }},
+	{name: "eval-queue-timeout", set: dur(func(c *Config) *time.Duration { return &c.EvalQueueTimeout })},
 	{name: "cache-ttl", set: dur(func(c *Config) *time.Duration { return &c.CacheTTL })},
 	{name: "max-body", set: func(c *Config, v []string) error { return parseSize(v[0], &c.MaxBody) }},
 	{name: "decision-log", set: str(func(c *Config) *string { return &c.DecisionLog })},
@@ -351,6 +382,21 @@ func parseSize(v string, dst *int64) error {
 	return nil
 }
 
+// parseCacheSize reads the decision cache's byte budget: 0 (off) or a size
+// with a unit. A bare number is refused: the flag used to count decisions,
+// and "100000" must not silently become 100 kB.
+func parseCacheSize(v string, dst *int64) error {
+	s := strings.TrimSpace(v)
+	if s == "0" {
+		*dst = 0
+		return nil
+	}
+	if _, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return fmt.Errorf("expected 0 or a size with a unit such as 256MiB (the cache is bounded in bytes, not decisions), got %q", v)
+	}
+	return parseSize(v, dst)
+}
+
 // setPoll reads "MIN..MAX" or a single duration (both bounds equal).
 func (c *Config) setPoll(v string) error {
 	lo, hi, found := strings.Cut(v, "..")
@@ -379,7 +425,15 @@ func (c Config) Validate() error {
 	}
 	check(c.Addr != "" && c.Addr != "unix:", "addr: must be host:port or unix:/path")
 	check(slices.Contains(signingAlgs, c.SigningAlg), "signing-alg: expected one of %s, got %q", strings.Join(signingAlgs, ", "), c.SigningAlg)
-	check(c.CacheSize >= 0, "cache-size: must be 0 (off) or positive, got %d", c.CacheSize)
+	check(c.CacheSize == 0 || c.CacheSize >= 1<<20, "cache-size: must be 0 (off) or at least 1MiB, got %d bytes", c.CacheSize)
+	check(c.QueryCacheSize >= 0, "query-cache-size: must not be negative")
+	check(c.ReadTimeout > 0, "read-timeout: must be positive")
+	check(c.WriteTimeout > 0, "write-timeout: must be positive")
+	check(c.IdleTimeout > 0, "idle-timeout: must be positive")
+	check(c.MaxConnections > 0, "max-connections: must be positive, got %d", c.MaxConnections)
+	check(c.EvalConcurrency >= 0, "eval-concurrency: must be 0 (GOMAXPROCS) or positive, got %d", c.EvalConcurrency)
+	check(c.EvalQueue > 0, "eval-queue: must be positive, got %d", c.EvalQueue)
+	check(c.EvalQueueTimeout > 0, "eval-queue-timeout: must be positive")
 	check(c.CacheTTL >= 0, "cache-ttl: must not be negative")
 	check(c.MaxBody > 0, "max-body: must be positive")
 	check(c.BundlePollMin > 0 && c.BundlePollMin <= c.BundlePollMax, "bundle-poll: need 0 < min <= max, got %s..%s", c.BundlePollMin, c.BundlePollMax)

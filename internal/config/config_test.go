@@ -12,10 +12,10 @@ import (
 func TestLoadLayers(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "xtenant.yaml")
-	if err := os.WriteFile(file, []byte("addr: 0.0.0.0:9000\ncache-size: 10\nmax-body: 2MiB\nbundle: [a, b]\nrequire-home-tenant: true\n"), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte("addr: 0.0.0.0:9000\ncache-size: 10MiB\nmax-body: 2MiB\nbundle: [a, b]\nrequire-home-tenant: true\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"XTENANT_CACHE_SIZE": "20", "XTENANT_CACHE_TTL": "5m"}
+	env := map[string]string{"XTENANT_CACHE_SIZE": "20MiB", "XTENANT_CACHE_TTL": "5m"}
 	got, err := Load(Sources{
 		File:   file,
 		Getenv: func(k string) string { return env[k] },
@@ -26,7 +26,7 @@ func TestLoadLayers(t *testing.T) {
 	}
 	want := Defaults()
 	want.Addr = "0.0.0.0:9000"  // file
-	want.CacheSize = 20         // env over file
+	want.CacheSize = 20 << 20   // env over file
 	want.CacheTTL = time.Minute // flag over env
 	want.MaxBody = 2 << 20      // file, with unit
 	want.Bundles = []string{"a", "b"}
@@ -56,6 +56,11 @@ func TestLoadErrors(t *testing.T) {
 			return ""
 		}}, "XTENANT_CACHE_SIZE"},
 		{"negative cache", Sources{Flags: map[string][]string{"cache-size": {"-1"}}}, "cache-size"},
+		{"cache size without unit", Sources{Flags: map[string][]string{"cache-size": {"100000"}}}, "bounded in bytes"},
+		{"cache too small", Sources{Flags: map[string][]string{"cache-size": {"10KiB"}}}, "at least 1MiB"},
+		{"no connections", Sources{Flags: map[string][]string{"max-connections": {"0"}}}, "max-connections"},
+		{"no read timeout", Sources{Flags: map[string][]string{"read-timeout": {"0s"}}}, "read-timeout"},
+		{"no queue", Sources{Flags: map[string][]string{"eval-queue": {"0"}}}, "eval-queue"},
 		{"bad size", Sources{Flags: map[string][]string{"max-body": {"1 lot"}}}, "max-body"},
 		{"tls half", Sources{Flags: map[string][]string{"tls-cert": {"c.pem"}}}, "tls-key"},
 		{"signing alg", Sources{Flags: map[string][]string{"signing-alg": {"none"}}}, "signing-alg"},

@@ -368,7 +368,7 @@ func mustJSON(v any) string {
 // decision_id and the decision as written, masks applied.
 func TestWrapCacheEncoded(t *testing.T) {
 	eng := exampleEngine(t)
-	cache, err := decisioncache.New(eng, eng, decisioncache.Config{MaxEntries: 100})
+	cache, err := decisioncache.New(eng, eng, decisioncache.Config{MaxBytes: 64 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,8 +22,11 @@ import (
 	rpcstatus "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/xtenant/xtenant/engine"
+	"github.com/xtenant/xtenant/internal/admission"
+	"github.com/xtenant/xtenant/internal/auth"
 	"github.com/xtenant/xtenant/internal/gatewayinput"
 )
 
@@ -47,7 +50,11 @@ type Config struct {
 	Ready func() error
 	// Metrics may be nil.
 	Metrics Metrics
-	Logger  *slog.Logger
+	// Tokens, when set, are required on Check (scope decide) as the
+	// "authorization: Bearer <token>" metadata; a missing or wrong token
+	// is a denied CheckResponse, not a gRPC error. grpc.health.v1 needs none.
+	Tokens *auth.Tokens
+	Logger *slog.Logger
 }
 
 // Server implements envoy.service.auth.v3.Authorization.
@@ -96,6 +103,9 @@ type errorDetail struct {
 
 // Check decides one request from its HTTP headers.
 func (s *Server) Check(ctx context.Context, in *authv3.CheckRequest) (*authv3.CheckResponse, error) {
+	if err := s.authenticate(ctx); err != nil {
+		return s.failed(err), nil
+	}
 	req, err := gatewayinput.Request(headerLookup(in.GetAttributes().GetRequest().GetHttp()))
 	if err != nil {
 		return s.failed(err), nil
@@ -162,6 +172,12 @@ func (s *Server) failed(err error) *authv3.CheckResponse {
 		detail = errorDetail{Code: "internal", Message: "internal error"}
 	)
 	switch {
+	case errors.Is(err, auth.ErrUnauthenticated):
+		rpc, status, detail = codes.Unauthenticated, typev3.StatusCode_Unauthorized, errorDetail{Code: "unauthorized", Message: err.Error()}
+	case errors.Is(err, auth.ErrForbidden):
+		rpc, status, detail = codes.PermissionDenied, typev3.StatusCode_Forbidden, errorDetail{Code: "forbidden", Message: err.Error()}
+	case errors.Is(err, admission.ErrOverloaded):
+		rpc, status, detail = codes.Unavailable, typev3.StatusCode_ServiceUnavailable, errorDetail{Code: "overloaded", Message: "too many decisions being evaluated; retry later"}
 	case errors.As(err, &he):
 		rpc, status, detail = codes.InvalidArgument, typev3.StatusCode_BadRequest, errorDetail{Code: "invalid_input", Message: he.Error()}
 	case errors.As(err, &ie):
@@ -181,6 +197,19 @@ func (s *Server) failed(err error) *authv3.CheckResponse {
 	}
 	body, _ := json.Marshal(errorBody{Error: detail}) // plain strings: cannot fail
 	return denied(rpc, status, []*corev3.HeaderValueOption{header("content-type", "application/json")}, string(body))
+}
+
+// authenticate checks the caller's bearer token (scope decide).
+func (s *Server) authenticate(ctx context.Context) error {
+	if !s.cfg.Tokens.Required() {
+		return nil
+	}
+	md, _ := metadata.FromIncomingContext(ctx)
+	vals := md.Get("authorization")
+	if len(vals) != 1 {
+		return auth.ErrUnauthenticated
+	}
+	return s.cfg.Tokens.Check(vals[0], auth.Decide)
 }
 
 func denied(rpc codes.Code, status typev3.StatusCode, headers []*corev3.HeaderValueOption, body string) *authv3.CheckResponse {

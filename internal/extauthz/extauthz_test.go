@@ -12,16 +12,19 @@ import (
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
+	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/test/bufconn"
 
 	"github.com/xtenant/xtenant/bundles"
 	"github.com/xtenant/xtenant/engine"
 	"github.com/xtenant/xtenant/engine/decisioncache"
 	"github.com/xtenant/xtenant/engine/scenario"
+	"github.com/xtenant/xtenant/internal/auth"
 	"github.com/xtenant/xtenant/internal/extauthz"
 )
 
@@ -138,7 +141,7 @@ func TestCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
 			eng := engineFor(t, tt.scenario)
-			cache, err := decisioncache.New(eng, eng, decisioncache.Config{MaxEntries: 100})
+			cache, err := decisioncache.New(eng, eng, decisioncache.Config{MaxBytes: 64 << 20})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -305,5 +308,58 @@ func TestListener(t *testing.T) {
 	defer conn.Close()
 	if resp := check(t, conn, signIn()); resp.GetOkResponse() == nil {
 		t.Fatalf("allow over TCP: %v", resp)
+	}
+}
+
+// TestToken: with tokens, Check needs a bearer token of scope decide. A
+// missing, wrong or under-scoped token is a denied CheckResponse (401 or
+// 403), never a gRPC error: before, it was Unauthenticated at the gRPC
+// level, which failure_mode_allow turns into an allow. Health needs none.
+func TestToken(t *testing.T) {
+	tokens, err := auth.Parse([]byte("decider decide\nwatcher metrics\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := dial(t, extauthz.Config{Evaluator: engineFor(t, baseline), Tokens: tokens})
+	call := func(md ...string) *authv3.CheckResponse {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		ctx = metadata.AppendToOutgoingContext(ctx, md...)
+		resp, err := authv3.NewAuthorizationClient(conn).Check(ctx, &authv3.CheckRequest{Attributes: &authv3.AttributeContext{
+			Request: &authv3.AttributeContext_Request{Http: &authv3.AttributeContext_HttpRequest{Method: "GET", Path: "/", Headers: signIn()}},
+		}})
+		if err != nil {
+			t.Fatalf("Check must never fail at the gRPC level (failure_mode_allow): %v", err)
+		}
+		return resp
+	}
+	for _, tt := range []struct {
+		name   string
+		md     []string
+		status typev3.StatusCode
+		rpc    codes.Code
+	}{
+		{"no token", nil, typev3.StatusCode_Unauthorized, codes.Unauthenticated},
+		{"wrong token", []string{"authorization", "Bearer nope"}, typev3.StatusCode_Unauthorized, codes.Unauthenticated},
+		{"two tokens", []string{"authorization", "Bearer decider", "authorization", "Bearer decider"}, typev3.StatusCode_Unauthorized, codes.Unauthenticated},
+		{"metrics scope", []string{"authorization", "Bearer watcher"}, typev3.StatusCode_Forbidden, codes.PermissionDenied},
+	} {
+		resp := call(tt.md...)
+		if codes.Code(resp.GetStatus().GetCode()) != tt.rpc || resp.GetDeniedResponse().GetStatus().GetCode() != tt.status {
+			t.Errorf("%s: %v", tt.name, resp)
+		}
+		if resp.GetOkResponse() != nil {
+			t.Errorf("%s: allowed", tt.name)
+		}
+	}
+	// With the token, the answer is the one a server without tokens gives.
+	want := check(t, dial(t, extauthz.Config{Evaluator: engineFor(t, baseline)}), signIn())
+	if got := call("authorization", "Bearer decider"); got.GetStatus().GetCode() != want.GetStatus().GetCode() ||
+		got.GetDeniedResponse().GetStatus().GetCode() != want.GetDeniedResponse().GetStatus().GetCode() {
+		t.Errorf("with the token: %v, without tokens configured: %v", got, want)
+	}
+	if resp, err := healthpb.NewHealthClient(conn).Check(context.Background(), &healthpb.HealthCheckRequest{}); err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		t.Errorf("health needs no token: %v %v", resp, err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/xtenant/xtenant/engine"
 	"github.com/xtenant/xtenant/engine/decisioncache"
+	"github.com/xtenant/xtenant/internal/auth"
 )
 
 // Metrics is what the API reports; internal/telemetry implements it. Labels
@@ -52,9 +53,12 @@ type Config struct {
 	MetricsHandler http.Handler
 	// MaxBody is the largest accepted request body in bytes.
 	MaxBody int64
-	// AuthToken, when set, is the bearer token required on every route but
-	// /health*.
-	AuthToken string
+	// Tokens, when set, are the bearer tokens (with their scopes) required
+	// on every route but /health*.
+	Tokens *auth.Tokens
+	// ExposeData serves every /v1/data path; without it only the decision
+	// paths (IsDecisionPath) are served, so tenants' settings stay private.
+	ExposeData bool
 	// NewID makes decision ids for Data API queries; nil means
 	// engine.NewDecisionID.
 	NewID  func() string

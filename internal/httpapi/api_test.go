@@ -117,7 +117,7 @@ func TestHealthAndStatus(t *testing.T) {
 }
 
 func TestAuthToken(t *testing.T) {
-	f := newFixture(t, examples(t), func(c *httpapi.Config) { c.AuthToken = "s3cret" })
+	f := newFixture(t, examples(t), func(c *httpapi.Config) { c.Tokens = tokens(t, "s3cret\n") })
 	wantError(t, f.do("POST", "/v1/evaluate", allowInput), 401, httpapi.CodeUnauthorized, "")
 	wantError(t, f.do("POST", "/v1/evaluate", allowInput, "Authorization", "Bearer wrong"), 401, httpapi.CodeUnauthorized, "")
 	if rec := f.do("POST", "/v1/evaluate", allowInput, "Authorization", "Bearer s3cret"); rec.Code != 200 {
@@ -141,7 +141,7 @@ func TestExplain(t *testing.T) {
 }
 
 func TestOPADataGeneric(t *testing.T) {
-	f := newFixture(t, examples(t))
+	f := newFixture(t, examples(t), func(c *httpapi.Config) { c.ExposeData = true })
 	rec := f.do("GET", "/v1/data/xtenant/catalog/office365", "")
 	body := decodeBody[map[string]any](t, rec)
 	if rec.Code != 200 || body["result"] == nil || body["decision_id"] == "" {

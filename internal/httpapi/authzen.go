@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/xtenant/xtenant/engine"
+	"github.com/xtenant/xtenant/internal/admission"
 )
 
 // OpenID AuthZEN Authorization API 1.0: Access Evaluation, Access
@@ -96,7 +97,7 @@ func (a *api) authzenEvaluations(c *gin.Context) {
 		c.JSON(http.StatusOK, out)
 		return
 	}
-	out, err := a.authzenBatch(c.Request.Context(), obj, items)
+	out, err := a.authzenBatch(admission.WithClass(c.Request.Context(), admission.Batch), obj, items)
 	if err != nil {
 		a.authzenFail(c, err)
 		return

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/xtenant/xtenant/engine"
+	"github.com/xtenant/xtenant/internal/admission"
 )
 
 // evaluateBatch is POST /v1/evaluate/batch. Every request is decoded before
@@ -25,9 +26,12 @@ func (a *api) evaluateBatch(c *gin.Context) {
 		return
 	}
 	out := BatchResponse{Decisions: make([]*engine.Decision, len(reqs))}
+	// Items wait for evaluation slots in the batch queue, one at a time, so
+	// single decisions are served in between (package admission).
+	ctx := admission.WithClass(c.Request.Context(), admission.Batch)
 	for i, req := range reqs {
 		req.Explain = explain
-		if out.Decisions[i], err = a.decide(c.Request.Context(), req); err != nil {
+		if out.Decisions[i], err = a.decide(ctx, req); err != nil {
 			a.fail(c, underPath(err, "/requests/"+strconv.Itoa(i)))
 			return
 		}

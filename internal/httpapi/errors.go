@@ -9,6 +9,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/xtenant/xtenant/engine"
+	"github.com/xtenant/xtenant/internal/admission"
+	"github.com/xtenant/xtenant/internal/auth"
 	"github.com/xtenant/xtenant/internal/gatewayinput"
 )
 
@@ -20,15 +22,19 @@ const (
 	CodeNotReady        = "not_ready"
 	CodeInternal        = "internal"
 	CodeUnauthorized    = "unauthorized"
+	CodeForbidden       = "forbidden"
+	CodeOverloaded      = "overloaded"
+	CodeRequestTimeout  = "request_timeout"
 	// CodeMethodNotAllowed: the route exists, not with this method.
 	CodeMethodNotAllowed = "method_not_allowed"
 )
 
 var (
-	errNotFound     = errors.New("no such endpoint")
-	errMethod       = errors.New("method not allowed on this endpoint (see the Allow header)")
-	errUnauthorized = errors.New("a valid bearer token is required")
-	errPanic        = errors.New("internal error")
+	errNotFound = errors.New("no such endpoint")
+	errMethod   = errors.New("method not allowed on this endpoint (see the Allow header)")
+	errPanic    = errors.New("internal error")
+	// errRequestTimeout: the body did not arrive within --read-timeout.
+	errRequestTimeout = errors.New("the request body did not arrive within the read timeout")
 )
 
 // ErrorBody is every error answer: {"error": {"code", "message", "path"?}}.
@@ -53,6 +59,7 @@ func classify(err error) (int, ErrorDetail) {
 		input   *engine.InputError
 		header  *headerError
 		tooLong *http.MaxBytesError
+		hidden  *hiddenPathError
 	)
 	switch {
 	case errors.As(err, &tooLong):
@@ -66,12 +73,20 @@ func classify(err error) (int, ErrorDetail) {
 		return http.StatusBadRequest, ErrorDetail{Code: CodeInvalidInput, Message: err.Error()}
 	case errors.Is(err, engine.ErrNotReady):
 		return http.StatusServiceUnavailable, ErrorDetail{Code: CodeNotReady, Message: "no policy and data active yet"}
+	case errors.Is(err, errRequestTimeout):
+		return http.StatusRequestTimeout, ErrorDetail{Code: CodeRequestTimeout, Message: err.Error()}
 	case errors.Is(err, errNotFound):
 		return http.StatusNotFound, ErrorDetail{Code: CodeNotFound, Message: err.Error()}
 	case errors.Is(err, errMethod):
 		return http.StatusMethodNotAllowed, ErrorDetail{Code: CodeMethodNotAllowed, Message: err.Error()}
-	case errors.Is(err, errUnauthorized):
-		return http.StatusUnauthorized, ErrorDetail{Code: CodeUnauthorized, Message: err.Error()}
+	case errors.Is(err, auth.ErrUnauthenticated):
+		return http.StatusUnauthorized, ErrorDetail{Code: CodeUnauthorized, Message: auth.ErrUnauthenticated.Error()}
+	case errors.Is(err, auth.ErrForbidden):
+		return http.StatusForbidden, ErrorDetail{Code: CodeForbidden, Message: auth.ErrForbidden.Error()}
+	case errors.As(err, &hidden):
+		return http.StatusForbidden, ErrorDetail{Code: CodeForbidden, Message: hidden.Error()}
+	case errors.Is(err, admission.ErrOverloaded):
+		return http.StatusServiceUnavailable, ErrorDetail{Code: CodeOverloaded, Message: "too many decisions being evaluated; retry later"}
 	case errors.Is(err, engine.ErrUndefined):
 		return http.StatusInternalServerError, ErrorDetail{Code: CodeInternal, Message: "the policy produced no decision"}
 	default:
@@ -88,6 +103,9 @@ func (a *api) fail(c *gin.Context, err error) {
 			level = a.log.Warn
 		}
 		level("request failed", "route", c.FullPath(), "status", status, "err", err)
+	}
+	if detail.Code == CodeOverloaded {
+		c.Header("Retry-After", "1")
 	}
 	c.AbortWithStatusJSON(status, ErrorBody{Error: detail})
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+
+	"github.com/xtenant/xtenant/internal/httpapi"
 )
 
 var fuzzRoutes = []string{
@@ -25,7 +27,7 @@ func FuzzDecoding(f *testing.F) {
 	f.Add(uint8(6), []byte(`{"subject":{"type":"user","id":"`+user+`","properties":{"tenant":"`+home+`"}},"resource":{"type":"application","id":"`+app+`","properties":{"tenant":"`+resource+`"}},"page":{"limit":1}}`))
 	f.Add(uint8(7), []byte(`{"subject":{"type":"user","id":"`+user+`","properties":{"tenant":"`+home+`"}},"action":{"name":"b2b_collaboration"},"resource":{"type":"application","properties":{"tenant":"`+resource+`"}},"page":{"token":"MC4w"}}`))
 	f.Add(uint8(0), []byte(`{"access_type":"invitation","home_tenant":"11111111-1111-1111-1111-111111111111","resource_tenant":"22222222-2222-2222-2222-222222222222","invitation":{"invitee_email":"a@b.c"}}`))
-	fx := newFixture(f, examples(f))
+	fx := newFixture(f, examples(f), func(c *httpapi.Config) { c.ExposeData = true })
 	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
 		path := fuzzRoutes[int(route)%len(fuzzRoutes)]
 		rec := fx.do("POST", path, string(body))

@@ -41,7 +41,7 @@ func newFixture(t testing.TB, ts *tenants.Set, opts ...func(*httpapi.Config)) *f
 			t.Fatal(err)
 		}
 	}
-	cache, err := decisioncache.New(eng, eng, decisioncache.Config{MaxEntries: 10000})
+	cache, err := decisioncache.New(eng, eng, decisioncache.Config{MaxBytes: 64 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}

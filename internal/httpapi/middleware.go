@@ -1,13 +1,15 @@
 package httpapi
 
 import (
-	"crypto/subtle"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/xtenant/xtenant/internal/auth"
 )
 
 // observe records every request under its route pattern (never the raw
@@ -28,18 +30,35 @@ func (a *api) recovered(c *gin.Context, v any) {
 	a.fail(c, errPanic)
 }
 
-// authenticate requires the bearer token on every route but /health*, which
-// orchestrators probe without credentials.
+// authenticate requires a bearer token granting the route's scope on every
+// route but /health*, which orchestrators probe without credentials.
 func (a *api) authenticate(c *gin.Context) {
-	if a.cfg.AuthToken == "" || strings.HasPrefix(c.Request.URL.Path, "/health") {
+	if !a.cfg.Tokens.Required() || strings.HasPrefix(c.Request.URL.Path, "/health") {
 		return
 	}
-	got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(a.cfg.AuthToken)) != 1 {
-		c.Header("WWW-Authenticate", `Bearer realm="xtenant"`)
-		a.fail(c, errUnauthorized)
-		return
+	if err := a.cfg.Tokens.Check(c.GetHeader("Authorization"), routeScope(c.Request.URL.Path)); err != nil {
+		if errors.Is(err, auth.ErrUnauthenticated) {
+			c.Header("WWW-Authenticate", `Bearer realm="xtenant"`)
+		}
+		a.fail(c, err)
 	}
+}
+
+// routeScope is the token scope a path needs: status and metrics have their
+// own, /v1/data paths other than decisions need data, the rest decide.
+func routeScope(urlPath string) auth.Scope {
+	switch {
+	case urlPath == "/v1/status":
+		return auth.Status
+	case urlPath == "/metrics":
+		return auth.Metrics
+	case urlPath == "/v1/data" || strings.HasPrefix(urlPath, "/v1/data/"):
+		if p, err := dataPath(strings.TrimPrefix(urlPath, "/v1/data")); err == nil && isDecisionPath(p) {
+			return auth.Decide
+		}
+		return auth.Data
+	}
+	return auth.Decide
 }
 
 // limitBody refuses bodies over MaxBody: at once when Content-Length says

@@ -49,6 +49,10 @@ func (a *api) data(c *gin.Context, input json.RawMessage) {
 		a.fail(c, err)
 		return
 	}
+	if !a.cfg.ExposeData && !isDecisionPath(path) {
+		a.fail(c, &hiddenPathError{path: path})
+		return
+	}
 	if isNull(input) {
 		input = nil
 	}
@@ -66,6 +70,10 @@ func (a *api) data(c *gin.Context, input json.RawMessage) {
 	}
 	var doc any
 	if input != nil {
+		if err := noDuplicates(input); err != nil {
+			a.fail(c, underPath(err, "/input"))
+			return
+		}
 		dec := json.NewDecoder(bytes.NewReader(input))
 		dec.UseNumber()
 		if err := dec.Decode(&doc); err != nil {
@@ -218,12 +226,27 @@ func dataRequest(input json.RawMessage) (*engine.Request, error) {
 	return req, nil
 }
 
+// Limits of a /v1/data path: every distinct path is compiled into a query
+// of its own, so its size is bounded before it reaches the engine. The
+// deepest path of the policy and data has 6 segments.
+const (
+	MaxDataPathBytes    = 512
+	MaxDataPathSegments = 32
+)
+
 // dataPath turns "/xtenant/access/decision/" into "xtenant/access/decision";
-// an empty segment ("a//b") is refused.
+// an empty segment ("a//b"), a path over MaxDataPathBytes or one of more
+// than MaxDataPathSegments segments is refused.
 func dataPath(p string) (string, error) {
+	if len(p) > MaxDataPathBytes {
+		return "", &engine.InputError{Message: fmt.Sprintf("data path: expected at most %d bytes, got %d", MaxDataPathBytes, len(p))}
+	}
 	p = strings.Trim(p, "/")
 	if p == "" {
 		return "", nil
+	}
+	if n := strings.Count(p, "/") + 1; n > MaxDataPathSegments {
+		return "", &engine.InputError{Message: fmt.Sprintf("data path: expected at most %d segments, got %d", MaxDataPathSegments, n)}
 	}
 	for _, seg := range strings.Split(p, "/") {
 		if seg == "" {
@@ -231,6 +254,29 @@ func dataPath(p string) (string, error) {
 		}
 	}
 	return p, nil
+}
+
+// decisionRoots are the data paths served without --expose-data: the
+// decision and its explanation, and their members. Not xtenant/access
+// itself: its helper rules (xtenant/access/tenants) hold every tenant.
+var decisionRoots = []string{engine.DecisionPath, engine.ExplainPath}
+
+// isDecisionPath reports whether p is a decision path (see decisionRoots).
+func isDecisionPath(p string) bool {
+	for _, root := range decisionRoots {
+		if p == root || strings.HasPrefix(p, root+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// hiddenPathError is a data path that is not served without --expose-data.
+type hiddenPathError struct{ path string }
+
+func (e *hiddenPathError) Error() string {
+	return fmt.Sprintf("data path %q is not served: only %s and %s (and their members) are, unless xtenant serve runs with --expose-data",
+		e.path, engine.DecisionPath, engine.ExplainPath)
 }
 
 func isNull(raw json.RawMessage) bool {

@@ -21,8 +21,9 @@ type Status struct {
 
 // CacheStatus describes the decision cache; nil when it is off.
 type CacheStatus struct {
-	Size     int64   `json:"size"`
+	Size     int64   `json:"size"` // bytes
 	Entries  uint64  `json:"entries"`
+	Bytes    uint64  `json:"bytes"`
 	Hits     uint64  `json:"hits"`
 	Misses   uint64  `json:"misses"`
 	HitRatio float64 `json:"hit_ratio"`

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/xtenant/xtenant/engine"
+	"github.com/xtenant/xtenant/jsonpath"
 )
 
 // MaxBatch is the most requests one batch may hold (CONTRACT.md).
@@ -37,15 +39,24 @@ type DataResponse struct {
 	DecisionID string `json:"decision_id"`
 }
 
-// readBody reads the (size-limited) body.
+// readBody reads the (size-limited) body. A body still incomplete at the
+// server's read timeout is a 408.
 func readBody(c *gin.Context) ([]byte, error) {
-	return io.ReadAll(c.Request.Body)
+	b, err := io.ReadAll(c.Request.Body)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return nil, errRequestTimeout
+	}
+	return b, err
 }
 
 // decodeStrict decodes one JSON value into v, refusing unknown fields and
 // trailing data. Each call makes its own decoder: gin's global
 // EnableDecoderDisallowUnknownFields switch is never touched.
 func decodeStrict(raw []byte, v any) error {
+	if err := noDuplicates(raw); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -53,6 +64,16 @@ func decodeStrict(raw []byte, v any) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return &engine.InputError{Message: "not valid JSON: unexpected data after the object"}
+	}
+	return nil
+}
+
+// noDuplicates refuses a JSON document naming a member twice in one object
+// (a 400 naming its pointer): encoding/json keeps the last, a proxy in
+// front may read the first. Malformed JSON is left to the decoder.
+func noDuplicates(raw []byte) error {
+	if p, dup := jsonpath.DuplicateKey(raw); dup {
+		return engine.DuplicateKeyError(p)
 	}
 	return nil
 }

@@ -75,7 +75,7 @@ func TestReloadUnderLoad(t *testing.T) {
 	oldRev := eng.Revision()
 	go func() { _ = src.Run(ctx) }()
 
-	cache, err := decisioncache.New(eng, eng, decisioncache.Config{MaxEntries: 1000})
+	cache, err := decisioncache.New(eng, eng, decisioncache.Config{MaxBytes: 64 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}

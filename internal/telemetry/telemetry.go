@@ -213,7 +213,7 @@ func (m *Metrics) DecisionLogEvent(written bool) {
 
 // CacheStats is what the decision cache reports at scrape time.
 type CacheStats struct {
-	Hits, Misses, Entries uint64
+	Hits, Misses, Entries, Bytes, MaxBytes uint64
 }
 
 // WatchCache exports the decision cache's counters, read at scrape time so
@@ -231,6 +231,53 @@ func (m *Metrics) WatchCache(stats func() CacheStats) error {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "xtenant_decision_cache_entries", Help: "Decisions held in the cache.",
 		}, func() float64 { return float64(stats().Entries) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "xtenant_decision_cache_bytes", Help: "Estimated bytes the cached decisions hold.",
+		}, func() float64 { return float64(stats().Bytes) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "xtenant_decision_cache_max_bytes", Help: "Byte budget of the decision cache (--cache-size).",
+		}, func() float64 { return float64(stats().MaxBytes) }),
+	} {
+		if err := m.reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LimitStats are the figures of xtenant serve's resource limits, read at
+// scrape time.
+type LimitStats struct {
+	// Evaluation slots (--eval-concurrency, --eval-queue).
+	EvalSlots, EvalInFlight, EvalQueued int
+	EvalShed                            uint64
+	// HTTP connections (--max-connections).
+	ConnMax, ConnOpen        int
+	ConnRefused, ConnEvicted uint64
+	// Prepared Data API queries (--query-cache-size).
+	QueryCacheEntries int
+	QueryCacheBytes   int64
+}
+
+// WatchLimits exports the resource limits' figures.
+func (m *Metrics) WatchLimits(stats func() LimitStats) error {
+	gauge := func(name, help string, f func(LimitStats) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return f(stats()) })
+	}
+	counter := func(name, help string, f func(LimitStats) float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return f(stats()) })
+	}
+	for _, c := range []prometheus.Collector{
+		gauge("xtenant_evaluation_slots", "Policy evaluations allowed at once (--eval-concurrency).", func(s LimitStats) float64 { return float64(s.EvalSlots) }),
+		gauge("xtenant_evaluations_in_flight", "Policy evaluations running.", func(s LimitStats) float64 { return float64(s.EvalInFlight) }),
+		gauge("xtenant_evaluations_queued", "Requests waiting for an evaluation slot.", func(s LimitStats) float64 { return float64(s.EvalQueued) }),
+		counter("xtenant_evaluations_shed_total", "Requests answered 503 because the evaluation queue was full or too slow.", func(s LimitStats) float64 { return float64(s.EvalShed) }),
+		gauge("xtenant_http_connections_max", "Most HTTP connections held open (--max-connections).", func(s LimitStats) float64 { return float64(s.ConnMax) }),
+		gauge("xtenant_http_connections_open", "HTTP connections open.", func(s LimitStats) float64 { return float64(s.ConnOpen) }),
+		counter("xtenant_http_connections_refused_total", "HTTP connections closed at once: at the limit with none idle.", func(s LimitStats) float64 { return float64(s.ConnRefused) }),
+		counter("xtenant_http_connections_evicted_total", "Idle HTTP connections closed to make room for a new one.", func(s LimitStats) float64 { return float64(s.ConnEvicted) }),
+		gauge("xtenant_query_cache_entries", "Prepared Data API queries held.", func(s LimitStats) float64 { return float64(s.QueryCacheEntries) }),
+		gauge("xtenant_query_cache_bytes", "Estimated bytes the prepared Data API queries hold (--query-cache-size).", func(s LimitStats) float64 { return float64(s.QueryCacheBytes) }),
 	} {
 		if err := m.reg.Register(c); err != nil {
 			return err
