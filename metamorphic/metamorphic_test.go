@@ -186,7 +186,7 @@ func newServer(t testing.TB, ts *tenants.Set) *server {
 	if err := eng.Activate(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
-	cache, err := decisioncache.New(eng, eng, decisioncache.Config{MaxEntries: 10000})
+	cache, err := decisioncache.New(eng, eng, decisioncache.Config{MaxBytes: 64 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}

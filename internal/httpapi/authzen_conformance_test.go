@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xtenant/xtenant/internal/auth"
 	"github.com/xtenant/xtenant/internal/httpapi"
 )
 
@@ -572,7 +573,11 @@ func TestAuthZENCertificationDiscovery(t *testing.T) {
 // Authentication of the API itself (spec §security-sender-authentn-fail):
 // 401 with WWW-Authenticate, the request id echoed, nothing evaluated.
 func TestAuthZENAuthentication(t *testing.T) {
-	srv, _ := fixtureServer(t, func(c *httpapi.Config) { c.AuthToken = "s3cret" })
+	tokens, err := auth.Parse([]byte("s3cret\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := fixtureServer(t, func(c *httpapi.Config) { c.Tokens = tokens })
 	for _, path := range []string{evaluation, evaluations, searchSubj, searchRes, searchAct} {
 		for _, auth := range []string{"", "Bearer wrong", "Basic czNjcmV0"} {
 			headers := []string{"X-Request-ID", "r-401"}
