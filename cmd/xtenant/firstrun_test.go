@@ -117,7 +117,7 @@ func TestServeSources(t *testing.T) {
 	os.Mkdir(ext, 0o700)
 	rego := "package xtenant.extensions\n\ndeny contains {\"code\": \"CONTRACTOR_BLOCK\", \"message\": \"no\"} if {\n\t\"c0c0c0c0-0000-4000-8000-000000000001\" in input.user.groups\n}\n"
 	os.WriteFile(filepath.Join(ext, "contractors.rego"), []byte(rego), 0o600)
-	get, stderr := serveUnix(t, "--tenants", tenantsFile, "--bundle", ext)
+	get, stderr := serveUnix(t, "--tenants", tenantsFile, "--bundle", ext, "--expose-data")
 	deadline := time.Now().Add(10 * time.Second)
 	for code, _ := get("/health/ready"); code != 200; code, _ = get("/health/ready") {
 		if time.Now().After(deadline) {

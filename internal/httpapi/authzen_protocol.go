@@ -163,7 +163,7 @@ func uniqueIn(dec *json.Decoder, path string) error {
 			k, _ := kt.(string)
 			p := path + "/" + jsonpath.Escape(k)
 			if seen[k] {
-				return &engine.InputError{Path: p, Message: "member given twice"}
+				return &engine.InputError{Path: p, Message: "duplicate key: member given twice"}
 			}
 			seen[k] = true
 			if err := uniqueIn(dec, p); err != nil {

@@ -58,7 +58,10 @@ func issue9Fixture(t *testing.T) (*fixture, func() []map[string]any) {
 			_ = dl.Close(context.Background())
 		}
 	})
-	f := newFixture(t, ts, func(c *httpapi.Config) { c.Evaluator = dl.Wrap(c.Evaluator) })
+	// With --expose-data, so that every path reaches the policy checks
+	// below; without it those paths are 403 before anything is read
+	// (TestDataNotExposed and the last subtest here).
+	f := newFixture(t, ts, func(c *httpapi.Config) { c.Evaluator = dl.Wrap(c.Evaluator); c.ExposeData = true })
 	events := func() []map[string]any {
 		closed = true
 		if err := dl.Close(context.Background()); err != nil {
@@ -159,6 +162,24 @@ func TestIssue9DataAPIReproductions(t *testing.T) {
 				e := decodeBody[httpapi.ErrorBody](t, rec)
 				if rec.Code != http.StatusBadRequest || e.Error.Path != b.path {
 					t.Errorf("/v1/data/%s %s: %d %s", p, b.path, rec.Code, rec.Body)
+				}
+			}
+		}
+	})
+	t.Run("without --expose-data other paths are forbidden", func(t *testing.T) {
+		ts, err := tenants.Parse("issue9.json", []byte(issue9Tenants))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hidden := newFixture(t, ts)
+		for _, p := range paths[:8] {
+			if p == "xtenant/access/explain" {
+				continue // served path, refused by the policy check below
+			}
+			for _, b := range append(bad, struct{ input, path string }{upper, ""}) {
+				rec := hidden.do("POST", "/v1/data/"+p, `{"input": `+b.input+`}`)
+				if rec.Code != http.StatusForbidden || strings.Contains(rec.Body.String(), "true") {
+					t.Errorf("/v1/data/%s: %d %s", p, rec.Code, rec.Body)
 				}
 			}
 		}

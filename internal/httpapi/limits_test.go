@@ -100,10 +100,16 @@ func TestDataNotExposed(t *testing.T) {
 			}
 		}
 	}
-	for _, p := range []string{"/v1/data/xtenant/access/decision", "/v1/data/xtenant/access/decision/allow", "/v1/data/xtenant/access/explain"} {
+	for _, p := range []string{"/v1/data/xtenant/access/decision", "/v1/data/xtenant/access/decision/allow"} {
 		if rec := f.do("GET", p+"?input="+url.QueryEscape(compactAllow), ""); rec.Code != 200 {
 			t.Errorf("GET %s: %d %s", p, rec.Code, rec.Body)
 		}
+	}
+	// explain passes this gate, then is refused as every policy path but
+	// the decision is (it would evaluate outside the cache and decision
+	// log; ?explain=true on /v1/evaluate serves it).
+	if rec := f.do("GET", "/v1/data/xtenant/access/explain?input="+url.QueryEscape(compactAllow), ""); rec.Code != 404 {
+		t.Errorf("GET explain: %d %s", rec.Code, rec.Body)
 	}
 	g := newFixture(t, examples(t), func(c *httpapi.Config) { c.ExposeData = true })
 	if rec := g.do("GET", "/v1/data/xtenant/tenants", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), "11111111-1111") {
