@@ -45,6 +45,7 @@ func newRootCmd(e env) *cobra.Command {
 		newTestCmd(e),
 		newBundleCmd(e),
 		newImportCmd(e),
+		newDiffCmd(e),
 		newVersionCmd(e),
 	)
 	return root
@@ -57,6 +58,13 @@ func run(args []string, e env) int {
 	err := root.Execute()
 	if err == nil {
 		return 0
+	}
+	var ec exitCode
+	if errors.As(err, &ec) {
+		if ec.msg != "" {
+			fmt.Fprintln(e.stderr, "xtenant:", ec.msg)
+		}
+		return ec.code
 	}
 	fmt.Fprintln(e.stderr, "xtenant:", err)
 	var ue usageError
