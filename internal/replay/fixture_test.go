@@ -119,14 +119,30 @@ func population(r *rand.Rand, n int) []user {
 	return us
 }
 
-// traffic draws n decision inputs from a population of users.
+// traffic draws n decision inputs from a population of users, each
+// request with claims drawn afresh (every direction of change shows up).
 func traffic(seed uint64, n, users int) []*engine.Request {
+	return draw(seed, n, users, false)
+}
+
+// stableTraffic is traffic as a log records it: each user keeps the claims
+// of their session and device, and signs in over and over.
+func stableTraffic(seed uint64, n, users int) []*engine.Request {
+	return draw(seed, n, users, true)
+}
+
+func draw(seed uint64, n, users int, stable bool) []*engine.Request {
 	r := rand.New(rand.NewPCG(seed, 1))
 	pop := population(r, users)
 	apps := []string{appSPO, appTeams, appX}
+	claims := make([]engine.Claims, len(pop))
+	for i := range claims {
+		claims[i] = engine.Claims{MFA: r.IntN(3) > 0, CompliantDevice: r.IntN(4) > 0}
+	}
 	out := make([]*engine.Request, n)
 	for i := range out {
-		u := pop[r.IntN(len(pop))]
+		ui := r.IntN(len(pop))
+		u := pop[ui]
 		req := &engine.Request{
 			AccessType:     engine.AccessB2BCollaboration,
 			HomeTenant:     u.home,
@@ -134,6 +150,10 @@ func traffic(seed uint64, n, users int) []*engine.Request {
 			User:           &engine.User{ID: u.id, Groups: u.groups},
 			Application:    &engine.Application{ID: apps[r.IntN(len(apps))]},
 			Claims:         &engine.Claims{MFA: r.IntN(3) > 0, CompliantDevice: r.IntN(4) > 0},
+		}
+		if stable {
+			c := claims[ui]
+			req.Claims = &c
 		}
 		if r.IntN(10) == 0 {
 			req.AccessType = engine.AccessB2BDirectConnect
@@ -200,6 +220,13 @@ func writeLog(t testing.TB, dir, name string, eng *engine.Engine, reqs []*engine
 	if err := l.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(raw, []byte("\n")); n != len(reqs) {
+		t.Fatalf("%s: %d events logged of %d", path, n, len(reqs))
+	}
 	return path
 }
 
@@ -227,4 +254,32 @@ func sides(before, after *engine.Engine) (replay.Side, replay.Side) {
 	name := func(id string) string { return names[id] }
 	return replay.Side{Label: "before", Revision: before.Revision(), Sources: []string{"examples"}, Evaluator: before, TenantName: name},
 		replay.Side{Label: "after", Revision: after.Revision(), Sources: []string{"changed"}, Evaluator: after, TenantName: name}
+}
+
+// TestWriteSampleLog rewrites testdata/diff/decisions.log.gz, the recorded
+// log the README's "Changing settings safely" replays: 1,000 decisions of
+// the example tenants and 20 with the user id masked. It runs only with
+// XTENANT_UPDATE_TESTDATA=1.
+func TestWriteSampleLog(t *testing.T) {
+	if os.Getenv("XTENANT_UPDATE_TESTDATA") != "1" {
+		t.Skip("XTENANT_UPDATE_TESTDATA=1 rewrites testdata/diff/decisions.log.gz")
+	}
+	dir := t.TempDir()
+	eng := exampleEngine(t)
+	a, err := os.ReadFile(writeLog(t, dir, "a.log", eng, stableTraffic(5, 1000, 40), nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(writeLog(t, dir, "b.log", eng, stableTraffic(6, 20, 5), []string{"/input/user/id"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(a)
+	zw.Write(b)
+	zw.Close()
+	if err := os.WriteFile("../../testdata/diff/decisions.log.gz", buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

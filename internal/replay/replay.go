@@ -67,7 +67,8 @@ type Side struct {
 type Options struct {
 	// Workers is the number of goroutines deciding; 0 means GOMAXPROCS.
 	Workers int
-	// MemoLimit bounds the number of distinct inputs remembered (0: 4 Mi).
+	// MemoLimit bounds the number of memo entries (distinct recorded
+	// inputs and distinct canonical inputs; 0: 4 Mi).
 	MemoLimit int
 	// Progress, when set, is called about every ProgressEvery and once at
 	// the end.
@@ -115,6 +116,9 @@ func changed(a, b Outcome) bool {
 
 // pairOutcome is what is remembered per distinct input.
 type pairOutcome struct {
+	// req is the canonical request and canon its JSON encoding; read-only.
+	req           *engine.Request
+	canon         []byte
 	before, after Outcome
 	err           string
 }
@@ -122,7 +126,6 @@ type pairOutcome struct {
 // result is one replayed entry, handed to the aggregator.
 type result struct {
 	entry
-	req   *engine.Request
 	pair  *pairOutcome
 	cause string
 	about string
@@ -251,53 +254,60 @@ func Run(ctx context.Context, paths []string, before, after Side, opts Options) 
 	}
 	progress(true)
 	rep := agg.report()
-	rep.Summary.Distinct = int(m.size.Load())
+	rep.Summary.Distinct = int(agg.distinct)
 	rep.elapsed = time.Since(start)
 	return rep, nil
 }
 
 const batchSize = 256
 
-// decide replays one entry on both sides (or finds it in the memo).
+// decide replays one entry on both sides, or finds it in the memo: first
+// by the bytes of the recorded input (a log repeats them exactly, and this
+// skips decoding), then by the canonical input.
 func decide(ctx context.Context, e entry, before, after Side, m *memo) result {
 	r := result{entry: e, cause: e.cause, about: e.about}
 	if e.input == nil {
 		return r
 	}
-	req, err := engine.DecodeRequest(e.input)
-	if err != nil {
-		r.cause, r.about = CauseInvalid, invalidDetail(err)
-		return r
-	}
-	req.Canonicalize()
-	canon, err := json.Marshal(req)
-	if err != nil {
-		r.cause, r.about = CauseInvalid, err.Error()
-		return r
-	}
-	key := sha256.Sum256(canon)
-	p := m.get(key)
+	rawKey := sha256.Sum256(e.input)
+	p := m.get(rawKey)
 	if p == nil {
-		p = &pairOutcome{}
-		bd, berr := before.Evaluator.Evaluate(ctx, req)
-		ad, aerr := after.Evaluator.Evaluate(ctx, req)
-		switch {
-		case berr != nil:
-			p.err = before.Label + ": " + evalDetail(berr)
-		case aerr != nil:
-			p.err = after.Label + ": " + evalDetail(aerr)
-		default:
-			p.before, p.after = outcomeOf(bd), outcomeOf(ad)
+		req, err := engine.DecodeRequest(e.input)
+		if err != nil {
+			r.cause, r.about = CauseInvalid, invalidDetail(err)
+			return r
 		}
-		if ctx.Err() == nil {
+		req.Canonicalize()
+		canon, err := json.Marshal(req)
+		if err != nil {
+			r.cause, r.about = CauseInvalid, err.Error()
+			return r
+		}
+		key := sha256.Sum256(canon)
+		if p = m.get(key); p == nil {
+			p = &pairOutcome{req: req, canon: canon}
+			bd, berr := before.Evaluator.Evaluate(ctx, req)
+			ad, aerr := after.Evaluator.Evaluate(ctx, req)
+			switch {
+			case berr != nil:
+				p.err = before.Label + ": " + evalDetail(berr)
+			case aerr != nil:
+				p.err = after.Label + ": " + evalDetail(aerr)
+			default:
+				p.before, p.after = outcomeOf(bd), outcomeOf(ad)
+			}
+			if ctx.Err() != nil {
+				return r
+			}
 			m.put(key, p)
 		}
+		m.put(rawKey, p)
 	}
 	if p.err != "" {
 		r.cause, r.about = CauseEvalError, p.err
 		return r
 	}
-	r.req, r.pair = req, p
+	r.pair = p
 	return r
 }
 

@@ -139,10 +139,12 @@ type aggregator struct {
 	sum           Summary
 	groups        map[groupKey]*Group
 	unrep         map[unreplayableKey]*Unreplayable
+	seen          map[*pairOutcome]bool
+	distinct      int
 }
 
 func newAggregator(before, after Side) *aggregator {
-	return &aggregator{before: before, after: after, groups: map[groupKey]*Group{}, unrep: map[unreplayableKey]*Unreplayable{}}
+	return &aggregator{before: before, after: after, groups: map[groupKey]*Group{}, unrep: map[unreplayableKey]*Unreplayable{}, seen: map[*pairOutcome]bool{}}
 }
 
 func (a *aggregator) add(r *result) {
@@ -162,13 +164,18 @@ func (a *aggregator) add(r *result) {
 		return
 	}
 	a.sum.Replayed++
+	if !a.seen[r.pair] {
+		a.seen[r.pair] = true
+		a.distinct++
+	}
 	b, af := r.pair.before, r.pair.after
 	if !changed(b, af) {
 		a.sum.Unchanged++
 		return
 	}
 	a.sum.Changed++
-	k := groupKey{directionOf(b, af), r.req.AccessType, r.req.HomeTenant, r.req.ResourceTenant, reasonOf(b, af)}
+	req := r.pair.req
+	k := groupKey{directionOf(b, af), req.AccessType, req.HomeTenant, req.ResourceTenant, reasonOf(b, af)}
 	g := a.groups[k]
 	if g == nil {
 		g = &Group{Direction: k.direction, AccessType: k.access, HomeTenant: k.home, ResourceTenant: k.resource,
@@ -178,8 +185,7 @@ func (a *aggregator) add(r *result) {
 	}
 	g.Count++
 	if g.Example.index < 0 || r.index < g.Example.index {
-		in, _ := json.Marshal(r.req)
-		g.Example = Example{Location: r.loc, DecisionID: r.id, Input: in, Before: b, After: af, index: r.index}
+		g.Example = Example{Location: r.loc, DecisionID: r.id, Input: r.pair.canon, Before: b, After: af, index: r.index}
 	}
 }
 
@@ -381,6 +387,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	last := ""
 	for _, g := range r.Groups {
 		if g.Direction != last {
+			if last != "" {
+				p.f("\n")
+			}
 			p.f("#### %s\n\n| entries | access type | tenants | reason |\n|--:|---|---|---|\n", mdEscape(DirectionLabel(g.Direction)))
 			last = g.Direction
 		}
