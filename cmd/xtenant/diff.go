@@ -56,9 +56,9 @@ func (s *sideFlags) load(ctx context.Context, e env) (before, after *loaded, err
 	if len(s.before) == 0 && len(s.after) == 0 {
 		return nil, nil, usagef("--before or --after is required (the other side defaults to the running configuration)")
 	}
-	running, err := config.Load(config.Sources{File: s.configFile, Getenv: e.getenv})
+	running, err := s.running(e)
 	if err != nil {
-		return nil, nil, usageError{err}
+		return nil, nil, err
 	}
 	if before, err = s.side(ctx, s.before, running); err != nil {
 		return nil, nil, err
@@ -67,6 +67,16 @@ func (s *sideFlags) load(ctx context.Context, e env) (before, after *loaded, err
 		return nil, nil, err
 	}
 	return before, after, nil
+}
+
+// running is the configuration `serve` would start with: its --config
+// file and XTENANT_* environment.
+func (s *sideFlags) running(e env) (config.Config, error) {
+	c, err := config.Load(config.Sources{File: s.configFile, Getenv: e.getenv})
+	if err != nil {
+		return config.Config{}, usageError{err}
+	}
+	return c, nil
 }
 
 func (s *sideFlags) side(ctx context.Context, args []string, running config.Config) (*loaded, error) {

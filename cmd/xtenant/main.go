@@ -46,6 +46,7 @@ func newRootCmd(e env) *cobra.Command {
 		newBundleCmd(e),
 		newImportCmd(e),
 		newDiffCmd(e),
+		newAuditCmd(e),
 		newVersionCmd(e),
 	)
 	return root

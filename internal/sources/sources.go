@@ -124,8 +124,8 @@ type Config struct {
 	Policy engine.Policy
 	// Tenants is the validated tenant set the policy holds (nil when none).
 	Tenants *tenants.Set
-	// TenantFiles maps a tenant id to the file it was read from, where one
-	// file is known (tenants files; Graph exports name their directory).
+	// TenantFiles maps a tenant id to the file or directory it was read
+	// from, where one is known (none for the built-in examples).
 	TenantFiles map[string]string
 }
 
@@ -188,7 +188,7 @@ func Load(specs []Spec, opts Options) (*Config, error) {
 		}
 		sets = append(sets, ts)
 		for _, id := range ts.IDs() {
-			cfg.TenantFiles[id] = "graph:" + strings.Join(graphDirs, ",")
+			cfg.TenantFiles[id] = graphDirOf(graphDirs, id)
 		}
 	}
 	var ts *tenants.Set
@@ -204,9 +204,6 @@ func Load(specs []Spec, opts Options) (*Config, error) {
 		var err error
 		if ts, err = bundles.ExampleTenants(); err != nil {
 			return nil, err
-		}
-		for _, id := range ts.IDs() {
-			cfg.TenantFiles[id] = "built-in examples"
 		}
 	}
 	var (
@@ -235,14 +232,31 @@ func Load(specs []Spec, opts Options) (*Config, error) {
 		if c.Tenants != nil {
 			ts = c.Tenants
 			for _, id := range ts.IDs() {
-				if _, ok := cfg.TenantFiles[id]; !ok {
-					cfg.TenantFiles[id] = "bundle"
+				if _, ok := cfg.TenantFiles[id]; !ok && len(named) == 1 {
+					cfg.TenantFiles[id] = named[0].Name
 				}
 			}
 		}
 	}
 	cfg.Policy, cfg.Tenants = policy, ts
 	return cfg, nil
+}
+
+// graphDirOf finds the export directory of a tenant: each directory's
+// organization.json names one tenant.
+func graphDirOf(dirs []string, id string) string {
+	if len(dirs) == 1 {
+		return dirs[0]
+	}
+	for _, d := range dirs {
+		one, err := graph.Import([]string{d}, graph.Options{})
+		if err == nil {
+			if _, ok := one[id]; ok {
+				return d
+			}
+		}
+	}
+	return ""
 }
 
 // declaresAccess tells whether a policy directory holds package
