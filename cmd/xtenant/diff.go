@@ -12,6 +12,7 @@ import (
 
 	"github.com/xtenant/xtenant/engine"
 	"github.com/xtenant/xtenant/internal/config"
+	"github.com/xtenant/xtenant/internal/matrix"
 	"github.com/xtenant/xtenant/internal/replay"
 	"github.com/xtenant/xtenant/internal/sources"
 )
@@ -116,6 +117,7 @@ func newDiffCmd(e env) *cobra.Command {
 		format   string
 		failOn   string
 		progress string
+		settings bool
 	)
 	cmd := &cobra.Command{
 		Use:   "diff [LOG...] --before SRC... --after SRC...",
@@ -130,6 +132,9 @@ Entries that cannot be replayed are counted by cause.
 Exit codes: 0 nothing changed (in the --fail-on directions), 3 changed, 2 bad
 usage or input, 1 failure.`,
 		RunE: func(cmd *cobra.Command, logs []string) error {
+			if settings {
+				return settingsDiff(cmd.Context(), e, &sides, logs, format)
+			}
 			if len(logs) == 0 {
 				return usagef("diff: at least one decision log file or directory is required")
 			}
@@ -165,8 +170,45 @@ usage or input, 1 failure.`,
 	sides.register(cmd)
 	cmd.Flags().StringVar(&format, "format", "text", "report format: text, json or markdown")
 	cmd.Flags().StringVar(&failOn, "fail-on", "any", "directions that make the exit code 3: any, none, unreplayable, or a list of "+strings.Join(replay.Directions(), ","))
+	cmd.Flags().BoolVar(&settings, "settings", false, "compare the settings themselves, without recorded decisions: the per-partner matrix of both configurations and the cells that change")
 	cmd.Flags().StringVar(&progress, "progress", "auto", "progress bar on stderr: auto (on a terminal), always, never")
 	return cmd
+}
+
+// settingsDiff is diff --settings: exit 3 when a cell changes.
+func settingsDiff(ctx context.Context, e env, sides *sideFlags, logs []string, format string) error {
+	if len(logs) > 0 {
+		return usagef("diff --settings takes no decision logs")
+	}
+	before, after, err := sides.load(ctx, e)
+	if err != nil {
+		return err
+	}
+	rep := matrix.Compare(before.eng.Revision(), tenantsOf(before.cfg), after.eng.Revision(), tenantsOf(after.cfg))
+	switch format {
+	case "text":
+		err = rep.WriteText(e.stdout)
+	case "json":
+		err = rep.WriteJSON(e.stdout)
+	case "markdown", "md":
+		err = rep.WriteMarkdown(e.stdout)
+	default:
+		return usagef("--format %q: expected text, json or markdown", format)
+	}
+	if err != nil {
+		return err
+	}
+	if len(rep.Changes) > 0 {
+		return exitCode{code: exitChanges}
+	}
+	return nil
+}
+
+func tenantsOf(c *sources.Config) map[string]any {
+	if c.Tenants == nil {
+		return map[string]any{}
+	}
+	return c.Tenants.Tenants()
 }
 
 func reportWriter(format string) (func(*replay.Report, io.Writer) error, error) {
