@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/xtenant/xtenant/bundles"
+	"github.com/xtenant/xtenant/bundles/entraexporter"
 	"github.com/xtenant/xtenant/bundles/graph"
 	"github.com/xtenant/xtenant/engine"
 	"github.com/xtenant/xtenant/tenants"
@@ -27,6 +28,8 @@ const (
 	KindGraph   = "graph"
 	KindBundle  = "bundle"
 	KindPolicy  = "policy"
+	// KindEntraExporter is an EntraExporter output tree (Export-Entra).
+	KindEntraExporter = "entraexporter"
 )
 
 // Spec is one source: its kind and where it is.
@@ -40,13 +43,14 @@ func (s Spec) String() string { return s.Kind + ":" + s.Path }
 // ParseSpec reads a source argument: "KIND:PATH" with KIND one of tenants,
 // graph, bundle or policy, or a bare PATH whose kind is told from what is
 // there (a .tar.gz or a directory with .manifest is a bundle, a directory
-// with organization.json a Graph export, a directory holding .rego files a
+// with organization.json a Graph export, one with Organization/
+// Organization.json an EntraExporter tree, a directory holding .rego files a
 // policy directory, anything else a tenants file or directory).
 func ParseSpec(arg string) (Spec, error) {
 	if arg == "" {
 		return Spec{}, errors.New("empty source")
 	}
-	for _, k := range []string{KindTenants, KindGraph, KindBundle, KindPolicy} {
+	for _, k := range []string{KindTenants, KindGraph, KindBundle, KindPolicy, KindEntraExporter} {
 		if p, ok := strings.CutPrefix(arg, k+":"); ok {
 			if p == "" {
 				return Spec{}, fmt.Errorf("%s: a path is required after %s:", arg, k)
@@ -71,6 +75,8 @@ func ParseSpec(arg string) (Spec, error) {
 		return Spec{Kind: KindBundle, Path: arg}, nil
 	case exists(filepath.Join(arg, "organization.json")):
 		return Spec{Kind: KindGraph, Path: arg}, nil
+	case exists(filepath.Join(arg, "Organization", "Organization.json")):
+		return Spec{Kind: KindEntraExporter, Path: arg}, nil
 	case holdsRego(arg):
 		return Spec{Kind: KindPolicy, Path: arg}, nil
 	default:
@@ -154,6 +160,19 @@ func Load(specs []Spec, opts Options) (*Config, error) {
 			}
 		case KindGraph:
 			graphDirs = append(graphDirs, s.Path)
+		case KindEntraExporter:
+			obj, err := entraexporter.Import([]string{s.Path})
+			if err != nil {
+				return nil, err
+			}
+			ts, err := tenants.FromObject("entraexporter:"+s.Path, obj)
+			if err != nil {
+				return nil, err
+			}
+			sets = append(sets, ts)
+			for _, id := range ts.IDs() {
+				cfg.TenantFiles[id] = s.Path
+			}
 		case KindBundle:
 			b, err := bundles.ReadPath(s.Path, opts.VerificationKey)
 			if err != nil {
