@@ -246,7 +246,9 @@ func diffExit(rep *replay.Report, dirs []string) error {
 	}
 	n := 0
 	if dirs == nil {
-		n = rep.Summary.Changed
+		// A side that cannot decide is a change too: a broken policy must
+		// not pass the gate because nothing could be compared.
+		n = rep.Summary.Changed + rep.CountCause(replay.CauseEvalError)
 	} else {
 		n = rep.Count(dirs...)
 		if slices.Contains(dirs, "unreplayable") {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
@@ -10,6 +11,15 @@ import (
 // the changed tenants: exit 3 on change, 0 when the changed directions are
 // not asked for, 2 on bad usage.
 func TestDiffExitCodes(t *testing.T) {
+	// A policy whose decision is undefined: every replay is an evaluation
+	// error on the after side, which must fail the gate, not pass it.
+	undefined := t.TempDir()
+	if err := os.MkdirAll(undefined+"/xtenant/access", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(undefined+"/xtenant/access/decision.rego", []byte("package xtenant.access\n\ndecision := 1 if false\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	const log, after = "../../testdata/diff/decisions.log.gz", "../../testdata/diff/tenants-after.json"
 	for _, tc := range []struct {
 		name string
@@ -30,6 +40,7 @@ func TestDiffExitCodes(t *testing.T) {
 		{"bad fail-on", []string{"diff", log, "--after", after, "--fail-on", "sideways"}, 2, ""},
 		{"missing source", []string{"diff", log, "--after", "no/such/file.json"}, 2, ""},
 		{"missing log", []string{"diff", "no/such.log", "--after", after}, 2, ""},
+		{"after policy that cannot decide", []string{"diff", log, "--after", after, "--after", "policy:" + undefined}, 3, "evaluation_error"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := runCmd(t, "", tc.args...)

@@ -128,6 +128,17 @@ func (r *Report) Count(directions ...string) int {
 	return n
 }
 
+// CountCause returns the number of unreplayable entries of one cause.
+func (r *Report) CountCause(cause string) int {
+	n := 0
+	for _, u := range r.Unreplayable {
+		if u.Cause == cause {
+			n += u.Count
+		}
+	}
+	return n
+}
+
 type groupKey struct {
 	direction, access, home, resource, reason string
 }
