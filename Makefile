@@ -84,6 +84,8 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./benchmarks/... ./engine/...
+	# xtenant diff: 1,000,000 recorded decisions replayed (entries/s).
+	$(GO) test -run '^$$' -bench Replay -benchtime 1x -count 3 -timeout 60m ./internal/replay
 
 # Every benchmark once: keeps them compiling and running in CI.
 bench-smoke:

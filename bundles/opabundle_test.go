@@ -57,7 +57,7 @@ func TestBuildContents(t *testing.T) {
 	set := tenantSet(t, "t", map[string]any{"22222222-2222-2222-2222-222222222222": map[string]any{"domains": []any{"contoso.com"}}})
 	b := builtBundle(t, set, "rev-7", nil)
 	info := b.Info()
-	wantRoots := []string{"xtenant/access", "xtenant/catalog", "xtenant/domains", "xtenant/tenants"}
+	wantRoots := []string{"xtenant/access", "xtenant/audit", "xtenant/catalog", "xtenant/domains", "xtenant/tenants"}
 	if !slices.Equal(info.Roots, wantRoots) {
 		t.Errorf("roots %v, want %v", info.Roots, wantRoots)
 	}

@@ -29,6 +29,11 @@ for p in $(go list ./... | grep -v -E '/internal/httpapi$|/cmd/|/benchmarks'); d
   deny "$p" '^github.com/gin-gonic/' 'gin stays in internal/httpapi'
 done
 deny "./..." "^$mod/cmd/" 'nothing imports cmd'
+# diff and audit: replay and audit decide through the engine's public API;
+# sources composes configurations with bundles; none knows a transport.
+deny "./internal/replay" "^($mod/(bundles|internal/(httpapi|extauthz|telemetry|reload))|net/http\$)" 'replay takes engine evaluators, not where they come from'
+deny "./internal/sources" "^($mod/internal/|net/http\$)" 'sources only composes configurations'
+deny "./internal/audit" "^($mod/(bundles|internal/(httpapi|extauthz|telemetry|reload|replay))|net/http\$)" 'audit queries the engine it is given'
 # No util/common/helpers packages.
 if go list ./... | grep -E '/(util|utils|common|helpers)$'; then echo "check-imports: no util/common packages"; fail=1; fi
 [ $fail = 0 ] && echo "check-imports: ok"

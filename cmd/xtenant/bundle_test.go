@@ -64,7 +64,7 @@ func TestBundleCommands(t *testing.T) {
 		Roots    []string `json:"roots"`
 		Tenants  int      `json:"tenants"`
 	}
-	if code != 0 || json.Unmarshal([]byte(out), &info) != nil || info.Revision != "r1" || !info.Signed || info.Tenants != 1 || len(info.Roots) != 4 {
+	if code != 0 || json.Unmarshal([]byte(out), &info) != nil || info.Revision != "r1" || !info.Signed || info.Tenants != 1 || len(info.Roots) != 5 {
 		t.Errorf("inspect: %d %s", code, out)
 	}
 

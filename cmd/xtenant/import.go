@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
+	"github.com/xtenant/xtenant/bundles/entraexporter"
 	"github.com/xtenant/xtenant/bundles/graph"
 	"github.com/xtenant/xtenant/tenants"
 )
@@ -20,9 +21,11 @@ func newImportCmd(e env) *cobra.Command {
 		Use:   "import",
 		Short: "Import tenant configuration from outside sources",
 		Args:  cobra.NoArgs,
-		RunE:  func(*cobra.Command, []string) error { return usagef("import: a subcommand is required (graph)") },
+		RunE: func(*cobra.Command, []string) error {
+			return usagef("import: a subcommand is required (graph, entraexporter)")
+		},
 	}
-	cmd.AddCommand(newImportGraphCmd(e))
+	cmd.AddCommand(newImportGraphCmd(e), newImportEntraExporterCmd(e))
 	return cmd
 }
 
@@ -37,53 +40,60 @@ func newImportGraphCmd(e env) *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
-			doc := imported
-			if merge != "" {
-				base, err := readTenantsObject(merge)
-				if err != nil {
-					return usageError{err}
-				}
-				if doc, err = graph.Merge(base, imported); err != nil {
-					return usageError{fmt.Errorf("%s: %w", merge, err)}
-				}
-				if out == "" {
-					out = merge
-				}
-			}
-			raw, err := json.MarshalIndent(doc, "", "  ")
-			if err != nil {
-				return err
-			}
-			raw = append(raw, '\n')
-			// What is written must load: validate with package tenants first,
-			// and write nothing when it does not.
-			set, err := tenants.Parse(nameOr(out, "import"), raw)
-			if err != nil {
-				return usageError{err}
-			}
-			for _, w := range set.Warnings() {
-				fmt.Fprintln(e.stderr, "warning:", w)
-			}
-			if out == "" {
-				_, err := e.stdout.Write(raw)
-				return err
-			}
-			if ext := strings.ToLower(filepath.Ext(out)); ext == ".yaml" || ext == ".yml" {
-				if raw, err = yaml.JSONToYAML(raw); err != nil {
-					return err
-				}
-			}
-			if err := writeFileAtomic(out, raw); err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stderr, "%s: %d tenants written\n", out, set.Len())
-			return nil
+			return writeImported(e, imported, out, merge)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "tenants file to write (.json, .yaml); default stdout, or the --merge file")
 	cmd.Flags().StringVar(&merge, "merge", "", "existing tenants file to merge the imported tenants into")
 	cmd.Flags().StringVar(&tenantID, "tenant-id", "", "tenant id when organization.json is absent (one directory only)")
 	return cmd
+}
+
+// writeImported validates imported tenants (merged into the --merge file
+// when given) and writes them to out, or stdout; nothing is written when
+// they would not load.
+func writeImported(e env, imported map[string]any, out, merge string) error {
+	doc := imported
+	if merge != "" {
+		base, err := readTenantsObject(merge)
+		if err != nil {
+			return usageError{err}
+		}
+		if doc, err = graph.Merge(base, imported); err != nil {
+			return usageError{fmt.Errorf("%s: %w", merge, err)}
+		}
+		if out == "" {
+			out = merge
+		}
+	}
+	raw, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	raw = append(raw, '\n')
+	// What is written must load: validate with package tenants first,
+	// and write nothing when it does not.
+	set, err := tenants.Parse(nameOr(out, "import"), raw)
+	if err != nil {
+		return usageError{err}
+	}
+	for _, w := range set.Warnings() {
+		fmt.Fprintln(e.stderr, "warning:", w)
+	}
+	if out == "" {
+		_, err := e.stdout.Write(raw)
+		return err
+	}
+	if ext := strings.ToLower(filepath.Ext(out)); ext == ".yaml" || ext == ".yml" {
+		if raw, err = yaml.JSONToYAML(raw); err != nil {
+			return err
+		}
+	}
+	if err := writeFileAtomic(out, raw); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "%s: %d tenants written\n", out, set.Len())
+	return nil
 }
 
 func nameOr(s, def string) string {
@@ -138,4 +148,23 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+func newImportEntraExporterCmd(e env) *cobra.Command {
+	var out, merge string
+	cmd := &cobra.Command{
+		Use:   "entraexporter DIR... [-o FILE] [--merge FILE]",
+		Short: "Turn EntraExporter output trees (Export-Entra, one per tenant) into a tenants file",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, dirs []string) error {
+			imported, err := entraexporter.Import(dirs)
+			if err != nil {
+				return usageError{err}
+			}
+			return writeImported(e, imported, out, merge)
+		},
+	}
+	cmd.Flags().StringVarP(&out, "output", "o", "", "tenants file to write (.json, .yaml); default stdout, or the --merge file")
+	cmd.Flags().StringVar(&merge, "merge", "", "existing tenants file to merge the imported tenants into")
+	return cmd
 }

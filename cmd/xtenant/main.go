@@ -59,6 +59,8 @@ func newRootCmd(e env) *cobra.Command {
 		newTestCmd(e),
 		newBundleCmd(e),
 		newImportCmd(e),
+		newDiffCmd(e),
+		newAuditCmd(e),
 		newVersionCmd(e),
 	)
 	usageArgs(root)
@@ -92,6 +94,13 @@ func run(args []string, e env) int {
 	err := root.Execute()
 	if err == nil {
 		return 0
+	}
+	var ec exitCode
+	if errors.As(err, &ec) {
+		if ec.msg != "" {
+			fmt.Fprintln(e.stderr, "xtenant:", ec.msg)
+		}
+		return ec.code
 	}
 	fmt.Fprintln(e.stderr, "xtenant:", err)
 	var ue usageError
