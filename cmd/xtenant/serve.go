@@ -32,6 +32,7 @@ import (
 	"github.com/xtenant/xtenant/engine"
 	"github.com/xtenant/xtenant/engine/decisioncache"
 	"github.com/xtenant/xtenant/internal/config"
+	"github.com/xtenant/xtenant/internal/console"
 	"github.com/xtenant/xtenant/internal/decisionlog"
 	"github.com/xtenant/xtenant/internal/extauthz"
 	"github.com/xtenant/xtenant/internal/httpapi"
@@ -87,6 +88,8 @@ func newServeCmd(e env) *cobra.Command {
 	f.Duration("shutdown-grace", d.ShutdownGrace, "on SIGTERM, how long in-flight requests may finish")
 	f.String("log-level", d.LogLevel, "debug, info, warn or error")
 	f.String("log-format", d.LogFormat, "json or text")
+	f.Bool("ui", false, "serve the web console at /ui/ (behind --auth-token-file when set)")
+	f.String("ui-scenarios", "", "directory of scenario files the console's playground offers")
 	return cmd
 }
 
@@ -165,6 +168,11 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 		defer closeDecisionLog(ctx, dl, cfg.ShutdownGrace, log)
 		ev = dl.Wrap(ev)
 	}
+	var recorder *console.Recorder
+	if cfg.UI { // outermost: the console sees every transport's decisions
+		recorder = console.NewRecorder(recentDecisions, nil)
+		ev = recorder.Wrap(ev)
+	}
 	token, err := readToken(cfg.AuthTokenFile)
 	if err != nil {
 		return usageError{err}
@@ -178,6 +186,11 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 		Evaluator: ev, Querier: s.eng, Ready: s.ready, Status: s.status, Metrics: metrics,
 		MetricsHandler: telemetry.Handler(reg), MaxBody: cfg.MaxBody, AuthToken: token, Logger: log,
 	})
+	if cfg.UI {
+		if handler, err = s.withConsole(sources, handler, recorder, token); err != nil {
+			return usageError{err}
+		}
+	}
 	ln, err := listen(cfg.Addr)
 	if err != nil {
 		return err

@@ -57,6 +57,11 @@ type Config struct {
 	ShutdownGrace time.Duration
 	LogLevel      string
 	LogFormat     string
+	// UI serves the web console at /ui/ (internal/console).
+	UI bool
+	// UIScenarios is a directory of scenario files the console's playground
+	// offers; empty offers none.
+	UIScenarios string
 }
 
 // Defaults returns the defaults of CONTRACT.md.
@@ -131,6 +136,8 @@ var settings = []setting{
 	{name: "shutdown-grace", set: dur(func(c *Config) *time.Duration { return &c.ShutdownGrace })},
 	{name: "log-level", set: str(func(c *Config) *string { return &c.LogLevel })},
 	{name: "log-format", set: str(func(c *Config) *string { return &c.LogFormat })},
+	{name: "ui", set: func(c *Config, v []string) error { return parseBool(v[0], &c.UI) }},
+	{name: "ui-scenarios", set: str(func(c *Config) *string { return &c.UIScenarios })},
 }
 
 // Load applies the sources over Defaults and validates the result. Errors
