@@ -12,7 +12,6 @@ import (
 	"github.com/xtenant/xtenant/engine"
 	"github.com/xtenant/xtenant/engine/scenario"
 	"github.com/xtenant/xtenant/internal/console"
-	"github.com/xtenant/xtenant/tenants"
 )
 
 // recentDecisions is how many decisions the console keeps.
@@ -58,7 +57,7 @@ func scenarioEngines() func(*scenario.File) (engine.Evaluator, error) {
 		if e, ok := engines[f]; ok {
 			return e, nil
 		}
-		ts, err := tenants.Parse(f.Path, f.Tenants)
+		ts, err := f.TenantSet()
 		if err != nil {
 			return nil, err
 		}
