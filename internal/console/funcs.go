@@ -46,7 +46,13 @@ var funcs = template.FuncMap{
 		}
 		return id
 	},
-	"add":      func(a, b int) int { return a + b },
+	"add": func(a, b int) int { return a + b },
+	"window": func(secs int) string {
+		if secs%60 == 0 {
+			return fmt.Sprintf("%d min", secs/60)
+		}
+		return fmt.Sprintf("%d s", secs)
+	},
 	"selected": func(a, b string) bool { return a == b },
 	"options":  func(name string) []string { return optionLists[name] },
 }

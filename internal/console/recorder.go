@@ -154,17 +154,17 @@ type Rates struct {
 }
 
 // Rates returns the summary of each window (in seconds, at most
-// statsWindow), the current second left out as it is not over.
+// statsWindow), the current second included.
 func (r *Recorder) Rates(windows ...int) []Rates {
 	now := r.now().Unix()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := make([]Rates, 0, len(windows))
 	for _, w := range windows {
-		w = min(max(w, 1), statsWindow-1)
+		w = min(max(w, 1), statsWindow)
 		var buckets [bucketCount]uint64
 		var count uint64
-		for sec := now - int64(w); sec < now; sec++ {
+		for sec := now - int64(w) + 1; sec <= now; sec++ {
 			s := &r.secs[sec%statsWindow]
 			if s.unix != sec {
 				continue

@@ -17,7 +17,7 @@ type statusView struct {
 
 func (c *Console) statusPage(w http.ResponseWriter, r *http.Request) {
 	st := c.cfg.Status()
-	v := statusView{Status: st, Rates: c.cfg.Recorder.Rates(60, 300), Now: c.cfg.Now()}
+	v := statusView{Status: st, Rates: c.cfg.Recorder.Rates(10, 60, 300), Now: c.cfg.Now()}
 	if st.Ready != nil {
 		v.NotReady = st.Ready.Error()
 	}
