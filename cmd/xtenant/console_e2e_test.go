@@ -501,3 +501,58 @@ func sameCodes(a, b []string) bool {
 	return slices.Equal(slices.Compact(a), slices.Compact(b))
 }
 
+
+// TestServeUI: the console is off unless --ui; with --ui and no token it
+// answers, and the API beside it still works.
+func TestServeUI(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{nil, http.StatusNotFound},
+		{[]string{"--ui"}, http.StatusOK},
+		{[]string{"--ui=false"}, http.StatusNotFound},
+	} {
+		sock := filepath.Join(t.TempDir(), "x.sock")
+		cmd := newServeCmd(env{stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }})
+		cmd.SetArgs(append([]string{"--addr", "unix:" + sock, "--shutdown-grace", "1s"}, tc.args...))
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- cmd.ExecuteContext(ctx) }()
+		client := unixClient(sock)
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			resp, err := client.Get("http://x/health/ready")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%v: never ready: %v", tc.args, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		for _, p := range []string{"/ui/", "/ui/matrix"} {
+			resp, err := client.Get("http://x" + p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.want {
+				t.Errorf("%v: GET %s = %d, want %d", tc.args, p, resp.StatusCode, tc.want)
+			}
+		}
+		resp, err := client.Get("http://x/v1/status")
+		if err != nil || resp.StatusCode != 200 {
+			t.Errorf("%v: /v1/status: %v %v", tc.args, err, resp)
+		} else {
+			resp.Body.Close()
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("%v: serve: %v", tc.args, err)
+		}
+	}
+}

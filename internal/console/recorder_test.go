@@ -11,12 +11,10 @@ import (
 	"github.com/xtenant/xtenant/internal/console"
 )
 
-// fixedEvaluator answers after a given delay, or fails.
+// fixedEvaluator denies with ids a, b, c, …, or fails.
 type fixedEvaluator struct {
-	n     int
-	fail  bool
-	clock *fakeClock
-	delay time.Duration
+	n    int
+	fail bool
 }
 
 func (f *fixedEvaluator) Evaluate(_ context.Context, _ *engine.Request) (*engine.Decision, error) {
