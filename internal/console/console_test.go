@@ -249,3 +249,75 @@ func regexpFind(t *testing.T, body string, patterns ...string) string {
 	t.Fatalf("none of %v in the page", patterns)
 	return ""
 }
+
+func TestRecentDecisions(t *testing.T) {
+	const userID = "aaaaaaaa-0000-0000-0000-0000000000ee"
+	f := newFixture(t, activated(t, nil), func(c *console.Config) { c.Mask = []string{"/input/user/id"} })
+	inputs := []string{
+		`{"access_type":"b2b_collaboration","home_tenant":"` + fabrikam + `","resource_tenant":"` + contoso + `","user":{"id":"` + userID + `"},"application":{"id":"00000003-0000-0ff1-ce00-000000000000"},"claims":{"mfa":true}}`,
+		`{"access_type":"b2b_direct_connect","home_tenant":"` + northwind + `","resource_tenant":"` + contoso + `","user":{"id":"` + userID + `"},"application":{"id":"00000003-0000-0ff1-ce00-000000000000"}}`,
+		`{"access_type":"identity_sync","home_tenant":"` + northwind + `","resource_tenant":"` + contoso + `","user":{"id":"` + userID + `"}}`,
+	}
+	decisions := map[string]*engine.Decision{}
+	for _, in := range inputs {
+		d, err := f.ev.Evaluate(context.Background(), mustDecode(t, in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		decisions[d.DecisionID] = d
+	}
+	_, body := f.get(t, "/ui/decisions")
+	if strings.Contains(body, userID) {
+		t.Error("a masked user id is shown")
+	}
+	if !contains(body, "3 of the last 3 decisions", "Northwind", "Fabrikam", "Contoso") {
+		t.Errorf("decisions page:\n%s", body)
+	}
+	rowRE := regexpMust(`data-decision-id="([^"]+)"`)
+	rows := func(body string) []string {
+		var ids []string
+		for _, m := range rowRE.FindAllStringSubmatch(body, -1) {
+			ids = append(ids, m[1])
+		}
+		return ids
+	}
+	for _, filter := range []string{"decision=allow", "decision=deny", "reason=inbound_blocked", "tenant=" + fabrikam, "tenant=3333"} {
+		_, body := f.get(t, "/ui/decisions?"+filter)
+		k, v, _ := strings.Cut(filter, "=")
+		for _, id := range rows(body) {
+			d := decisions[id]
+			var codes []string
+			for _, r := range d.Reasons {
+				codes = append(codes, r.Code)
+			}
+			ok := true
+			switch k {
+			case "decision":
+				ok = d.Decision == v
+			case "reason":
+				ok = strings.Contains(strings.Join(codes, " "), strings.ToUpper(v))
+			}
+			if !ok {
+				t.Errorf("filter %s shows %s (%s %v)", filter, id, d.Decision, codes)
+			}
+		}
+		if len(rows(body)) == 0 {
+			t.Errorf("filter %s shows nothing", filter)
+		}
+	}
+	// Open one in the playground: the same decision, from the masked input
+	// (the user id erased, which sync does not need).
+	for id, d := range decisions {
+		if d.Decision != engine.VerdictAllow {
+			continue
+		}
+		_, body := f.get(t, "/ui/playground?decision="+id)
+		got, codes := decisionOf(body)
+		if got != d.Decision || len(codes) != len(d.Reasons) || strings.Contains(body, userID) {
+			t.Errorf("decision %s in the playground: %s %v", id, got, codes)
+		}
+	}
+	if _, body := f.get(t, "/ui/playground?decision=gone"); !strings.Contains(body, "no longer among the recent decisions") {
+		t.Error("an unknown decision id is not reported")
+	}
+}

@@ -66,6 +66,7 @@ type decisionsView struct {
 	Decision, Tenant, Reason string
 	Rows                     []shownDecision
 	Total, Matched           int
+	Names                    map[string]string // tenant id → display name, where configured
 	Truncated                bool
 	Capacity                 int
 }
@@ -74,6 +75,12 @@ func (c *Console) decisionsPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	v := decisionsView{Decision: q.Get("decision"), Tenant: strings.ToLower(strings.TrimSpace(q.Get("tenant"))),
 		Reason: strings.ToUpper(strings.TrimSpace(q.Get("reason"))), Capacity: len(c.cfg.Recorder.ring)}
+	v.Names = map[string]string{}
+	if tenants, err := c.namedList(r.Context(), matrixTenantsPath, nil); err == nil {
+		for _, t := range tenants {
+			v.Names[t.ID] = t.Name
+		}
+	}
 	recent := c.cfg.Recorder.Recent()
 	v.Total = len(recent)
 	for _, rec := range recent {
