@@ -501,7 +501,6 @@ func sameCodes(a, b []string) bool {
 	return slices.Equal(slices.Compact(a), slices.Compact(b))
 }
 
-
 // TestServeUI: the console is off unless --ui; with --ui and no token it
 // answers, and the API beside it still works.
 func TestServeUI(t *testing.T) {
