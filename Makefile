@@ -91,6 +91,13 @@ bench:
 bench-smoke:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./benchmarks/... ./engine/...
 
+# The web console's screenshots in docs/img, from its Chromium end-to-end
+# test (cmd/xtenant; part of test-go, where XTENANT_E2E=1 makes a missing
+# chromium a failure; every run keeps its screenshots in test-artifacts/console/).
+.PHONY: console-screenshots
+console-screenshots:
+	XTENANT_E2E=1 XTENANT_README_SCREENSHOTS=1 $(GO) test -count=1 -run TestConsoleInBrowser ./cmd/xtenant
+
 bench-http: build $(OPA)
 	./benchmarks/http/run.sh
 

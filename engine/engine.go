@@ -61,6 +61,32 @@ type Engine struct {
 
 	current  atomic.Pointer[snapshot]
 	activate sync.Mutex // serialises Activate; evaluation never takes it
+
+	pairStats pairStats // across snapshots, for the console's status
+}
+
+// pairStats counts pair summary lookups.
+type pairStats struct {
+	hits, misses atomic.Uint64
+}
+
+// PairCacheStats are the pair summary cache's counters since start.
+type PairCacheStats struct {
+	Hits, Misses uint64
+	// Entries is the number of pair summaries the active snapshot holds.
+	Entries int
+}
+
+// PairCacheStats reports the pair summary cache (zero when the active
+// policy has no pair_summary).
+func (e *Engine) PairCacheStats() PairCacheStats {
+	st := PairCacheStats{Hits: e.pairStats.hits.Load(), Misses: e.pairStats.misses.Load()}
+	if s := e.current.Load(); s != nil {
+		s.pairsMu.RLock()
+		st.Entries = len(s.pairs) + len(s.pairsPrev)
+		s.pairsMu.RUnlock()
+	}
+	return st
 }
 
 var _ Evaluator = (*Engine)(nil)
@@ -138,6 +164,7 @@ type snapshot struct {
 	pairs     map[pairKey]ast.Value
 	pairsPrev map[pairKey]ast.Value
 	pairLimit int // entries per generation: maxCachedPairs (tests lower it)
+	stats     *pairStats
 }
 
 // pairKey is every input member pair_summary may depend on.
@@ -193,6 +220,7 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 		queryLimit: e.queryBytes,
 		pairs:      make(map[pairKey]ast.Value),
 		pairLimit:  maxCachedPairs,
+		stats:      &e.pairStats,
 	}
 	// A policy with pair_summary and the pair rule reading it gets the
 	// summary through the query; any other is evaluated whole every time.
@@ -480,9 +508,13 @@ func (s *snapshot) pairSummary(ctx context.Context, req *Request) (ast.Value, er
 	}
 	s.pairsMu.RUnlock()
 	if current {
+		s.stats.hits.Add(1)
 		return v, nil
 	}
-	if !ok {
+	if ok {
+		s.stats.hits.Add(1)
+	} else {
+		s.stats.misses.Add(1)
 		rs, err := s.pair.Eval(ctx, rego.EvalParsedInput(req.pairValue()))
 		if err != nil {
 			return nil, fmt.Errorf("engine: pair summary: %w", err)

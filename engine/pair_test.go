@@ -231,3 +231,24 @@ func TestPairCacheGenerations(t *testing.T) {
 		}
 	}
 }
+
+// TestPairCacheStats: the first decision of a pair misses, the next hits,
+// and the console's counters say so.
+func TestPairCacheStats(t *testing.T) {
+	e := exampleEngine(t)
+	req := func() *engine.Request {
+		return &engine.Request{AccessType: engine.AccessB2BCollaboration,
+			HomeTenant: "11111111-1111-1111-1111-111111111111", ResourceTenant: "22222222-2222-2222-2222-222222222222",
+			User:        &engine.User{ID: "aaaaaaaa-0000-0000-0000-000000000001"},
+			Application: &engine.Application{ID: "00000003-0000-0ff1-ce00-000000000000"}}
+	}
+	for range 3 {
+		if _, err := e.Evaluate(context.Background(), req()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := e.PairCacheStats()
+	if got.Hits != 2 || got.Misses != 1 || got.Entries != 1 {
+		t.Fatalf("pair cache stats = %+v, want 2 hits, 1 miss, 1 entry", got)
+	}
+}

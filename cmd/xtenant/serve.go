@@ -33,6 +33,7 @@ import (
 	"github.com/xtenant/xtenant/internal/auth"
 	"github.com/xtenant/xtenant/internal/config"
 	"github.com/xtenant/xtenant/internal/connlimit"
+	"github.com/xtenant/xtenant/internal/console"
 	"github.com/xtenant/xtenant/internal/decisionlog"
 	"github.com/xtenant/xtenant/internal/extauthz"
 	"github.com/xtenant/xtenant/internal/httpapi"
@@ -99,6 +100,8 @@ func newServeCmd(e env) *cobra.Command {
 	f.String("log-level", d.LogLevel, "debug, info, warn or error")
 	f.String("log-format", d.LogFormat, "json or text")
 	f.String("public-url", "", "base URL PEPs reach this server at, e.g. https://pdp.example.com (AuthZEN metadata; off when empty)")
+	f.Bool("ui", false, "serve the web console at /ui/ (behind --auth-token-file when set)")
+	f.String("ui-scenarios", "", "directory of scenario files the console's playground offers")
 	return cmd
 }
 
@@ -185,6 +188,11 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 		defer closeDecisionLog(ctx, dl, cfg.ShutdownGrace, log)
 		ev = dl.Wrap(ev)
 	}
+	var recorder *console.Recorder
+	if cfg.UI { // outermost: the console sees every transport's decisions
+		recorder = console.NewRecorder(recentDecisions, nil)
+		ev = recorder.Wrap(ev)
+	}
 	tokens, err := auth.Load(cfg.AuthTokenFile)
 	if err != nil {
 		return usageError{err}
@@ -199,6 +207,11 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 		Metrics: metrics, MetricsHandler: telemetry.Handler(reg), MaxBody: cfg.MaxBody, Tokens: tokens,
 		ExposeData: cfg.ExposeData, PublicURL: cfg.PublicURL, Logger: log,
 	})
+	if cfg.UI {
+		if handler, err = s.withConsole(sources, handler, recorder, tokens); err != nil {
+			return usageError{err}
+		}
+	}
 	ln, err := listen(cfg.Addr)
 	if err != nil {
 		return err

@@ -19,8 +19,10 @@ package auth
 import (
 	"bufio"
 	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -173,4 +175,42 @@ func cutBearer(h string) (string, bool) {
 	}
 	token := strings.TrimSpace(h[len(prefix):])
 	return token, token != ""
+}
+
+// Session returns the value of a session cookie for token, when token grants
+// scope: derived from the token's digest, so that the cookie never holds the
+// token itself and stops working when the token leaves the file.
+func (t *Tokens) Session(token string, scope Scope) (string, error) {
+	if err := t.Check("Bearer "+token, scope); err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(token))
+	return sessionOf(sum), nil
+}
+
+// CheckSession reports whether value is the session of a configured token
+// that grants scope: nil, ErrUnauthenticated or ErrForbidden.
+func (t *Tokens) CheckSession(value string, scope Scope) error {
+	if !t.Required() {
+		return nil
+	}
+	var match *entry
+	for i := range t.entries {
+		if subtle.ConstantTimeCompare([]byte(value), []byte(sessionOf(t.entries[i].sum))) == 1 {
+			match = &t.entries[i]
+		}
+	}
+	switch {
+	case match == nil:
+		return ErrUnauthenticated
+	case !slices.Contains(match.scopes, scope):
+		return ErrForbidden
+	}
+	return nil
+}
+
+func sessionOf(sum [sha256.Size]byte) string {
+	mac := hmac.New(sha256.New, sum[:])
+	mac.Write([]byte("xtenant console session v1"))
+	return hex.EncodeToString(mac.Sum(nil))
 }

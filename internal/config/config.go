@@ -79,6 +79,11 @@ type Config struct {
 	// PublicURL is the base URL PEPs reach the server at (scheme://host[:port]);
 	// the AuthZEN metadata is built from it, never from a request's Host.
 	PublicURL string
+	// UI serves the web console at /ui/ (internal/console).
+	UI bool
+	// UIScenarios is a directory of scenario files the console's playground
+	// offers; empty offers none.
+	UIScenarios string
 }
 
 // Defaults returns the defaults of CONTRACT.md.
@@ -171,6 +176,8 @@ var settings = []setting{
 	{name: "log-level", set: str(func(c *Config) *string { return &c.LogLevel })},
 	{name: "log-format", set: str(func(c *Config) *string { return &c.LogFormat })},
 	{name: "public-url", set: func(c *Config, v []string) error { return parsePublicURL(v[0], &c.PublicURL) }},
+	{name: "ui", set: func(c *Config, v []string) error { return parseBool(v[0], &c.UI) }},
+	{name: "ui-scenarios", set: str(func(c *Config) *string { return &c.UIScenarios })},
 }
 
 // parsePublicURL accepts an absolute http(s) URL with a host and nothing

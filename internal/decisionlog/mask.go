@@ -87,3 +87,34 @@ func (p pointer) removeIndex(doc map[string]any, at, idx int) bool {
 	}
 	return true
 }
+
+// Masks are parsed --decision-log-mask pointers, for other views of
+// decisions (the web console's recent decisions) to erase what the decision
+// log erases.
+type Masks []pointer
+
+// ParseMasks reads --decision-log-mask values.
+func ParseMasks(values []string) (Masks, error) {
+	out := make(Masks, 0, len(values))
+	for _, v := range values {
+		p, err := parseMask(v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// Erase removes every masked value from doc, a document shaped like an
+// event ({"input": …, "result": …}), and returns the pointers that erased
+// something.
+func (m Masks) Erase(doc map[string]any) []string {
+	var erased []string
+	for _, p := range m {
+		if p.erase(doc) {
+			erased = append(erased, p.text)
+		}
+	}
+	return erased
+}

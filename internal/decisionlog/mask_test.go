@@ -55,3 +55,24 @@ func FuzzMask(f *testing.F) {
 		p.erase(m)
 	})
 }
+
+func TestMasksErase(t *testing.T) {
+	m, err := ParseMasks([]string{"/input/user/id", "/result/reasons", "/input/absent"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := map[string]any{
+		"input":  map[string]any{"user": map[string]any{"id": "u", "groups": []any{"g"}}},
+		"result": map[string]any{"reasons": []any{}, "allow": true},
+	}
+	erased := m.Erase(doc)
+	if len(erased) != 2 || erased[0] != "/input/user/id" || erased[1] != "/result/reasons" {
+		t.Fatalf("erased = %v", erased)
+	}
+	if _, ok := doc["input"].(map[string]any)["user"].(map[string]any)["id"]; ok {
+		t.Fatal("user id kept")
+	}
+	if _, err := ParseMasks([]string{"/labels/id"}); err == nil {
+		t.Fatal("a pointer outside /input and /result was accepted")
+	}
+}

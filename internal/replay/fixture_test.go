@@ -205,7 +205,7 @@ func writeLog(t testing.TB, dir, name string, eng *engine.Engine, reqs []*engine
 	}
 	// Through the decision cache, as serve does: the log is the same, and
 	// writing it takes a fraction of the time.
-	cache, err := decisioncache.New(eng, eng, decisioncache.Config{MaxEntries: 100000})
+	cache, err := decisioncache.New(eng, eng, decisioncache.Config{MaxBytes: 256 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
