@@ -338,7 +338,7 @@ func entityOver(e, d *AuthZENEntity) *AuthZENEntity {
 	return &out
 }
 
-// evaluationsOptions reads options.evaluations_semantic; other options are
+// evaluationsSemantic reads options.evaluations_semantic; other options are
 // ignored.
 func evaluationsSemantic(v any) (string, error) {
 	obj, err := optObject(v, "/options")
