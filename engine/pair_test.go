@@ -35,9 +35,8 @@ func TestPairSummaryMatchesFullEvaluation(t *testing.T) {
 		passes := []string{"cold", "shared", "shared-reversed", "two-per-generation"}
 		if raceEnabled {
 			// These passes run one request at a time: the race detector
-			// finds nothing in them, and CI's -race budget is tight. The
-			// sharing passes run in every build without it (make test-go
-			// runs -race, go test ./engine without).
+			// finds nothing in them, and CI's -race budget is tight. All
+			// four run without it (make test-metamorphic runs this test).
 			passes = []string{"cold", "two-per-generation"}
 		}
 		for _, pass := range passes {
