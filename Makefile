@@ -65,6 +65,7 @@ test-race: test-go
 # they are slow under it and exercise no concurrency of their own.
 test-metamorphic: $(OPA)
 	XTENANT_OPA_BIN=$(OPA) $(GO) test -count=1 -timeout 30m ./metamorphic/
+	$(GO) test -count=1 -run TestPairSummaryMatchesFullEvaluation ./engine/
 
 # Every shell block of README.md, run on a fresh copy of the repository
 # (also part of test-go).
