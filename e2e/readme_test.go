@@ -89,7 +89,7 @@ func TestREADME(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	h := &readmeRun{t: t, dir: work, ports: map[string]string{}, bg: map[string]*exec.Cmd{}}
+	h := &readmeRun{t: t, dir: work, ports: map[string]string{}, bg: map[string]*bgProc{}}
 	defer h.stopAll()
 	h.env = append(os.Environ(), "XTENANT_ADDR=127.0.0.1:"+h.port("8181"))
 	for _, b := range blocks {
@@ -243,8 +243,14 @@ type readmeRun struct {
 	t     *testing.T
 	dir   string
 	env   []string
-	ports map[string]string    // README port → free port
-	bg    map[string]*exec.Cmd // free port → background block serving it
+	ports map[string]string  // README port → free port
+	bg    map[string]*bgProc // free port → background block serving it
+}
+
+// bgProc is a background block's process; done closes once it has exited.
+type bgProc struct {
+	cmd  *exec.Cmd
+	done chan struct{}
 }
 
 // port maps a README port to a free local one, the same every time.
@@ -355,9 +361,10 @@ func (h *readmeRun) background(b block) {
 		h.t.Fatalf("README line %d: %v", b.line, err)
 	}
 	exited := make(chan error, 1)
-	go func() { exited <- c.Wait() }()
+	proc := &bgProc{cmd: c, done: make(chan struct{})}
+	go func() { exited <- c.Wait(); close(proc.done) }()
 	for _, p := range ports {
-		h.bg[p] = c
+		h.bg[p] = proc
 	}
 	deadline := time.Now().Add(5 * time.Minute)
 	client := &http.Client{Timeout: 2 * time.Second}
@@ -382,28 +389,22 @@ func (h *readmeRun) background(b block) {
 	}
 }
 
-func (h *readmeRun) stop(c *exec.Cmd) {
-	_ = syscall.Kill(-c.Process.Pid, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		for c.ProcessState == nil {
-			time.Sleep(20 * time.Millisecond)
-		}
-		close(done)
-	}()
+func (h *readmeRun) stop(p *bgProc) {
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
 	select {
-	case <-done:
+	case <-p.done:
 	case <-time.After(15 * time.Second):
-		_ = syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		<-p.done
 	}
 }
 
 func (h *readmeRun) stopAll() {
-	seen := map[*exec.Cmd]bool{}
-	for _, c := range h.bg {
-		if !seen[c] {
-			seen[c] = true
-			h.stop(c)
+	seen := map[*bgProc]bool{}
+	for _, p := range h.bg {
+		if !seen[p] {
+			seen[p] = true
+			h.stop(p)
 		}
 	}
 }
