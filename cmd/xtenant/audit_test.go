@@ -51,3 +51,31 @@ func TestAuditExitCodes(t *testing.T) {
 		t.Fatalf("exit %d, %v, %s", code, err, out)
 	}
 }
+
+// TestImportExportsCommands: import entraexporter and m365dsc write a
+// tenants file that loads; bad input exits 2 and writes nothing.
+func TestImportExportsCommands(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"import", "entraexporter", "../../testdata/entraexporter/contoso", "-o", filepath.Join(dir, "ee.json")}, 0},
+		{[]string{"import", "m365dsc", "../../testdata/m365dsc/contoso.json", "--tenant-id", "22222222-2222-2222-2222-222222222222", "-o", filepath.Join(dir, "dsc.yaml")}, 0},
+		{[]string{"import", "m365dsc", "../../testdata/m365dsc/contoso.json", "-o", filepath.Join(dir, "none.json")}, 2},
+		{[]string{"import", "entraexporter", dir, "-o", filepath.Join(dir, "none.json")}, 2},
+	} {
+		code, _, errOut := runCmd(t, "", tc.args...)
+		if code != tc.code {
+			t.Errorf("%v: exit %d, want %d: %s", tc.args, code, tc.code, errOut)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "none.json")); err == nil {
+		t.Error("a failed import wrote a file")
+	}
+	for _, f := range []string{"ee.json", "dsc.yaml"} {
+		if code, out, errOut := runCmd(t, "", "audit", filepath.Join(dir, f), "--format", "json"); code != 3 || !strings.Contains(out, "AUD-") {
+			t.Errorf("audit %s: exit %d %s", f, code, errOut)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/xtenant/xtenant/bundles/entraexporter"
 	"github.com/xtenant/xtenant/bundles/graph"
+	"github.com/xtenant/xtenant/bundles/m365dsc"
 	"github.com/xtenant/xtenant/tenants"
 )
 
@@ -22,10 +23,10 @@ func newImportCmd(e env) *cobra.Command {
 		Short: "Import tenant configuration from outside sources",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			return usagef("import: a subcommand is required (graph, entraexporter)")
+			return usagef("import: a subcommand is required (graph, entraexporter, m365dsc)")
 		},
 	}
-	cmd.AddCommand(newImportGraphCmd(e), newImportEntraExporterCmd(e))
+	cmd.AddCommand(newImportGraphCmd(e), newImportEntraExporterCmd(e), newImportM365DSCCmd(e))
 	return cmd
 }
 
@@ -166,5 +167,27 @@ func newImportEntraExporterCmd(e env) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "tenants file to write (.json, .yaml); default stdout, or the --merge file")
 	cmd.Flags().StringVar(&merge, "merge", "", "existing tenants file to merge the imported tenants into")
+	return cmd
+}
+
+func newImportM365DSCCmd(e env) *cobra.Command {
+	var out, merge string
+	var opts m365dsc.Options
+	cmd := &cobra.Command{
+		Use:   "m365dsc REPORT.json... [--tenant-id ID] [--display-name NAME] [-o FILE] [--merge FILE]",
+		Short: "Turn Microsoft365DSC JSON reports (one per tenant) into a tenants file",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, files []string) error {
+			imported, err := m365dsc.Import(files, opts)
+			if err != nil {
+				return usageError{err}
+			}
+			return writeImported(e, imported, out, merge)
+		},
+	}
+	cmd.Flags().StringVarP(&out, "output", "o", "", "tenants file to write (.json, .yaml); default stdout, or the --merge file")
+	cmd.Flags().StringVar(&merge, "merge", "", "existing tenants file to merge the imported tenants into")
+	cmd.Flags().StringVar(&opts.TenantID, "tenant-id", "", "the tenant's id, when no instance's TenantId is a GUID (one report only)")
+	cmd.Flags().StringVar(&opts.DisplayName, "display-name", "", "the tenant's display name (reports do not carry it)")
 	return cmd
 }

@@ -212,7 +212,12 @@ func writeLog(t testing.TB, dir, name string, eng *engine.Engine, reqs []*engine
 	defer cache.Close()
 	ev := l.Wrap(cache)
 	for _, req := range reqs {
+		// A deep copy: the logger encodes the request after Evaluate
+		// returns, and users share their group slices across requests.
 		cp := *req
+		u := *req.User
+		u.Groups = append([]string(nil), u.Groups...)
+		cp.User = &u
 		if _, err := ev.Evaluate(context.Background(), &cp); err != nil {
 			t.Fatal(err)
 		}
