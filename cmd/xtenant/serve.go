@@ -172,6 +172,8 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 	if cfg.UI { // outermost: the console sees every transport's decisions
 		recorder = console.NewRecorder(recentDecisions, nil)
 		ev = recorder.Wrap(ev)
+	} else if cfg.UIScenarios != "" {
+		return usageError{errors.New("--ui-scenarios needs --ui")}
 	}
 	token, err := readToken(cfg.AuthTokenFile)
 	if err != nil {
