@@ -571,10 +571,19 @@ func TestServeUIRefusesAtStart(t *testing.T) {
 		{[]string{"serve", "--ui", "--ui-scenarios", filepath.Join(t.TempDir(), "missing")}, "--ui-scenarios"},
 		{[]string{"serve", "--ui", "--decision-log", "stdout", "--decision-log-mask", "/labels/x"}, "decision-log-mask"},
 	} {
+		// On a socket of its own: a server that wrongly starts must not
+		// take a shared port.
+		args := append(tt.args, "--addr", "unix:"+filepath.Join(t.TempDir(), "x.sock"))
 		var stderr bytes.Buffer
-		code := run(tt.args, env{stdout: io.Discard, stderr: &stderr, getenv: func(string) string { return "" }})
-		if code != 2 || !strings.Contains(stderr.String(), tt.want) {
-			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr.String(), tt.want)
+		done := make(chan int, 1)
+		go func() { done <- run(args, env{stdout: io.Discard, stderr: &stderr, getenv: func(string) string { return "" }}) }()
+		select {
+		case code := <-done:
+			if code != 2 || !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr.String(), tt.want)
+			}
+		case <-time.After(time.Minute):
+			t.Fatalf("%v: serve started instead of refusing", tt.args)
 		}
 	}
 }
