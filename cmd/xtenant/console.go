@@ -30,6 +30,9 @@ func (s *server) withConsole(ctx context.Context, api http.Handler, rec *console
 		if err != nil {
 			return nil, fmt.Errorf("--ui-scenarios: %w", err)
 		}
+		if len(files) == 0 {
+			return nil, fmt.Errorf("--ui-scenarios %s: no scenario file", s.cfg.UIScenarios)
+		}
 		scen = &console.Scenarios{Files: files, Evaluator: scenarioEngines()}
 	}
 	c, err := console.New(console.Config{

@@ -223,12 +223,18 @@ func (b *browser) screenshot(t *testing.T, name string) {
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if os.Getenv("XTENANT_README_SCREENSHOTS") == "1" && !strings.Contains(name, "phone") && !strings.Contains(name, "login") {
+	if os.Getenv("XTENANT_README_SCREENSHOTS") == "1" && slices.Contains(readmeViews, name) {
+		if err := os.MkdirAll(filepath.Join("..", "..", "docs", "img"), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(filepath.Join("..", "..", "docs", "img", "console-"+name+".png"), png, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 }
+
+// readmeViews are the screenshots the README shows (docs/img/console-*.png).
+var readmeViews = []string{"status", "matrix", "playground", "decisions"}
 
 var e2eCells = map[string]string{
 	"default:b2bCollaborationInbound":                     "allowed/default",
@@ -552,6 +558,32 @@ func TestServeUI(t *testing.T) {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("%v: serve: %v", tc.args, err)
+		}
+	}
+}
+
+func TestServeUIRefusesAtStart(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--ui-scenarios", "../../testdata/scenarios"}, "needs --ui"},
+		{[]string{"serve", "--ui", "--ui-scenarios", filepath.Join(t.TempDir(), "missing")}, "--ui-scenarios"},
+		{[]string{"serve", "--ui", "--decision-log", "stdout", "--decision-log-mask", "/labels/x"}, "decision-log-mask"},
+	} {
+		// On a socket of its own: a server that wrongly starts must not
+		// take a shared port.
+		args := append(tt.args, "--addr", "unix:"+filepath.Join(t.TempDir(), "x.sock"))
+		var stderr bytes.Buffer
+		done := make(chan int, 1)
+		go func() { done <- run(args, env{stdout: io.Discard, stderr: &stderr, getenv: func(string) string { return "" }}) }()
+		select {
+		case code := <-done:
+			if code != 2 || !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr.String(), tt.want)
+			}
+		case <-time.After(time.Minute):
+			t.Fatalf("%v: serve started instead of refusing", tt.args)
 		}
 	}
 }

@@ -192,6 +192,8 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 	if cfg.UI { // outermost: the console sees every transport's decisions
 		recorder = console.NewRecorder(recentDecisions, nil)
 		ev = recorder.Wrap(ev)
+	} else if cfg.UIScenarios != "" {
+		return usageError{errors.New("--ui-scenarios needs --ui")}
 	}
 	tokens, err := auth.Load(cfg.AuthTokenFile)
 	if err != nil {
