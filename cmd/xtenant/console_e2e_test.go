@@ -576,7 +576,9 @@ func TestServeUIRefusesAtStart(t *testing.T) {
 		args := append(tt.args, "--addr", "unix:"+filepath.Join(t.TempDir(), "x.sock"))
 		var stderr bytes.Buffer
 		done := make(chan int, 1)
-		go func() { done <- run(args, env{stdout: io.Discard, stderr: &stderr, getenv: func(string) string { return "" }}) }()
+		go func() {
+			done <- run(args, env{stdout: io.Discard, stderr: &stderr, getenv: func(string) string { return "" }})
+		}()
 		select {
 		case code := <-done:
 			if code != 2 || !strings.Contains(stderr.String(), tt.want) {
