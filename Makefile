@@ -56,7 +56,7 @@ test-rego: $(OPA) build
 # the rest). XTENANT_OPA_BIN: bundle tests compare decisions with the stock
 # opa binary; XTENANT_E2E=1 (set by .ci/run) makes a missing nginx or caddy a failure.
 test-go: $(OPA)
-	XTENANT_OPA_BIN=$(OPA) $(GO) test -count=1 -race ./...
+	XTENANT_OPA_BIN=$(OPA) $(GO) test -count=1 -race -timeout 30m ./...
 
 test-race: test-go
 

@@ -40,7 +40,7 @@ func scenarioTenants(t *testing.T, name string) ([]byte, json.RawMessage) {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second) // generous: CI machines are shared
+	deadline := time.Now().Add(90 * time.Second) // generous: CI machines are shared
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
