@@ -54,6 +54,10 @@ func TestIdleEvictedNewServed(t *testing.T) {
 		t.Fatalf("after 5 sequential clients, limit 2: %+v", st)
 	}
 
+	// The server marks a connection idle just after writing its answer:
+	// let the last one settle.
+	time.Sleep(200 * time.Millisecond)
+
 	// Two busy connections: a third is refused, not queued.
 	for range 2 {
 		c, err := net.Dial("tcp", addr)
