@@ -38,7 +38,7 @@ func (e *decodeError) Error() string {
 }
 
 // decodeDecision reads the policy's decision object strictly: every member
-// of CONTRACT.md's "Decision output" (less decision_id and revision) must be
+// of docs/contract.md's "Decision output" (less decision_id and revision) must be
 // present with the right type and a known value, and nothing else may be.
 func decodeDecision(v ast.Value) (*Decision, error) {
 	var d Decision

@@ -18,7 +18,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 )
 
-// Paths of the rules the engine evaluates (CONTRACT.md, "Names").
+// Paths of the rules the engine evaluates (docs/contract.md, "Names").
 const (
 	DecisionPath = "xtenant/access/decision"
 	ExplainPath  = "xtenant/access/explain"
@@ -34,7 +34,7 @@ const (
 
 // The members of the engine's own decision input when a pair summary is
 // handed over: the query rebinds input to the request, so the policy sees
-// exactly the decision input of CONTRACT.md, and binds the summary to the
+// exactly the decision input of docs/contract.md, and binds the summary to the
 // pair rule. Neither name can be reached from the policy.
 const (
 	wrappedRequestKey = "request"
@@ -113,7 +113,7 @@ func WithDecisionIDs(f func() string) Option {
 }
 
 // WithRequireHomeTenant sets data.xtenant.options.require_home_tenant: an
-// unknown home tenant becomes a configuration deny (CONTRACT.md).
+// unknown home tenant becomes a configuration deny (docs/contract.md).
 func WithRequireHomeTenant(require bool) Option {
 	return func(e *Engine) { e.requireHomeTenant = require }
 }

@@ -52,7 +52,7 @@ func (r *Request) putPairKey(obj ast.Object) {
 }
 
 // astValue builds the input document directly as an AST object, in the
-// snake_case shape of CONTRACT.md: no JSON encoding or parsing on the hot
+// snake_case shape of docs/contract.md: no JSON encoding or parsing on the hot
 // path. Absent optional members stay absent.
 func (r *Request) astValue() ast.Object {
 	obj := ast.NewObjectWithCapacity(12)

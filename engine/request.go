@@ -14,7 +14,7 @@ import (
 	"github.com/xtenant/xtenant/jsonpath"
 )
 
-// Limits of CONTRACT.md ("Decision input") and schemas/input.schema.json.
+// Limits of docs/contract.md ("Decision input") and schemas/input.schema.json.
 const (
 	MaxGroups       = 1000
 	MaxInviterRoles = 100

@@ -5,7 +5,7 @@ import (
 	"errors"
 )
 
-// Access types of CONTRACT.md ("Decision input").
+// Access types of docs/contract.md ("Decision input").
 const (
 	AccessB2BCollaboration = "b2b_collaboration"
 	AccessB2BDirectConnect = "b2b_direct_connect"
@@ -20,7 +20,7 @@ const (
 	VerdictStepUp = "step_up"
 )
 
-// Request is one decision input, in CONTRACT.md's snake_case shape. Optional
+// Request is one decision input, in docs/contract.md's snake_case shape. Optional
 // objects are pointers so that "absent" and "present but empty" stay distinct
 // until Canonicalize fills in the defaults.
 type Request struct {
@@ -77,7 +77,7 @@ type Invitation struct {
 	InviteeEmail    string   `json:"invitee_email"`
 }
 
-// Decision is the answer of CONTRACT.md ("Decision output").
+// Decision is the answer of docs/contract.md ("Decision output").
 type Decision struct {
 	DecisionID    string         `json:"decision_id"`
 	Decision      string         `json:"decision"`

@@ -1,5 +1,5 @@
 // Package metamorphic holds the metamorphic tests of the decision (issue 9,
-// SEMANTICS.md §8.25): every scenario of testdata/scenarios, transformed in
+// docs/semantics.md §8.25): every scenario of testdata/scenarios, transformed in
 // ways that must not matter (ids in upper case, arrays reordered, a thousand
 // irrelevant tenants and partners added), asked through every path a
 // deployment uses (the engine, /v1/evaluate, the batch route, the Data API

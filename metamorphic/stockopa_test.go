@@ -166,7 +166,7 @@ func TestMetamorphicStockOPA(t *testing.T) {
 	}
 }
 
-// contractMembers are the decision input's own members (CONTRACT.md): a
+// contractMembers are the decision input's own members (docs/contract.md): a
 // rule of the same name is not forged, the input's value is the request.
 var contractMembers = map[string]bool{
 	"access_type": true, "home_tenant": true, "resource_tenant": true, "home_cloud": true, "resource_cloud": true,

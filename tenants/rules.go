@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// checkRules reports the rules of SEMANTICS.md §2.14 that the stored
+// checkRules reports the rules of docs/semantics.md §2.14 that the stored
 // settings break (V-1 to V-5, V-8) as warnings. They are judged again by the
 // policy on the effective settings a request needs (§8.1); these warnings
 // tell the operator early.
@@ -115,7 +115,7 @@ func hasTarget(tc map[string]any, target string) bool {
 const caPoliciesPath = "/conditionalAccessPolicies/"
 
 // checkConditionalAccess warns about Conditional Access policies the policy
-// treats as invalid (SEMANTICS.md §8.1, §8.23): a policy that is not
+// treats as invalid (docs/semantics.md §8.1, §8.23): a policy that is not
 // disabled and lacks conditions.users or conditions.applications, which
 // Graph requires. Every warning about a policy, these and the unknown enums
 // found by the schema walk, names the policy's id, so that an operator finds

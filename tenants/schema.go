@@ -62,7 +62,7 @@ func withFields(n *node, f map[string]*node) *node {
 
 var clouds = []string{"microsoftonline.com", "microsoftonline.us", "partner.microsoftonline.cn"}
 
-// tenantSchema is the shape of SEMANTICS.md §1 and §3.1 that xtenant reads.
+// tenantSchema is the shape of docs/semantics.md §1 and §3.1 that xtenant reads.
 var tenantSchema = func() *node {
 	target := obj(map[string]*node{
 		"target":     guidStr(),

@@ -1,11 +1,11 @@
-// Package tenants loads the tenant configuration of CONTRACT.md ("Tenant
+// Package tenants loads the tenant configuration of docs/contract.md ("Tenant
 // configuration"): an object keyed by tenant id holding each tenant's
 // settings in Microsoft Graph's own JSON shape, from JSON or YAML files.
 //
 // Loading type-checks every field xtenant reads (a wrong type refuses the
 // whole file with the file, the tenant and the JSON path), normalises ids to
 // lower case, keeps unknown fields, and reports well-formed but unknown enum
-// values and SEMANTICS.md §2.14 rule breaks as warnings: the policy denies
+// values and docs/semantics.md §2.14 rule breaks as warnings: the policy denies
 // with INVALID_CONFIGURATION when a request needs them.
 package tenants
 
@@ -40,7 +40,7 @@ type Set struct {
 }
 
 // Warning is a well-formed setting that xtenant cannot use (unknown enum
-// value, SEMANTICS.md §2.14 rule break).
+// value, docs/semantics.md §2.14 rule break).
 type Warning struct {
 	Tenant  string `json:"tenant"`
 	Path    string `json:"path"`

@@ -1,6 +1,6 @@
 package workload
 
-// Graph shapes of CONTRACT.md ("Tenant configuration"), as Microsoft Graph
+// Graph shapes of docs/contract.md ("Tenant configuration"), as Microsoft Graph
 // v1.0 returns them. Pointers and nil slices marshal as null, which is how
 // Graph reports an unset ("inherit from default") setting.
 

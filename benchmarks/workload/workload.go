@@ -86,7 +86,7 @@ func Generate(cfg Config) *Dataset {
 // Tenants returns the configured tenant ids.
 func (d *Dataset) Tenants() []string { return d.tenants }
 
-// TenantsJSON is the tenants file of CONTRACT.md: an object keyed by tenant id.
+// TenantsJSON is the tenants file of docs/contract.md: an object keyed by tenant id.
 func (d *Dataset) TenantsJSON() ([]byte, error) {
 	return json.Marshal(d.byID)
 }
@@ -206,7 +206,7 @@ func (d *Dataset) genPartner(r *rand.Rand, home string) *partner {
 	return p
 }
 
-// genSetting draws a b2b setting that passes SEMANTICS.md §2.14 (V-3, V-4).
+// genSetting draws a b2b setting that passes docs/semantics.md §2.14 (V-3, V-4).
 func (d *Dataset) genSetting(r *rand.Rand, home string) *b2bSetting {
 	switch n := r.IntN(10); {
 	case n < 5: // allow-lists on both halves

@@ -44,7 +44,7 @@ const (
 )
 
 // Import reads one EntraExporter tree per tenant and returns the tenants
-// object of CONTRACT.md, keyed by lower-case tenant id.
+// object of docs/contract.md, keyed by lower-case tenant id.
 func Import(dirs []string) (map[string]any, error) {
 	out := map[string]any{}
 	for _, dir := range dirs {

@@ -1,5 +1,5 @@
 // Package graph turns raw Microsoft Graph v1.0 responses, saved one file per
-// request (CONTRACT.md, "xtenant import graph"), into tenant configurations in
+// request (docs/contract.md, "xtenant import graph"), into tenant configurations in
 // the contract's data shape.
 //
 // Every field Graph returned is kept; only OData annotations (keys starting
@@ -24,7 +24,7 @@ import (
 	"github.com/xtenant/xtenant/jsonpath"
 )
 
-// File names of CONTRACT.md's table.
+// File names of docs/contract.md's table.
 const (
 	fileOrganization   = "organization.json"
 	fileCrossTenant    = "crossTenantAccessPolicy.json"

@@ -7,7 +7,7 @@ import (
 )
 
 // Import reads one export directory per tenant and returns the tenants
-// object of CONTRACT.md, keyed by lower-case tenant id. opts.TenantID is only
+// object of docs/contract.md, keyed by lower-case tenant id. opts.TenantID is only
 // allowed with a single directory.
 func Import(dirs []string, opts Options) (map[string]any, error) {
 	if len(dirs) == 0 {

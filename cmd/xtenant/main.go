@@ -20,7 +20,7 @@ type env struct {
 	getenv func(string) string
 }
 
-// usageError marks bad usage or bad input: exit code 2 (CONTRACT.md).
+// usageError marks bad usage or bad input: exit code 2 (docs/contract.md).
 type usageError struct{ err error }
 
 func (e usageError) Error() string { return e.err.Error() }
@@ -68,7 +68,7 @@ func newRootCmd(e env) *cobra.Command {
 }
 
 // usageArgs makes every argument-count error of c and its subcommands a
-// usage error (exit 2), as CONTRACT.md says of bad usage.
+// usage error (exit 2), as docs/contract.md says of bad usage.
 func usageArgs(c *cobra.Command) {
 	if check := c.Args; check != nil {
 		c.Args = func(c *cobra.Command, args []string) error {

@@ -15,7 +15,7 @@ import (
 )
 
 // schemaChecker validates documents against one of the project's JSON
-// Schemas (schemas/*.json, CONTRACT.md) with OPA's json.match_schema.
+// Schemas (schemas/*.json, docs/contract.md) with OPA's json.match_schema.
 type schemaChecker struct {
 	schema any
 	query  rego.PreparedEvalQuery

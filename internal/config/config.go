@@ -17,7 +17,7 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// Config holds every setting of CONTRACT.md's "xtenant serve flags" table.
+// Config holds every setting of docs/contract.md's "xtenant serve flags" table.
 type Config struct {
 	// Addr is the HTTP listen address: host:port or unix:/path.
 	Addr string
@@ -86,7 +86,7 @@ type Config struct {
 	UIScenarios string
 }
 
-// Defaults returns the defaults of CONTRACT.md.
+// Defaults returns the defaults of docs/contract.md.
 func Defaults() Config {
 	return Config{
 		Addr:             "127.0.0.1:8181",

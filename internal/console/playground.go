@@ -28,7 +28,7 @@ const exampleInput = `{
   "claims": {"mfa": true}
 }`
 
-// stageOrder is the order of SEMANTICS.md §2.13, for the explain table.
+// stageOrder is the order of docs/semantics.md §2.13, for the explain table.
 var stageOrder = []string{"configuration", "cloud", "tenant_restrictions", "home_outbound", "resource_inbound",
 	"conditional_access", "sync", "invitation", "extension"}
 

@@ -1,5 +1,5 @@
 // Package extauthz is xtenant's Envoy external authorization server
-// (CONTRACT.md, "Envoy ext_authz"): envoy.service.auth.v3.Authorization/Check
+// (docs/contract.md, "Envoy ext_authz"): envoy.service.auth.v3.Authorization/Check
 // over gRPC, reading the same headers as forward-auth (package gatewayinput),
 // with grpc.health.v1 on the same server.
 //

@@ -1,5 +1,5 @@
 // Package gatewayinput turns a gateway's request headers into a decision
-// input (CONTRACT.md, "Forward-auth headers"). Forward-auth (internal/httpapi)
+// input (docs/contract.md, "Forward-auth headers"). Forward-auth (internal/httpapi)
 // and Envoy ext_authz (internal/extauthz) read the same headers through it,
 // so both answer a missing or malformed header with the same error, naming
 // the header, and never with an allow.

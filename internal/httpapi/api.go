@@ -1,4 +1,4 @@
-// Package httpapi is xtenant's HTTP API (CONTRACT.md, "HTTP API"): native
+// Package httpapi is xtenant's HTTP API (docs/contract.md, "HTTP API"): native
 // decisions, the OPA REST Data API, OpenID AuthZEN 1.0, forward-auth for
 // reverse proxies, health, status and metrics. Handlers only decode, call the
 // evaluator and write; every error goes through one mapper (errors.go), and
@@ -67,7 +67,7 @@ type Config struct {
 	// for the AuthZEN metadata; empty leaves the metadata out (404).
 	PublicURL string
 	// AuthZEN maps AuthZEN requests onto the policy; nil is the xtenant
-	// mapping (CONTRACT.md).
+	// mapping (docs/contract.md).
 	AuthZEN AuthZENBackend
 }
 

@@ -12,7 +12,7 @@ import (
 	"github.com/xtenant/xtenant/guid"
 )
 
-// The xtenant mapping of AuthZEN (CONTRACT.md):
+// The xtenant mapping of AuthZEN (docs/contract.md):
 //
 //	subject  {type:"user", id, properties:{tenant, groups, claims, ...}}  → user, home tenant
 //	resource {type:"application", id, properties:{tenant, ...}}          → application, resource tenant

@@ -14,7 +14,7 @@ import (
 	"github.com/xtenant/xtenant/internal/gatewayinput"
 )
 
-// Error codes of CONTRACT.md, plus unauthorized for --auth-token-file.
+// Error codes of docs/contract.md, plus unauthorized for --auth-token-file.
 const (
 	CodeInvalidInput    = "invalid_input"
 	CodeNotFound        = "not_found"

@@ -10,7 +10,7 @@ import (
 	"github.com/xtenant/xtenant/internal/gatewayinput"
 )
 
-// Forward-auth headers (CONTRACT.md), shared with Envoy ext_authz through
+// Forward-auth headers (docs/contract.md), shared with Envoy ext_authz through
 // package gatewayinput; http.Header lookups are case-insensitive.
 const (
 	HeaderAccessType   = gatewayinput.HeaderAccessType

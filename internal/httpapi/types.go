@@ -15,7 +15,7 @@ import (
 	"github.com/xtenant/xtenant/jsonpath"
 )
 
-// MaxBatch is the most requests one batch may hold (CONTRACT.md).
+// MaxBatch is the most requests one batch may hold (docs/contract.md).
 const MaxBatch = 1000
 
 // BatchRequest is the body of POST /v1/evaluate/batch.

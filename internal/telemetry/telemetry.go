@@ -1,4 +1,4 @@
-// Package telemetry holds xtenant's Prometheus collectors (CONTRACT.md,
+// Package telemetry holds xtenant's Prometheus collectors (docs/contract.md,
 // "Prometheus metrics"). They are registered on a registry made by main, never
 // on the global one, and carry only labels of bounded cardinality: access
 // types, routes, status codes and configured source names, never a tenant,
@@ -90,7 +90,7 @@ func NewRegistry() *prometheus.Registry {
 	return reg
 }
 
-// New registers every metric of CONTRACT.md on reg.
+// New registers every metric of docs/contract.md on reg.
 func New(reg prometheus.Registerer) (*Metrics, error) {
 	latency := []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}
 	m := &Metrics{

@@ -1,5 +1,5 @@
 // Command xtenant-gen writes a seeded benchmark data set: a tenants file in
-// CONTRACT.md's shape and the decision inputs and request sequences of the
+// docs/contract.md's shape and the decision inputs and request sequences of the
 // load harness's workloads.
 //
 //	xtenant-gen -partners 10000 -seed 1 -out DIR

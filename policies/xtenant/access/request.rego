@@ -47,7 +47,7 @@ resource_known if tenants[resource]
 
 default_cloud := "microsoftonline.com"
 
-# CONTRACT.md: the input's cloud, else the tenant's configured cloud, else
+# docs/contract.md: the input's cloud, else the tenant's configured cloud, else
 # commercial.
 home_cloud := input.home_cloud if {
 	input.home_cloud
@@ -73,7 +73,7 @@ user_groups := {lower(g) | some g in object.get(user, "groups", []); is_string(g
 # Groups of the user's object in the resource tenant (Conditional Access).
 resource_groups := {lower(g) | some g in object.get(user, "resource_groups", []); is_string(g)}
 
-# CONTRACT.md: guest for B2B collaboration, none for direct connect.
+# docs/contract.md: guest for B2B collaboration, none for direct connect.
 user_type := user.user_type if {
 	user.user_type
 } else := "none" if {

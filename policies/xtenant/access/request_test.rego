@@ -60,7 +60,7 @@ test_known_tenants if {
 	not access.home_known with input as object.union(collab, {"home_tenant": x}) with data.xtenant.tenants as pair({})
 }
 
-# ARCHITECTURE.md: tenants are looked up by key, never by scanning.
+# docs/architecture.md: tenants are looked up by key, never by scanning.
 test_tenant_configs_by_key if {
 	access.home_config == {"displayName": "Fabrikam"} with input as collab with data.xtenant.tenants as pair({})
 	access.resource_config.displayName == "Contoso" with input as collab with data.xtenant.tenants as pair({})
