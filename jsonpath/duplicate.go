@@ -107,19 +107,7 @@ func (s *dupScanner) object(depth int) {
 		if s.done() {
 			return
 		}
-		s.space()
-		if s.pos >= len(s.data) {
-			s.bad = true
-			return
-		}
-		switch s.data[s.pos] {
-		case ',':
-			s.pos++
-		case '}':
-			s.pos++
-			return
-		default:
-			s.bad = true
+		if !s.separator('}') {
 			return
 		}
 	}
@@ -139,22 +127,30 @@ func (s *dupScanner) array(depth int) {
 		if s.done() {
 			return
 		}
-		s.space()
-		if s.pos >= len(s.data) {
-			s.bad = true
-			return
-		}
-		switch s.data[s.pos] {
-		case ',':
-			s.pos++
-		case ']':
-			s.pos++
-			return
-		default:
-			s.bad = true
+		if !s.separator(']') {
 			return
 		}
 	}
+}
+
+// separator consumes what follows a member or an element: a ',' (another
+// follows: true) or closing (false); anything else marks the text bad.
+func (s *dupScanner) separator(closing byte) bool {
+	s.space()
+	if s.pos >= len(s.data) {
+		s.bad = true
+		return false
+	}
+	switch s.data[s.pos] {
+	case ',':
+		s.pos++
+		return true
+	case closing:
+		s.pos++
+		return false
+	}
+	s.bad = true
+	return false
 }
 
 // str reads a string at s.pos and returns it unescaped.
