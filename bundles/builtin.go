@@ -2,6 +2,7 @@ package bundles
 
 import (
 	"bytes"
+	"context"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -33,6 +34,20 @@ func ExampleTenants() (*tenants.Set, error) {
 // every request is then a RESOURCE_TENANT_UNKNOWN deny).
 func Builtin(ts *tenants.Set) (engine.Policy, error) {
 	return FromPolicyFS(policies.FS, "built-in@"+policies.Version, ts)
+}
+
+// BuiltinEngine returns an engine serving the built-in policy over ts (nil:
+// no tenants), for the commands and tests that decide without a server.
+func BuiltinEngine(ctx context.Context, ts *tenants.Set, opts ...engine.Option) (*engine.Engine, error) {
+	p, err := Builtin(ts)
+	if err != nil {
+		return nil, err
+	}
+	e := engine.New(opts...)
+	if err := e.Activate(ctx, p); err != nil {
+		return nil, err
+	}
+	return e, nil
 }
 
 // FromPolicyFS does what Builtin does for any policy folder laid out like
@@ -71,7 +86,7 @@ func FromPolicyFS(fsys fs.FS, revision string, ts *tenants.Set) (engine.Policy, 
 			if dir == "." {
 				return fmt.Errorf("%s: data at the root of the policy folder has no path; put it in a folder", name)
 			}
-			if err := putAt(p.Data, strings.Split(dir, "/"), v); err != nil {
+			if err := setData(p.Data, dir, v); err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
 		}
@@ -90,37 +105,11 @@ func FromPolicyFS(fsys fs.FS, revision string, ts *tenants.Set) (engine.Policy, 
 		td = ts.Data()
 		p.Revision += "+tenants:" + ts.ShortHash()
 	}
-	if err := putAt(p.Data, []string{"xtenant", "tenants"}, td["tenants"]); err != nil {
+	if err := setData(p.Data, RootTenants, td["tenants"]); err != nil {
 		return engine.Policy{}, err
 	}
-	if err := putAt(p.Data, []string{"xtenant", "domains"}, td["domains"]); err != nil {
+	if err := setData(p.Data, RootDomains, td["domains"]); err != nil {
 		return engine.Policy{}, err
 	}
 	return p, nil
-}
-
-// putAt places v at the path below data, creating objects on the way; two
-// values at one path is an error.
-func putAt(data map[string]any, keys []string, v any) error {
-	cur := data
-	for i, k := range keys[:len(keys)-1] {
-		next, ok := cur[k]
-		if !ok {
-			m := map[string]any{}
-			cur[k] = m
-			cur = m
-			continue
-		}
-		m, ok := next.(map[string]any)
-		if !ok {
-			return fmt.Errorf("data path %s is not an object", strings.Join(keys[:i+1], "/"))
-		}
-		cur = m
-	}
-	last := keys[len(keys)-1]
-	if _, taken := cur[last]; taken {
-		return fmt.Errorf("data path %s is defined twice", strings.Join(keys, "/"))
-	}
-	cur[last] = v
-	return nil
 }

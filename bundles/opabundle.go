@@ -273,7 +273,8 @@ func packageRoot(m *ast.Module) string {
 	return strings.Join(parts, "/")
 }
 
-// setData places v at the slash-separated path p below data.
+// setData places v at the slash-separated path p below data, creating
+// objects on the way; two values at one path is an error.
 func setData(data map[string]any, p string, v any) error {
 	parts := strings.Split(strings.Trim(p, "/"), "/")
 	node := data

@@ -9,39 +9,39 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/xtenant/xtenant/atomicfile"
 )
 
-// fetchResult is what one poll of a source found.
-type fetchResult struct {
-	bundle  *Bundle // nil when unchanged
-	etag    string
-	digest  string    // SHA-256 of a downloaded or persisted bundle file
-	fetched time.Time // set for a persisted copy: when it was downloaded
-}
-
-// source is one --bundle location: a directory, a .tar.gz file or a URL.
-type source struct {
+// bundleSource is one --bundle location: a directory, a .tar.gz file or a
+// URL, polled.
+type bundleSource struct {
 	name     string // location with credentials and query removed
 	location string
 	isURL    bool
 	client   *http.Client
 	verify   *VerificationKey
 	cacheDir string // "" disables persistence
+	pollMin  time.Duration
+	pollMax  time.Duration
 
 	etag    string // last accepted ETag (URL) or content fingerprint (file)
 	digest  string // SHA-256 of the last accepted download (URL)
 	modTime time.Time
 	size    int64
+	active  bool // some content of this source was accepted
 }
 
-func newSource(location string, verify *VerificationKey, cacheDir string, client *http.Client) (*source, error) {
-	s := &source{location: location, name: location, verify: verify, client: client}
+func newBundleSource(location string, cfg LoopConfig) (*bundleSource, error) {
+	s := &bundleSource{location: location, name: location, verify: cfg.Verification, client: cfg.Client,
+		pollMin: cfg.PollMin, pollMax: cfg.PollMax}
 	if strings.HasPrefix(location, "http://") || strings.HasPrefix(location, "https://") {
 		u, err := url.Parse(location)
 		if err != nil {
@@ -51,9 +51,9 @@ func newSource(location string, verify *VerificationKey, cacheDir string, client
 		// Names appear in logs and metric labels: no credentials, no query
 		// (which often carries a token).
 		s.name = u.Scheme + "://" + u.Host + u.Path
-		if cacheDir != "" {
+		if cfg.CacheDir != "" {
 			sum := sha256.Sum256([]byte(location))
-			s.cacheDir = filepath.Join(cacheDir, hex.EncodeToString(sum[:8]))
+			s.cacheDir = filepath.Join(cfg.CacheDir, hex.EncodeToString(sum[:8]))
 		}
 	}
 	return s, nil
@@ -61,26 +61,26 @@ func newSource(location string, verify *VerificationKey, cacheDir string, client
 
 // fetch polls the source. A local path is re-read only when its size or
 // modification time changed; a URL is asked with If-None-Match.
-func (s *source) fetch(ctx context.Context) (fetchResult, error) {
+func (s *bundleSource) fetch(ctx context.Context) (update, error) {
 	if s.isURL {
 		return s.fetchURL(ctx)
 	}
 	st, err := os.Stat(s.location)
 	if err != nil {
-		return fetchResult{}, err
+		return update{}, err
 	}
 	if s.etag != "" && !st.IsDir() && st.ModTime().Equal(s.modTime) && st.Size() == s.size {
-		return fetchResult{etag: s.etag}, nil
+		return update{unchanged: true, etag: s.etag}, nil
 	}
 	b, err := ReadPath(s.location, s.verify)
 	if err != nil {
-		return fetchResult{}, err
+		return update{}, err
 	}
 	fp := fingerprint(b)
 	if fp == s.etag {
-		return fetchResult{etag: fp}, nil
+		return update{unchanged: true, etag: fp}, nil
 	}
-	return fetchResult{bundle: b, etag: fp}, nil
+	return update{bundle: b, etag: fp}, nil
 }
 
 func rawDigest(raw []byte) string {
@@ -98,8 +98,8 @@ func fingerprint(b *Bundle) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func (s *source) accepted(r fetchResult) {
-	s.etag, s.digest = r.etag, r.digest
+func (s *bundleSource) accepted(u update) {
+	s.etag, s.digest, s.active = u.etag, u.digest, true
 	if !s.isURL {
 		if st, err := os.Stat(s.location); err == nil {
 			s.modTime, s.size = st.ModTime(), st.Size()
@@ -107,10 +107,10 @@ func (s *source) accepted(r fetchResult) {
 	}
 }
 
-func (s *source) fetchURL(ctx context.Context) (fetchResult, error) {
+func (s *bundleSource) fetchURL(ctx context.Context) (update, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.location, nil)
 	if err != nil {
-		return fetchResult{}, err
+		return update{}, err
 	}
 	req.Header.Set("Accept", "application/gzip, application/octet-stream")
 	if s.etag != "" {
@@ -118,23 +118,23 @@ func (s *source) fetchURL(ctx context.Context) (fetchResult, error) {
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return fetchResult{}, err
+		return update{}, err
 	}
 	defer resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusNotModified:
-		return fetchResult{etag: s.etag}, nil
+		return update{unchanged: true, etag: s.etag}, nil
 	case http.StatusOK:
 	default:
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-		return fetchResult{}, fmt.Errorf("GET %s: %s", s.name, resp.Status)
+		return update{}, fmt.Errorf("GET %s: %s", s.name, resp.Status)
 	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBundleSize+1))
 	if err != nil {
-		return fetchResult{}, fmt.Errorf("GET %s: %w", s.name, err)
+		return update{}, fmt.Errorf("GET %s: %w", s.name, err)
 	}
 	if len(raw) > maxBundleSize {
-		return fetchResult{}, fmt.Errorf("GET %s: bundle larger than %d bytes", s.name, maxBundleSize)
+		return update{}, fmt.Errorf("GET %s: bundle larger than %d bytes", s.name, maxBundleSize)
 	}
 	etag := resp.Header.Get("ETag")
 	// A server without ETags (or one that changes them for the same
@@ -143,17 +143,17 @@ func (s *source) fetchURL(ctx context.Context) (fetchResult, error) {
 	digest := rawDigest(raw)
 	if digest == s.digest {
 		s.etag = etag
-		return fetchResult{etag: etag, digest: digest}, nil
+		return update{unchanged: true, etag: etag, digest: digest}, nil
 	}
 	b, err := Read(bytes.NewReader(raw), s.name, s.verify)
 	if err != nil {
-		return fetchResult{}, err
+		return update{}, err
 	}
 	if err := s.persist(raw, etag); err != nil {
 		// Serving goes on; only the offline start is lost.
-		return fetchResult{bundle: b, etag: etag, digest: digest}, fmt.Errorf("%w: %v", errPersist, err)
+		return update{bundle: b, etag: etag, digest: digest}, fmt.Errorf("%w: %v", errPersist, err)
 	}
-	return fetchResult{bundle: b, etag: etag, digest: digest}, nil
+	return update{bundle: b, etag: etag, digest: digest}, nil
 }
 
 var errPersist = errors.New("bundle cache not written")
@@ -166,29 +166,29 @@ type cacheMeta struct {
 
 // persist writes the verified bundle and its ETag under the cache directory,
 // atomically (write then rename), so that a crash never leaves half a bundle.
-func (s *source) persist(raw []byte, etag string) error {
+func (s *bundleSource) persist(raw []byte, etag string) error {
 	if s.cacheDir == "" {
 		return nil
 	}
 	if err := os.MkdirAll(s.cacheDir, 0o700); err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(s.cacheDir, "bundle.tar.gz"), raw); err != nil {
+	if err := atomicfile.Write(filepath.Join(s.cacheDir, "bundle.tar.gz"), raw, 0o600); err != nil {
 		return err
 	}
 	meta, _ := json.Marshal(cacheMeta{Location: s.name, ETag: etag, Fetched: time.Now().UTC()})
-	return writeAtomic(filepath.Join(s.cacheDir, "meta.json"), meta)
+	return atomicfile.Write(filepath.Join(s.cacheDir, "meta.json"), meta, 0o600)
 }
 
 // restore reads the persisted bundle, verified again (the cache directory is
 // not trusted more than the network).
-func (s *source) restore() (fetchResult, error) {
+func (s *bundleSource) restore() (update, error) {
 	if s.cacheDir == "" {
-		return fetchResult{}, errors.New("no cache")
+		return update{}, errors.New("no cache")
 	}
 	raw, err := os.ReadFile(filepath.Join(s.cacheDir, "bundle.tar.gz"))
 	if err != nil {
-		return fetchResult{}, err
+		return update{}, err
 	}
 	var meta cacheMeta
 	if mb, err := os.ReadFile(filepath.Join(s.cacheDir, "meta.json")); err == nil {
@@ -196,29 +196,52 @@ func (s *source) restore() (fetchResult, error) {
 	}
 	b, err := Read(bytes.NewReader(raw), s.name+" (cached)", s.verify)
 	if err != nil {
-		return fetchResult{}, err
+		return update{}, err
 	}
-	return fetchResult{bundle: b, etag: meta.ETag, digest: rawDigest(raw), fetched: meta.Fetched}, nil
+	return update{bundle: b, etag: meta.ETag, digest: rawDigest(raw), fetched: meta.Fetched, fromCache: true}, nil
 }
 
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
+func (s *bundleSource) kind() string { return "bundle" }
+
+func (s *bundleSource) status() SourceStatus { return SourceStatus{Name: s.name} }
+
+// watch polls until ctx ends: a jittered interval between pollMin and
+// pollMax, exponential backoff after errors.
+func (s *bundleSource) watch(ctx context.Context, load func(context.Context) error) error {
+	failures := 0
+	if !s.active {
+		failures = 1 // nothing accepted yet: retry soon
 	}
-	tmp := f.Name()
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
+	for {
+		timer := time.NewTimer(s.delay(failures))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil
+		case <-timer.C:
+		}
+		if err := load(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			failures++
+			continue
+		}
+		failures = 0
 	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
+}
+
+// delay is the wait before the next poll.
+func (s *bundleSource) delay(failures int) time.Duration {
+	if failures == 0 {
+		span := s.pollMax - s.pollMin
+		return s.pollMin + time.Duration(rand.Int64N(int64(span)+1))
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
+	d := min(s.pollMin, time.Second)
+	for i := 1; i < failures && d < s.pollMax; i++ {
+		d *= 2
 	}
-	return nil
+	d = min(d, s.pollMax)
+	// ±20% jitter so that replicas do not retry in step.
+	return d - d/5 + time.Duration(rand.Int64N(int64(d/5)*2+1))
 }

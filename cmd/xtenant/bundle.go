@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/xtenant/xtenant/atomicfile"
 	"github.com/xtenant/xtenant/bundles"
 	"github.com/xtenant/xtenant/engine"
 	"github.com/xtenant/xtenant/policies"
@@ -137,7 +138,7 @@ func writeBundleFile(path string, b *bundles.Bundle) error {
 	if err := b.Write(&buf); err != nil {
 		return err
 	}
-	return writeFileAtomic(path, buf.Bytes())
+	return atomicfile.Write(path, buf.Bytes(), 0o644)
 }
 
 func newBundleSignCmd(e env) *cobra.Command {

@@ -80,14 +80,7 @@ func scenarioEngines() func(*scenario.File) (engine.Evaluator, error) {
 
 func (s *server) consoleSources() []console.Source {
 	var out []console.Source
-	switch {
-	case s.watcher != nil:
-		for _, st := range s.watcher.Status() {
-			out = append(out, console.Source{Name: st.Name, Revision: st.Revision, LoadedAt: st.LastActivation,
-				LastError: st.LastError, LastErrorAt: st.LastErrorAt})
-		}
-	case s.tenants != nil:
-		st := s.tenants.State()
+	for _, st := range s.sources.Status() {
 		src := console.Source{Name: st.Name, Location: st.Location, Revision: st.Revision, LoadedAt: st.LoadedAt,
 			LastError: st.LastError, LastErrorAt: st.LastErrorAt}
 		for _, w := range st.Warnings {

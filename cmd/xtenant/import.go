@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
+	"github.com/xtenant/xtenant/atomicfile"
 	"github.com/xtenant/xtenant/bundles/entraexporter"
 	"github.com/xtenant/xtenant/bundles/graph"
 	"github.com/xtenant/xtenant/bundles/m365dsc"
@@ -90,7 +91,7 @@ func writeImported(e env, imported map[string]any, out, merge string) error {
 			return err
 		}
 	}
-	if err := writeFileAtomic(out, raw); err != nil {
+	if err := atomicfile.Write(out, raw, 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "%s: %d tenants written\n", out, set.Len())
@@ -126,29 +127,6 @@ func readTenantsObject(path string) (map[string]any, error) {
 		obj = map[string]any{}
 	}
 	return obj, nil
-}
-
-// writeFileAtomic writes next to path and renames, so that a reader (a
-// bundle server, a watching xtenant) never sees half a file.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".xtenant-*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func newImportEntraExporterCmd(e env) *cobra.Command {

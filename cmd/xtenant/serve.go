@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -23,8 +22,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/keepalive"
 
 	"github.com/xtenant/xtenant/bundles"
 	"github.com/xtenant/xtenant/engine"
@@ -37,7 +34,7 @@ import (
 	"github.com/xtenant/xtenant/internal/decisionlog"
 	"github.com/xtenant/xtenant/internal/extauthz"
 	"github.com/xtenant/xtenant/internal/httpapi"
-	"github.com/xtenant/xtenant/internal/reload"
+	"github.com/xtenant/xtenant/internal/listener"
 	"github.com/xtenant/xtenant/internal/telemetry"
 	"github.com/xtenant/xtenant/tenants"
 )
@@ -130,12 +127,8 @@ type server struct {
 	metrics  *telemetry.Metrics
 	cache    *decisioncache.Cache
 	limiter  *admission.Limiter
-	tenants  *reload.Tenants  // the tenants source, when no --bundle
-	watcher  *bundles.Watcher // the bundles source, with --bundle
+	sources  *bundles.Loop // the --tenants file or the --bundle sources
 	stopping atomic.Bool
-	// noTenants says why the bundles' active tenants cannot serve ("" when
-	// they can): none at all, unless --allow-empty.
-	noTenants atomic.Pointer[string]
 }
 
 func serve(ctx context.Context, cfg config.Config, e env) error {
@@ -199,7 +192,7 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 	if err != nil {
 		return usageError{err}
 	}
-	tlsConf, err := tlsConfig(cfg)
+	tlsConf, err := listener.TLSConfig(cfg.TLSCert, cfg.TLSKey, cfg.TLSClientCA)
 	if err != nil {
 		return usageError{err}
 	}
@@ -214,7 +207,7 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 			return usageError{err}
 		}
 	}
-	ln, err := listen(cfg.Addr)
+	ln, err := listener.Listen(cfg.Addr)
 	if err != nil {
 		return err
 	}
@@ -222,14 +215,11 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 	if err := metrics.WatchLimits(s.limitStats(conns)); err != nil {
 		return err
 	}
-	srv := newHTTPServer(cfg, handler, conns, log)
+	srv := httpapi.NewServer(handler, httpapi.Timeouts{Read: cfg.ReadTimeout, Write: cfg.WriteTimeout, Idle: cfg.IdleTimeout},
+		conns.ConnState, log)
 	var served net.Listener = conns
 	if tlsConf != nil {
-		// TLS over the limited listener (not ServeTLS), so that the limit
-		// counts TCP connections; h2 offered as ServeTLS would.
-		conf := tlsConf.Clone()
-		conf.NextProtos = []string{"h2", "http/1.1"}
-		served = tls.NewListener(conns, conf)
+		served = listener.WithTLS(conns, tlsConf)
 	}
 	var wg sync.WaitGroup
 	errc := make(chan error, 2)
@@ -263,29 +253,12 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 		_ = srv.Close()
 	}
 	if g != nil {
-		stopGRPC(graceCtx, g)
+		extauthz.Stop(graceCtx, g)
 	}
 	cancelSources()
 	wg.Wait()
-	if strings.HasPrefix(cfg.Addr, "unix:") {
-		_ = os.Remove(strings.TrimPrefix(cfg.Addr, "unix:"))
-	}
+	listener.Remove(cfg.Addr)
 	return err
-}
-
-// newHTTPServer bounds every phase of a connection: headers, the whole
-// request, the answer and keep-alive idling (a body stalling half-way is
-// cut at --read-timeout), and tracks connections for --max-connections.
-func newHTTPServer(cfg config.Config, h http.Handler, conns *connlimit.Listener, log *slog.Logger) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: min(10*time.Second, cfg.ReadTimeout),
-		ReadTimeout:       cfg.ReadTimeout,
-		WriteTimeout:      cfg.WriteTimeout,
-		IdleTimeout:       cfg.IdleTimeout,
-		ConnState:         conns.ConnState,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
 }
 
 // limitStats reads the resource limits' figures for /metrics.
@@ -339,35 +312,42 @@ func binaryVersion() string {
 }
 
 // startSources loads policy and data once (an invalid local file exits with
-// code 2) and keeps them current in the background.
+// code 2) and keeps them current in the background: the --tenants file or
+// directory, watched, or the --bundle sources layered over the built-in
+// policy (with --tenants, read once, as its tenants).
 func (s *server) startSources(ctx context.Context) error {
-	if len(s.cfg.Bundles) > 0 {
-		return s.startBundles(ctx)
+	lc := bundles.LoopConfig{Name: "tenants", Path: s.cfg.Tenants, Build: bundles.Builtin, Activate: s.eng.Activate,
+		AllowEmpty: s.cfg.AllowEmpty, MaxStaleness: s.cfg.MaxStaleness, Observer: s.metrics, Logger: s.log}
+	switch {
+	case len(s.cfg.Bundles) > 0:
+		if err := s.bundleSources(&lc); err != nil {
+			return err
+		}
+	case s.cfg.Tenants == "":
+		lc.Name, lc.Load = "built-in", bundles.ExampleTenants
 	}
-	rc := reload.Config{Name: "tenants", Path: s.cfg.Tenants, Build: bundles.Builtin, Activator: s.eng,
-		Observer: s.metrics, Logger: s.log, AllowEmpty: s.cfg.AllowEmpty}
-	if s.cfg.Tenants == "" {
-		rc.Name, rc.Load = "built-in", bundles.ExampleTenants
-	}
-	t, err := reload.New(rc)
+	loop, err := bundles.NewLoop(lc)
 	if err != nil {
-		return err
-	}
-	if err := t.Load(ctx); err != nil {
 		return usageError{err}
 	}
-	s.tenants = t
+	if err := loop.Load(ctx); err != nil {
+		if !anyURL(s.cfg.Bundles) {
+			return usageError{err}
+		}
+		s.log.Warn("bundles not loaded yet; not ready while retrying", "error", err)
+	}
+	s.sources = loop
 	go func() {
-		if err := t.Run(ctx); err != nil {
-			s.log.Error("tenants are no longer watched", "error", err)
+		if err := loop.Run(ctx); err != nil {
+			s.log.Error("policy sources are no longer watched", "error", err)
 		}
 	}()
 	return nil
 }
 
-// startBundles layers the --bundle sources over the built-in policy (with
-// --tenants, loaded once, as its tenants).
-func (s *server) startBundles(ctx context.Context) error {
+// bundleSources sets lc up for the --bundle sources, over the built-in
+// policy holding --tenants (read once).
+func (s *server) bundleSources(lc *bundles.LoopConfig) error {
 	var ts *tenants.Set
 	if s.cfg.Tenants != "" {
 		var err error
@@ -380,49 +360,11 @@ func (s *server) startBundles(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	baseCount, active := 0, 0 // tenants in base, and in the active bundles (serialised by the watcher)
-	if ts != nil {
-		baseCount = ts.Len()
-	}
-	var verify *bundles.VerificationKey
+	lc.Path, lc.Base, lc.BaseTenants, lc.BaseTenantsFrom = "", base, ts, s.cfg.Tenants
+	lc.Locations, lc.CacheDir, lc.PollMin, lc.PollMax = s.cfg.Bundles, s.cfg.BundleCache, s.cfg.BundlePollMin, s.cfg.BundlePollMax
 	if s.cfg.VerificationKey != "" {
-		verify = &bundles.VerificationKey{Key: s.cfg.VerificationKey, KeyID: s.cfg.VerificationKeyID, Algorithm: s.cfg.SigningAlg}
+		lc.Verification = &bundles.VerificationKey{Key: s.cfg.VerificationKey, KeyID: s.cfg.VerificationKeyID, Algorithm: s.cfg.SigningAlg}
 	}
-	w, err := bundles.NewWatcher(bundles.WatcherConfig{
-		Locations: s.cfg.Bundles, Verification: verify, CacheDir: s.cfg.BundleCache,
-		PollMin: s.cfg.BundlePollMin, PollMax: s.cfg.BundlePollMax, Base: base, BaseTenants: s.cfg.Tenants,
-		Activate: func(ctx context.Context, c bundles.Composed) error {
-			n := baseCount
-			if c.Tenants != nil {
-				n = c.Tenants.Len()
-			}
-			if n == 0 && active > 0 && !s.cfg.AllowEmpty {
-				return fmt.Errorf("the change removes every tenant (%d before); refused (--allow-empty accepts it)", active)
-			}
-			if err := s.eng.Activate(ctx, c.Policy); err != nil {
-				return err
-			}
-			active = n
-			why := ""
-			if n == 0 && !s.cfg.AllowEmpty {
-				why = "no bundle and no --tenants holds a tenant, so every decision would deny (--allow-empty serves it anyway)"
-			}
-			s.noTenants.Store(&why)
-			return nil
-		},
-		Logger: s.log, Observer: s.metrics,
-	})
-	if err != nil {
-		return usageError{err}
-	}
-	if err := w.Load(ctx); err != nil {
-		if !anyURL(s.cfg.Bundles) {
-			return usageError{err}
-		}
-		s.log.Warn("bundles not loaded yet; not ready while retrying", "error", err)
-	}
-	s.watcher = w
-	go w.Run(ctx)
 	return nil
 }
 
@@ -442,30 +384,15 @@ func (s *server) ready() error {
 		return errors.New("shutting down")
 	case !s.eng.Ready():
 		return errors.New("no policy and data active yet")
-	case s.watcher != nil && !s.watcher.Ready():
-		return errors.New("not every bundle is active yet")
-	case s.watcher != nil && s.watcher.Stale(s.cfg.MaxStaleness):
-		return fmt.Errorf("a bundle was last confirmed more than %s ago", s.cfg.MaxStaleness)
 	}
-	if why := s.noTenants.Load(); why != nil && *why != "" {
-		return errors.New(*why)
-	}
-	if s.tenants != nil {
-		if why := s.tenants.NotReady(); why != "" {
-			return errors.New(why)
-		}
+	if why := s.sources.NotReady(); why != "" {
+		return errors.New(why)
 	}
 	return nil
 }
 
 func (s *server) status() httpapi.Status {
-	st := httpapi.Status{Revision: s.eng.Revision()}
-	switch {
-	case s.watcher != nil:
-		st.Sources = s.watcher.Status()
-	case s.tenants != nil:
-		st.Sources = []reload.State{s.tenants.State()}
-	}
+	st := httpapi.Status{Revision: s.eng.Revision(), Sources: s.sources.Status()}
 	if s.cache != nil {
 		cs := s.cache.Stats()
 		st.Cache = &httpapi.CacheStatus{Size: s.cache.Size(), Entries: cs.Entries, Bytes: cs.Bytes, Hits: cs.Hits, Misses: cs.Misses}
@@ -473,72 +400,22 @@ func (s *server) status() httpapi.Status {
 	return st
 }
 
+// startGRPC serves Envoy ext_authz on --grpc-addr, with the HTTP server's
+// TLS, token and idle timeout.
 func (s *server) startGRPC(ev engine.Evaluator, tlsConf *tls.Config, tokens *auth.Tokens, errc chan<- error, wg *sync.WaitGroup) (*grpc.Server, error) {
-	// Idle connections are closed as on HTTP; the token is checked in Check
-	// itself, which answers a denied CheckResponse rather than a gRPC error.
-	opts := []grpc.ServerOption{
-		grpc.ConnectionTimeout(min(10*time.Second, s.cfg.ReadTimeout)),
-		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: s.cfg.IdleTimeout}),
-	}
-	if tlsConf != nil {
-		opts = append(opts, grpc.Creds(credentials.NewTLS(tlsConf)))
-	}
-	g := extauthz.NewGRPCServer(extauthz.Config{Evaluator: ev, Ready: s.ready, Metrics: s.metrics, Tokens: tokens, Logger: s.log}, opts...)
-	ln, err := listen(s.cfg.GRPCAddr)
+	g := extauthz.NewGRPCServer(extauthz.Config{Evaluator: ev, Ready: s.ready, Metrics: s.metrics, Tokens: tokens, Logger: s.log,
+		TLS: tlsConf, ConnectionTimeout: min(10*time.Second, s.cfg.ReadTimeout), IdleTimeout: s.cfg.IdleTimeout})
+	ln, err := listener.Listen(s.cfg.GRPCAddr)
 	if err != nil {
 		return nil, err
 	}
 	wg.Go(func() {
-		if err := g.Serve(ln); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+		if err := extauthz.Serve(g, ln); err != nil {
 			errc <- fmt.Errorf("grpc: %w", err)
 		}
 	})
 	s.log.Info("serving Envoy ext_authz", "addr", s.cfg.GRPCAddr)
 	return g, nil
-}
-
-func stopGRPC(ctx context.Context, g *grpc.Server) {
-	done := make(chan struct{})
-	go func() { g.GracefulStop(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		g.Stop()
-	}
-}
-
-// listen opens host:port or unix:/path (a stale socket file is replaced).
-func listen(addr string) (net.Listener, error) {
-	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
-		if fi, err := os.Stat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
-			_ = os.Remove(path)
-		}
-		return net.Listen("unix", path)
-	}
-	return net.Listen("tcp", addr)
-}
-
-func tlsConfig(cfg config.Config) (*tls.Config, error) {
-	if cfg.TLSCert == "" {
-		return nil, nil
-	}
-	cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
-	if err != nil {
-		return nil, fmt.Errorf("--tls-cert/--tls-key: %w", err)
-	}
-	conf := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	if cfg.TLSClientCA != "" {
-		pem, err := os.ReadFile(cfg.TLSClientCA)
-		if err != nil {
-			return nil, fmt.Errorf("--tls-client-ca: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--tls-client-ca %s: no PEM certificate", cfg.TLSClientCA)
-		}
-		conf.ClientCAs, conf.ClientAuth = pool, tls.RequireAndVerifyClientCert
-	}
-	return conf, nil
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

@@ -10,9 +10,11 @@ package extauthz
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 
@@ -22,6 +24,8 @@ import (
 	rpcstatus "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/metadata"
 
 	"github.com/xtenant/xtenant/engine"
@@ -55,6 +59,13 @@ type Config struct {
 	// is a denied CheckResponse, not a gRPC error. grpc.health.v1 needs none.
 	Tokens *auth.Tokens
 	Logger *slog.Logger
+
+	// TLS, when set, is required on every connection (--tls-cert).
+	TLS *tls.Config
+	// ConnectionTimeout bounds a new connection's handshake (0 = gRPC's
+	// default); IdleTimeout closes connections idle that long (0 = never),
+	// as the HTTP server does.
+	ConnectionTimeout, IdleTimeout time.Duration
 }
 
 // Server implements envoy.service.auth.v3.Authorization.
@@ -83,12 +94,42 @@ func (s *Server) Register(g grpc.ServiceRegistrar) {
 	registerHealth(g, s.cfg.Ready)
 }
 
-// NewGRPCServer is a gRPC server carrying both services; opts are passed on
-// (credentials for --tls-cert, interceptors, ...).
+// NewGRPCServer is a gRPC server carrying both services, with cfg's TLS and
+// connection timeouts; opts are passed on. The token is checked in Check
+// itself, which answers a denied CheckResponse rather than a gRPC error.
 func NewGRPCServer(cfg Config, opts ...grpc.ServerOption) *grpc.Server {
+	if cfg.ConnectionTimeout > 0 {
+		opts = append(opts, grpc.ConnectionTimeout(cfg.ConnectionTimeout))
+	}
+	if cfg.IdleTimeout > 0 {
+		opts = append(opts, grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: cfg.IdleTimeout}))
+	}
+	if cfg.TLS != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg.TLS)))
+	}
 	g := grpc.NewServer(opts...)
 	New(cfg).Register(g)
 	return g
+}
+
+// Serve serves g on ln until g stops; a stop is not an error.
+func Serve(g *grpc.Server, ln net.Listener) error {
+	if err := g.Serve(ln); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+		return err
+	}
+	return nil
+}
+
+// Stop lets in-flight calls finish until ctx ends, then closes every
+// connection.
+func Stop(ctx context.Context, g *grpc.Server) {
+	done := make(chan struct{})
+	go func() { g.GracefulStop(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		g.Stop()
+	}
 }
 
 // errorBody mirrors the HTTP API's error answers.

@@ -170,10 +170,17 @@ func (m *Metrics) ObserveHTTP(route string, code int, d time.Duration) {
 	ch.duration.Observe(d.Seconds())
 }
 
-// LoadSucceeded records that source now serves revision.
-func (m *Metrics) LoadSucceeded(source, revision string, at time.Time) {
-	m.bundleLoads.WithLabelValues(source, "success").Inc()
+// ObserveLoad records one load of a policy source (the tenants file or a
+// bundle; package bundles' Observer): result is success, unchanged or error.
+func (m *Metrics) ObserveLoad(source, result, revision string, at time.Time) {
+	m.bundleLoads.WithLabelValues(source, result).Inc()
+	if result == "error" {
+		return
+	}
 	m.bundleLastSuccess.WithLabelValues(source).Set(float64(at.UnixNano()) / 1e9)
+	if result != "success" {
+		return
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if old, ok := m.revisions[source]; ok && old != revision {
@@ -181,25 +188,6 @@ func (m *Metrics) LoadSucceeded(source, revision string, at time.Time) {
 	}
 	m.revisions[source] = revision
 	m.bundleInfo.WithLabelValues(source, revision).Set(1)
-}
-
-// LoadFailed records a refused load of source.
-func (m *Metrics) LoadFailed(source string) {
-	m.bundleLoads.WithLabelValues(source, "error").Inc()
-}
-
-// BundleLoad records one load attempt of an OPA bundle (package bundles'
-// Observer): result is success, unchanged or error.
-func (m *Metrics) BundleLoad(bundle, result, revision string, at time.Time) {
-	switch result {
-	case "success":
-		m.LoadSucceeded(bundle, revision, at)
-	case "error":
-		m.LoadFailed(bundle)
-	default:
-		m.bundleLoads.WithLabelValues(bundle, result).Inc()
-		m.bundleLastSuccess.WithLabelValues(bundle).Set(float64(at.UnixNano()) / 1e9)
-	}
 }
 
 // DecisionLogEvent counts one decision log event.

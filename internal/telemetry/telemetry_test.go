@@ -20,9 +20,9 @@ func TestExposition(t *testing.T) {
 	m.ObserveDecision("b2b_collaboration", true, false, time.Millisecond)
 	m.ObserveDecision("11111111-1111-1111-1111-111111111111", false, true, time.Millisecond)
 	m.ObserveHTTP("/v1/evaluate", 200, time.Millisecond)
-	m.LoadSucceeded("tenants", "r1", time.Unix(100, 0))
-	m.LoadSucceeded("tenants", "r2", time.Unix(200, 0))
-	m.LoadFailed("tenants")
+	m.ObserveLoad("tenants", "success", "r1", time.Unix(100, 0))
+	m.ObserveLoad("tenants", "success", "r2", time.Unix(200, 0))
+	m.ObserveLoad("tenants", "error", "", time.Unix(300, 0))
 	m.DecisionLogEvent(true)
 
 	rec := httptest.NewRecorder()

@@ -1,4 +1,4 @@
-package reload_test
+package bundles_test
 
 import (
 	"bytes"
@@ -14,7 +14,6 @@ import (
 
 	"github.com/xtenant/xtenant/bundles"
 	"github.com/xtenant/xtenant/engine"
-	"github.com/xtenant/xtenant/internal/reload"
 	"github.com/xtenant/xtenant/tenants"
 )
 
@@ -90,7 +89,7 @@ func TestHalfWrittenFileNeverActive(t *testing.T) {
 		t.Fatal(err)
 	}
 	eng := engine.New()
-	src, err := reload.New(reload.Config{Path: file, Build: bundles.Builtin, Activator: eng})
+	src, err := bundles.NewLoop(bundles.LoopConfig{Path: file, Build: bundles.Builtin, Activate: eng.Activate})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,10 +150,10 @@ func TestHalfWrittenFileNeverActive(t *testing.T) {
 
 // dirSource loads a tenants directory and returns the source, its engine and
 // a log buffer.
-func dirSource(t *testing.T, dir string, allowEmpty bool) (*reload.Tenants, *engine.Engine) {
+func dirSource(t *testing.T, dir string, allowEmpty bool) (*bundles.Loop, *engine.Engine) {
 	t.Helper()
 	eng := engine.New()
-	src, err := reload.New(reload.Config{Path: dir, Build: bundles.Builtin, Activator: eng, AllowEmpty: allowEmpty, Debounce: 20 * time.Millisecond})
+	src, err := bundles.NewLoop(bundles.LoopConfig{Path: dir, Build: bundles.Builtin, Activate: eng.Activate, AllowEmpty: allowEmpty, Settle: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +235,7 @@ func TestDropsRefused(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.refused) {
 				t.Fatalf("err = %v, want %q", err, tc.refused)
 			}
-			if eng.Revision() != before || decideGuest(t, eng) != "deny" || src.State().LastError == "" {
+			if eng.Revision() != before || decideGuest(t, eng) != "deny" || src.Status()[0].LastError == "" {
 				t.Fatalf("the refused change took effect: %s", eng.Revision())
 			}
 		})
@@ -271,7 +270,7 @@ func TestFailedStartLog(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "tenants.json")
 	write(t, file, `{"nope": {}}`)
 	var logs bytes.Buffer
-	src, err := reload.New(reload.Config{Path: file, Build: bundles.Builtin, Activator: engine.New(), Logger: newTextLogger(&logs)})
+	src, err := bundles.NewLoop(bundles.LoopConfig{Path: file, Build: bundles.Builtin, Activate: engine.New().Activate, Logger: newTextLogger(&logs)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,7 +86,7 @@ type countingObserver struct {
 	counts map[string]int
 }
 
-func (o *countingObserver) BundleLoad(_, result, _ string, _ time.Time) {
+func (o *countingObserver) ObserveLoad(_, result, _ string, _ time.Time) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.counts == nil {
@@ -101,21 +101,21 @@ func (o *countingObserver) get(result string) int {
 	return o.counts[result]
 }
 
-// harness wires a watcher to a real engine.
+// harness wires a loop over bundles to a real engine.
 type harness struct {
 	eng *engine.Engine
-	w   *Watcher
+	w   *Loop
 	obs *countingObserver
 }
 
 func newHarness(t *testing.T, locs []string, verify *VerificationKey, cacheDir string) *harness {
 	t.Helper()
 	h := &harness{eng: engine.New(), obs: &countingObserver{}}
-	w, err := NewWatcher(WatcherConfig{
+	w, err := NewLoop(LoopConfig{
 		Locations: locs, Verification: verify, CacheDir: cacheDir,
 		PollMin: 5 * time.Millisecond, PollMax: 10 * time.Millisecond,
 		Base:     directPolicy(t, nil),
-		Activate: func(ctx context.Context, c Composed) error { return h.eng.Activate(ctx, c.Policy) },
+		Activate: h.eng.Activate,
 		Observer: h.obs,
 	})
 	if err != nil {
@@ -240,11 +240,11 @@ func TestWatcherWithoutETag(t *testing.T) {
 	activations := 0
 	var mu sync.Mutex
 	activate := h.w.cfg.Activate
-	h.w.cfg.Activate = func(ctx context.Context, c Composed) error {
+	h.w.cfg.Activate = func(ctx context.Context, p engine.Policy) error {
 		mu.Lock()
 		activations++
 		mu.Unlock()
-		return activate(ctx, c)
+		return activate(ctx, p)
 	}
 	if err := h.w.Load(context.Background()); err != nil {
 		t.Fatal(err)

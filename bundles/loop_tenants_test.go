@@ -1,4 +1,4 @@
-package reload_test
+package bundles_test
 
 import (
 	"context"
@@ -18,7 +18,6 @@ import (
 	"github.com/xtenant/xtenant/engine/decisioncache"
 	"github.com/xtenant/xtenant/engine/scenario"
 	"github.com/xtenant/xtenant/internal/httpapi"
-	"github.com/xtenant/xtenant/internal/reload"
 )
 
 type counter struct {
@@ -26,12 +25,20 @@ type counter struct {
 	success, fail int
 }
 
-func (c *counter) LoadSucceeded(string, string, time.Time) { c.mu.Lock(); c.success++; c.mu.Unlock() }
-func (c *counter) LoadFailed(string)                       { c.mu.Lock(); c.fail++; c.mu.Unlock() }
+func (c *counter) ObserveLoad(_, result, _ string, _ time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch result {
+	case bundles.ResultSuccess:
+		c.success++
+	case bundles.ResultError:
+		c.fail++
+	}
+}
 
 func scenarioTenants(t *testing.T, name string) ([]byte, json.RawMessage) {
 	t.Helper()
-	f, err := scenario.Load("../../testdata/scenarios/" + name + ".json")
+	f, err := scenario.Load("../testdata/scenarios/" + name + ".json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +70,7 @@ func TestReloadUnderLoad(t *testing.T) {
 
 	eng := engine.New()
 	obs := &counter{}
-	src, err := reload.New(reload.Config{Path: file, Build: bundles.Builtin, Activator: eng, Observer: obs, Debounce: 20 * time.Millisecond})
+	src, err := bundles.NewLoop(bundles.LoopConfig{Path: file, Build: bundles.Builtin, Activate: eng.Activate, Observer: obs, Settle: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,13 +133,13 @@ func TestReloadUnderLoad(t *testing.T) {
 	if err := os.WriteFile(file, []byte(`{"not-a-guid": {}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the refusal", func() bool { return src.State().LastError != "" })
+	waitFor(t, "the refusal", func() bool { return src.Status()[0].LastError != "" })
 	time.Sleep(50 * time.Millisecond)
 	stop.Store(true)
 	wg.Wait()
 
-	if eng.Revision() != newRev || src.State().Revision != newRev {
-		t.Fatalf("revision after a bad file: %s (state %s), want %s", eng.Revision(), src.State().Revision, newRev)
+	if eng.Revision() != newRev || src.Status()[0].Revision != newRev {
+		t.Fatalf("revision after a bad file: %s (state %s), want %s", eng.Revision(), src.Status()[0].Revision, newRev)
 	}
 	obs.mu.Lock()
 	defer obs.mu.Unlock()
@@ -150,14 +157,14 @@ func TestBadFileAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	eng := engine.New()
-	src, err := reload.New(reload.Config{Path: file, Build: bundles.Builtin, Activator: eng})
+	src, err := bundles.NewLoop(bundles.LoopConfig{Path: file, Build: bundles.Builtin, Activate: eng.Activate})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := src.Load(context.Background()); err == nil || eng.Ready() {
 		t.Fatalf("a bad file was accepted: %v", err)
 	}
-	if st := src.State(); !strings.Contains(st.LastError, "crossTenantAccessPolicy") {
+	if st := src.Status()[0]; !strings.Contains(st.LastError, "crossTenantAccessPolicy") {
 		t.Fatalf("state %+v", st)
 	}
 }

@@ -1,0 +1,154 @@
+package bundles
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/xtenant/xtenant/tenants"
+)
+
+// tenantsSource is the --tenants file or directory (or, with no path, the
+// built-in examples, read once).
+type tenantsSource struct {
+	name   string
+	path   string // "" = read once, not watched
+	load   func() (*tenants.Set, error)
+	settle time.Duration
+	log    *slog.Logger
+
+	hash string // content hash of the accepted tenants
+}
+
+func newTenantsSource(cfg LoopConfig, log *slog.Logger) (*tenantsSource, error) {
+	s := &tenantsSource{name: cfg.Name, path: cfg.Path, load: cfg.Load, settle: cfg.Settle, log: log}
+	if s.load == nil {
+		if s.path == "" {
+			return nil, errors.New("bundles: LoopConfig needs Locations, Path or Load")
+		}
+		path := s.path
+		s.load = func() (*tenants.Set, error) { return tenants.Load(path) }
+	}
+	if s.name == "" {
+		s.name = "tenants"
+	}
+	if s.settle <= 0 {
+		s.settle = 2 * time.Second
+	}
+	return s, nil
+}
+
+// errChanging is a file that changed while it was read: it is read again
+// once it has settled.
+var errChanging = errors.New("changed while being read; read again once it settles")
+
+func (s *tenantsSource) kind() string { return "tenants" }
+
+func (s *tenantsSource) status() SourceStatus {
+	return SourceStatus{Name: s.name, Location: s.path}
+}
+
+func (s *tenantsSource) fetch(context.Context) (update, error) {
+	before := s.fingerprint()
+	set, err := s.load()
+	if err != nil {
+		return update{}, err
+	}
+	if after := s.fingerprint(); after != before {
+		return update{}, fmt.Errorf("%s: %w", s.path, errChanging)
+	}
+	if set.Hash() == s.hash {
+		return update{unchanged: true}, nil // an editor's touch, a chmod
+	}
+	return update{tenants: set}, nil
+}
+
+func (s *tenantsSource) restore() (update, error) {
+	return update{}, errors.New("a tenants file has no persisted copy")
+}
+
+func (s *tenantsSource) accepted(u update) { s.hash = u.tenants.Hash() }
+
+// fingerprint is the name, size and modification time of every file load
+// reads (the file, or the directory's entries): equal before and after the
+// read means nothing was written meanwhile.
+func (s *tenantsSource) fingerprint() string {
+	if s.path == "" {
+		return ""
+	}
+	fi, err := os.Stat(s.path)
+	if err != nil {
+		return "missing"
+	}
+	if !fi.IsDir() {
+		return fmt.Sprintf("%d/%d", fi.Size(), fi.ModTime().UnixNano())
+	}
+	entries, err := os.ReadDir(s.path)
+	if err != nil {
+		return "unreadable"
+	}
+	var b strings.Builder
+	for _, e := range entries {
+		if info, err := os.Stat(filepath.Join(s.path, e.Name())); err == nil {
+			fmt.Fprintf(&b, "%s/%d/%d;", e.Name(), info.Size(), info.ModTime().UnixNano())
+		}
+	}
+	return b.String()
+}
+
+// watch reads the files again once they have not changed for settle after
+// a change. The directory holding a file is watched, not the file, so that
+// editors' rename-over-write and Kubernetes' ConfigMap symlink swaps are
+// seen.
+func (s *tenantsSource) watch(ctx context.Context, load func(context.Context) error) error {
+	if s.path == "" {
+		return nil
+	}
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("watch %s: %w", s.path, err)
+	}
+	defer w.Close()
+	dir := s.path
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		dir = filepath.Dir(dir)
+	}
+	if err := w.Add(dir); err != nil {
+		return fmt.Errorf("watch %s: %w", dir, err)
+	}
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-w.Events:
+			if !ok {
+				return nil
+			}
+			if ev.Op == fsnotify.Chmod {
+				continue
+			}
+			timer.Reset(s.settle)
+		case err, ok := <-w.Errors:
+			if !ok {
+				return nil
+			}
+			s.log.Warn("tenants watcher", "error", err)
+		case <-timer.C:
+			// Logged, counted and kept in Status; a file still being
+			// written is read again once it has settled.
+			if err := load(ctx); errors.Is(err, errChanging) {
+				timer.Reset(s.settle)
+			}
+		}
+	}
+}
