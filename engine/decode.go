@@ -7,7 +7,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
-	"github.com/xtenant/xtenant/jsonpath"
+	"github.com/xtenant/xtenant/jsonpointer"
 )
 
 // Enumerations of the decision output (schemas/decision.schema.json).
@@ -159,7 +159,7 @@ func (d *decoder) object(v ast.Value, path string, member func(key string, val a
 			d.fail(path, "non-string key "+k.String())
 			return
 		}
-		member(string(key), val.Value, path+"/"+jsonpath.Escape(string(key)))
+		member(string(key), val.Value, path+"/"+jsonpointer.Escape(string(key)))
 	})
 }
 

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/xtenant/xtenant/guid"
-	"github.com/xtenant/xtenant/jsonpath"
+	"github.com/xtenant/xtenant/jsonpointer"
 )
 
 // Limits of docs/contract.md ("Decision input") and schemas/input.schema.json.
@@ -66,7 +66,7 @@ func decodeGeneric(raw []byte) (*Request, error) {
 		return nil, &InputError{Message: "not valid JSON: unexpected data after the request object"}
 	}
 	// decodePlain refuses duplicates by handing them here.
-	if p, dup := jsonpath.DuplicateKey(raw); dup {
+	if p, dup := jsonpointer.DuplicateKey(raw); dup {
 		return nil, DuplicateKeyError(p)
 	}
 	return requestFromJSON(doc)
@@ -529,7 +529,7 @@ func quote(s string) string {
 func object(v any, path string) (map[string]any, error) {
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return nil, &InputError{Path: path, Message: "expected object, got " + jsonpath.TypeName(v)}
+		return nil, &InputError{Path: path, Message: "expected object, got " + jsonpointer.TypeName(v)}
 	}
 	return obj, nil
 }
@@ -543,7 +543,7 @@ func fields(obj map[string]any, path string, visit func(name, path string, v any
 	}
 	slices.Sort(names)
 	for _, k := range names {
-		if err := visit(k, path+"/"+jsonpath.Escape(k), obj[k]); err != nil {
+		if err := visit(k, path+"/"+jsonpointer.Escape(k), obj[k]); err != nil {
 			return err
 		}
 	}
@@ -557,7 +557,7 @@ func unknownField(path string) error {
 func str(v any, path string) (string, error) {
 	s, ok := v.(string)
 	if !ok {
-		return "", &InputError{Path: path, Message: "expected string, got " + jsonpath.TypeName(v)}
+		return "", &InputError{Path: path, Message: "expected string, got " + jsonpointer.TypeName(v)}
 	}
 	return s, nil
 }
@@ -565,7 +565,7 @@ func str(v any, path string) (string, error) {
 func boolean(v any, path string) (bool, error) {
 	b, ok := v.(bool)
 	if !ok {
-		return false, &InputError{Path: path, Message: "expected boolean, got " + jsonpath.TypeName(v)}
+		return false, &InputError{Path: path, Message: "expected boolean, got " + jsonpointer.TypeName(v)}
 	}
 	return b, nil
 }
@@ -573,7 +573,7 @@ func boolean(v any, path string) (bool, error) {
 func guidField(v any, path string) (string, error) {
 	s, ok := v.(string)
 	if !ok {
-		return "", &InputError{Path: path, Message: "expected a GUID string, got " + jsonpath.TypeName(v)}
+		return "", &InputError{Path: path, Message: "expected a GUID string, got " + jsonpointer.TypeName(v)}
 	}
 	return s, checkGUID(s, path)
 }
@@ -584,7 +584,7 @@ func nullableGUID(v any, path string) (*string, error) {
 	}
 	s, ok := v.(string)
 	if !ok {
-		return nil, &InputError{Path: path, Message: "expected a GUID string or null, got " + jsonpath.TypeName(v)}
+		return nil, &InputError{Path: path, Message: "expected a GUID string or null, got " + jsonpointer.TypeName(v)}
 	}
 	return &s, checkGUID(s, path)
 }
@@ -592,7 +592,7 @@ func nullableGUID(v any, path string) (*string, error) {
 func enumField(v any, path string, allowed []string) (string, error) {
 	s, ok := v.(string)
 	if !ok {
-		return "", &InputError{Path: path, Message: "expected one of " + strings.Join(allowed, ", ") + ", got " + jsonpath.TypeName(v)}
+		return "", &InputError{Path: path, Message: "expected one of " + strings.Join(allowed, ", ") + ", got " + jsonpointer.TypeName(v)}
 	}
 	return s, checkEnum(s, path, allowed)
 }
@@ -600,7 +600,7 @@ func enumField(v any, path string, allowed []string) (string, error) {
 func guidList(v any, path string, limit int) ([]string, error) {
 	arr, ok := v.([]any)
 	if !ok {
-		return nil, &InputError{Path: path, Message: "expected array of GUIDs, got " + jsonpath.TypeName(v)}
+		return nil, &InputError{Path: path, Message: "expected array of GUIDs, got " + jsonpointer.TypeName(v)}
 	}
 	if len(arr) > limit {
 		return nil, &InputError{Path: path, Message: fmt.Sprintf("expected at most %d items, got %d", limit, len(arr))}
@@ -619,7 +619,7 @@ func guidList(v any, path string, limit int) ([]string, error) {
 func enumList(v any, path string, allowed []string, limit int) ([]string, error) {
 	arr, ok := v.([]any)
 	if !ok {
-		return nil, &InputError{Path: path, Message: "expected array, got " + jsonpath.TypeName(v)}
+		return nil, &InputError{Path: path, Message: "expected array, got " + jsonpointer.TypeName(v)}
 	}
 	if len(arr) > limit {
 		return nil, &InputError{Path: path, Message: fmt.Sprintf("expected at most %d items, got %d", limit, len(arr))}

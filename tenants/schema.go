@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/xtenant/xtenant/guid"
-	"github.com/xtenant/xtenant/jsonpath"
+	"github.com/xtenant/xtenant/jsonpointer"
 )
 
 // kind is the JSON type a field must have.
@@ -192,7 +192,7 @@ func (c *checker) at() string {
 	var b strings.Builder
 	for _, s := range c.segs {
 		b.WriteByte('/')
-		b.WriteString(jsonpath.Escape(s))
+		b.WriteString(jsonpointer.Escape(s))
 	}
 	return b.String()
 }
@@ -389,7 +389,7 @@ func (c *checker) checkEnum(n *node, s string) {
 }
 
 func typeError(path, want string, got any) error {
-	return &Error{Path: path, Message: "expected " + want + ", got " + jsonpath.TypeName(got)}
+	return &Error{Path: path, Message: "expected " + want + ", got " + jsonpointer.TypeName(got)}
 }
 
 func kindName(k kind) string {

@@ -26,7 +26,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/xtenant/xtenant/guid"
-	"github.com/xtenant/xtenant/jsonpath"
+	"github.com/xtenant/xtenant/jsonpointer"
 )
 
 // Set is a validated, normalised set of tenants. It is immutable: the maps
@@ -150,7 +150,7 @@ func Parse(name string, raw []byte) (*Set, error) {
 	}
 	obj, ok := doc.(map[string]any)
 	if !ok {
-		return nil, &Error{File: name, Message: "expected an object keyed by tenant id, got " + jsonpath.TypeName(doc)}
+		return nil, &Error{File: name, Message: "expected an object keyed by tenant id, got " + jsonpointer.TypeName(doc)}
 	}
 	return build(name, obj)
 }
@@ -177,7 +177,7 @@ func build(name string, doc map[string]any) (*Set, error) {
 	}
 	for _, key := range sortedKeys(doc) {
 		if !guid.Valid(key) {
-			return nil, &Error{File: name, Path: "/" + jsonpath.Escape(key), Message: fmt.Sprintf("tenant key %q: expected a tenant id (GUID)", key)}
+			return nil, &Error{File: name, Path: "/" + jsonpointer.Escape(key), Message: fmt.Sprintf("tenant key %q: expected a tenant id (GUID)", key)}
 		}
 		id := strings.ToLower(key)
 		if _, dup := s.tenants[id]; dup {

@@ -21,7 +21,7 @@ import (
 	"strings"
 
 	"github.com/xtenant/xtenant/guid"
-	"github.com/xtenant/xtenant/jsonpath"
+	"github.com/xtenant/xtenant/jsonpointer"
 )
 
 // File names of docs/contract.md's table.
@@ -515,7 +515,7 @@ func (r *reader) identitySync(names map[string]bool, partners map[string]any) er
 // jsonKind is the JSON type of v with its article, for messages ("expected
 // an object, got a string").
 func jsonKind(v any) string {
-	switch t := jsonpath.TypeName(v); t {
+	switch t := jsonpointer.TypeName(v); t {
 	case "null":
 		return t
 	case "array", "object":

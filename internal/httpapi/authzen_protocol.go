@@ -17,7 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/xtenant/xtenant/engine"
-	"github.com/xtenant/xtenant/jsonpath"
+	"github.com/xtenant/xtenant/jsonpointer"
 )
 
 // The AuthZEN 1.0 protocol, apart from any policy: reading the request
@@ -127,7 +127,7 @@ func readAuthZENBody(c *gin.Context) (map[string]any, error) {
 	}
 	obj, ok := doc.(map[string]any)
 	if !ok {
-		return nil, &engine.InputError{Message: "expected a JSON object, got " + jsonpath.TypeName(doc)}
+		return nil, &engine.InputError{Message: "expected a JSON object, got " + jsonpointer.TypeName(doc)}
 	}
 	if err := uniqueMembers(raw); err != nil {
 		return nil, err
@@ -161,7 +161,7 @@ func uniqueIn(dec *json.Decoder, path string) error {
 				return jsonInputError(err)
 			}
 			k, _ := kt.(string)
-			p := path + "/" + jsonpath.Escape(k)
+			p := path + "/" + jsonpointer.Escape(k)
 			if seen[k] {
 				return &engine.InputError{Path: p, Message: "duplicate key: member given twice"}
 			}
@@ -193,7 +193,7 @@ func optObject(v any, path string) (map[string]any, error) {
 	case map[string]any:
 		return t, nil
 	default:
-		return nil, &engine.InputError{Path: path, Message: "expected an object, got " + jsonpath.TypeName(v)}
+		return nil, &engine.InputError{Path: path, Message: "expected an object, got " + jsonpointer.TypeName(v)}
 	}
 }
 
@@ -204,7 +204,7 @@ func optString(v any, path string) (string, error) {
 	case string:
 		return t, nil
 	default:
-		return "", &engine.InputError{Path: path, Message: "expected a string, got " + jsonpath.TypeName(v)}
+		return "", &engine.InputError{Path: path, Message: "expected a string, got " + jsonpointer.TypeName(v)}
 	}
 }
 
@@ -532,7 +532,7 @@ func (q *searchQuery) page(all []AuthZENResult) AuthZENSearchResponse {
 func jsonText(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil || len(b) > 64 {
-		return jsonpath.TypeName(v)
+		return jsonpointer.TypeName(v)
 	}
 	return string(b)
 }

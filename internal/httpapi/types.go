@@ -12,7 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/xtenant/xtenant/engine"
-	"github.com/xtenant/xtenant/jsonpath"
+	"github.com/xtenant/xtenant/jsonpointer"
 )
 
 // MaxBatch is the most requests one batch may hold (docs/contract.md).
@@ -72,7 +72,7 @@ func decodeStrict(raw []byte, v any) error {
 // (a 400 naming its pointer): encoding/json keeps the last, a proxy in
 // front may read the first. Malformed JSON is left to the decoder.
 func noDuplicates(raw []byte) error {
-	if p, dup := jsonpath.DuplicateKey(raw); dup {
+	if p, dup := jsonpointer.DuplicateKey(raw); dup {
 		return engine.DuplicateKeyError(p)
 	}
 	return nil

@@ -1,8 +1,8 @@
-// Package jsonpath names places and types in JSON documents for error
+// Package jsonpointer names places and types in JSON documents for error
 // messages: RFC 6901 pointer tokens ("/user/groups/3") and JSON type names
 // ("expected boolean, got string"). Input validation and tenants validation
 // both report errors this way.
-package jsonpath
+package jsonpointer
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package jsonpath
+package jsonpointer
 
 import (
 	"bytes"
