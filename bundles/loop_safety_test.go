@@ -60,12 +60,8 @@ func engineFor(t *testing.T, name, content string) *engine.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := bundles.Builtin(set)
+	eng, err := bundles.BuiltinEngine(context.Background(), set)
 	if err != nil {
-		t.Fatal(err)
-	}
-	eng := engine.New()
-	if err := eng.Activate(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
 	return eng

@@ -178,12 +178,8 @@ type server struct {
 
 func newServer(t testing.TB, ts *tenants.Set) *server {
 	t.Helper()
-	p, err := bundles.Builtin(ts)
+	eng, err := bundles.BuiltinEngine(context.Background(), ts)
 	if err != nil {
-		t.Fatal(err)
-	}
-	eng := engine.New()
-	if err := eng.Activate(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
 	cache, err := decisioncache.New(eng, eng, decisioncache.Config{MaxBytes: 64 << 20})

@@ -112,12 +112,8 @@ func TestImportDecidesLikeTenantsFile(t *testing.T) {
 
 func activate(t *testing.T, set *tenants.Set) *engine.Engine {
 	t.Helper()
-	p, err := bundles.Builtin(set)
+	e, err := bundles.BuiltinEngine(context.Background(), set)
 	if err != nil {
-		t.Fatal(err)
-	}
-	e := engine.New()
-	if err := e.Activate(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
 	return e

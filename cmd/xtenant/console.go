@@ -65,12 +65,8 @@ func scenarioEngines() func(*scenario.File) (engine.Evaluator, error) {
 		if err != nil {
 			return nil, err
 		}
-		p, err := bundles.Builtin(ts)
+		e, err := bundles.BuiltinEngine(context.Background(), ts)
 		if err != nil {
-			return nil, err
-		}
-		e := engine.New()
-		if err := e.Activate(context.Background(), p); err != nil {
 			return nil, err
 		}
 		engines[f] = e

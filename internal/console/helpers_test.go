@@ -33,12 +33,8 @@ func activated(t testing.TB, ts *tenants.Set) *engine.Engine {
 			t.Fatal(err)
 		}
 	}
-	p, err := bundles.Builtin(ts)
+	e, err := bundles.BuiltinEngine(context.Background(), ts)
 	if err != nil {
-		t.Fatal(err)
-	}
-	e := engine.New()
-	if err := e.Activate(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
 	return e

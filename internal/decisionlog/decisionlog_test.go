@@ -430,12 +430,8 @@ func exampleEngine(t *testing.T) *engine.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := bundles.Builtin(ts)
+	eng, err := bundles.BuiltinEngine(context.Background(), ts)
 	if err != nil {
-		t.Fatal(err)
-	}
-	eng := engine.New()
-	if err := eng.Activate(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
 	return eng

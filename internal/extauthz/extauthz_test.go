@@ -55,11 +55,7 @@ func engineFor(t *testing.T, name string) *engine.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := bundles.Builtin(ts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Activate(context.Background(), p); err != nil {
+	if eng, err = bundles.BuiltinEngine(context.Background(), ts); err != nil {
 		t.Fatal(err)
 	}
 	return eng

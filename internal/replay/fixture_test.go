@@ -69,12 +69,8 @@ func changedTenants(t testing.TB) *tenants.Set {
 
 func activate(t testing.TB, ts *tenants.Set) *engine.Engine {
 	t.Helper()
-	p, err := bundles.Builtin(ts)
+	eng, err := bundles.BuiltinEngine(context.Background(), ts)
 	if err != nil {
-		t.Fatal(err)
-	}
-	eng := engine.New()
-	if err := eng.Activate(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
 	return eng
