@@ -12,16 +12,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/xtenant/xtenant/benchmarks/harness"
 	"github.com/xtenant/xtenant/benchmarks/workload"
 )
 
@@ -34,12 +32,7 @@ type phase struct {
 	Batches int64   `json:"batches"`
 }
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "xtenant-fairness:", err)
-		os.Exit(1)
-	}
-}
+func main() { harness.Main("xtenant-fairness", run) }
 
 func run() error {
 	bin := flag.String("bin", "bin/xtenant", "the xtenant binary")
@@ -61,27 +54,14 @@ func run() error {
 	if err := os.WriteFile(tf, tj, 0o600); err != nil {
 		return err
 	}
-	srv := exec.Command(*bin, "serve", "--tenants", tf, "--addr", "unix:"+sock, "--cache-size", "0", "--log-level", "error")
-	srv.Stderr = os.Stderr
-	if err := srv.Start(); err != nil {
+	srv, err := harness.Start(*bin, sock, "--tenants", tf, "--cache-size", "0", "--log-level", "error")
+	if err != nil {
 		return err
 	}
-	defer func() { _ = srv.Process.Signal(os.Interrupt); _ = srv.Wait() }()
-	client := &http.Client{Timeout: 2 * time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 16,
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var dl net.Dialer
-			return dl.DialContext(ctx, "unix", sock)
-		}}}
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if resp, err := client.Get("http://x/health/ready"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("never ready")
-		}
+	defer srv.Stop()
+	client := harness.UnixClient(sock, 2*time.Minute)
+	if err := harness.WaitReady(client, 30*time.Second); err != nil {
+		return err
 	}
 	var seq atomic.Int64
 	fresh := func() []byte { return d.Input(int(seq.Add(1))) }

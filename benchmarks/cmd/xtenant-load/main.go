@@ -27,6 +27,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/xtenant/xtenant/benchmarks/harness"
 	"github.com/xtenant/xtenant/benchmarks/workload"
 )
 
@@ -42,12 +43,7 @@ type result struct {
 	Rate     float64 `json:"target_rate,omitempty"`
 }
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "xtenant-load:", err)
-		os.Exit(1)
-	}
-}
+func main() { harness.Main("xtenant-load", run) }
 
 func run() error {
 	url := flag.String("url", "", "endpoint to POST to")

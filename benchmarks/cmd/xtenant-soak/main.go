@@ -20,14 +20,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -42,6 +40,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 
+	"github.com/xtenant/xtenant/benchmarks/harness"
 	"github.com/xtenant/xtenant/benchmarks/workload"
 )
 
@@ -68,12 +67,7 @@ type summary struct {
 	Pass       bool           `json:"pass"`
 }
 
-func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "xtenant-soak:", err)
-		os.Exit(1)
-	}
-}
+func main() { harness.Main("xtenant-soak", run) }
 
 func run() error {
 	bin := flag.String("bin", "bin/xtenant", "the xtenant binary")
@@ -111,19 +105,18 @@ func run() error {
 	httpSock, grpcSock := filepath.Join(dir, "http.sock"), filepath.Join(dir, "grpc.sock")
 	// A small decision cache fills during the warm-up; a short idle timeout
 	// lets the abandoned connections go within a sample or two.
-	srv := exec.Command(*bin, "serve", "--tenants", tenantsFile, "--addr", "unix:"+httpSock,
+	srv, err := harness.Start(*bin, httpSock, "--tenants", tenantsFile,
 		"--grpc-addr", "unix:"+grpcSock, "--auth-token-file", tokenFile, "--expose-data",
 		"--cache-size", "16MiB", "--query-cache-size", "1MiB", "--max-connections", "256",
 		"--read-timeout", "2s", "--idle-timeout", "5s", "--log-level", "error")
-	srv.Stdout, srv.Stderr = os.Stderr, os.Stderr
-	if err := srv.Start(); err != nil {
+	if err != nil {
 		return err
 	}
-	defer func() { _ = srv.Process.Signal(os.Interrupt); _ = srv.Wait() }()
+	defer srv.Stop()
 
 	l := &loader{data: d, sock: httpSock, pace: *pace, requests: map[string]*atomic.Int64{}, errs: map[string]*atomic.Int64{}}
-	l.client = l.newClient()
-	if err := l.waitReady(30 * time.Second); err != nil {
+	l.client = harness.UnixClient(httpSock, 30*time.Second)
+	if err := harness.WaitReady(l.client, 30*time.Second); err != nil {
 		return err
 	}
 	conn, err := grpc.NewClient("unix://"+grpcSock, grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -133,7 +126,7 @@ func run() error {
 	defer conn.Close()
 	l.grpc = authv3.NewAuthorizationClient(conn)
 
-	fmt.Printf("soak: %s of mixed load on %s (pid %d), sampling every %s, judging after %s\n", *duration, *bin, srv.Process.Pid, *interval, *warmup)
+	fmt.Printf("soak: %s of mixed load on %s (pid %d), sampling every %s, judging after %s\n", *duration, *bin, srv.Pid(), *interval, *warmup)
 	fmt.Printf("%8s %10s %10s %9s %11s %9s %10s\n", "t_s", "live_MiB", "inuse_MiB", "rss_MiB", "goroutines", "open_fds", "requests")
 	ctx, stop := context.WithTimeout(context.Background(), *duration)
 	defer stop()
@@ -251,29 +244,6 @@ type loader struct {
 	mu       sync.Mutex
 	requests map[string]*atomic.Int64 // by kind
 	errs     map[string]*atomic.Int64 // 5xx by "kind status"
-}
-
-func (l *loader) newClient() *http.Client {
-	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
-		MaxIdleConnsPerHost: 16,
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", l.sock)
-		}}}
-}
-
-func (l *loader) waitReady(limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		if resp, err := l.client.Get("http://x/health/ready"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return errors.New("the server never became ready")
 }
 
 func (l *loader) counter(m map[string]*atomic.Int64, k string) *atomic.Int64 {
