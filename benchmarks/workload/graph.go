@@ -22,23 +22,24 @@ type ctap struct {
 
 // configuration is crossTenantAccessPolicyConfigurationDefault.
 type configuration struct {
-	ID                           string         `json:"id"`
-	IsServiceDefault             bool           `json:"isServiceDefault"`
-	InboundTrust                 *inboundTrust  `json:"inboundTrust"`
-	AutomaticUserConsentSettings *consent       `json:"automaticUserConsentSettings"`
-	B2BCollaborationInbound      *b2bSetting    `json:"b2bCollaborationInbound"`
-	B2BCollaborationOutbound     *b2bSetting    `json:"b2bCollaborationOutbound"`
-	B2BDirectConnectInbound      *b2bSetting    `json:"b2bDirectConnectInbound"`
-	B2BDirectConnectOutbound     *b2bSetting    `json:"b2bDirectConnectOutbound"`
-	TenantRestrictions           *restrictions  `json:"tenantRestrictions"`
-	InvitationRedemption         *idpPrecedence `json:"invitationRedemptionIdentityProviderConfiguration,omitempty"`
+	ID               string `json:"id"`
+	IsServiceDefault bool   `json:"isServiceDefault"`
+	settings
+	InvitationRedemption *idpPrecedence `json:"invitationRedemptionIdentityProviderConfiguration,omitempty"`
 }
 
 // partner is crossTenantAccessPolicyConfigurationPartner.
 type partner struct {
-	TenantID                     string        `json:"tenantId"`
-	IsServiceProvider            bool          `json:"isServiceProvider"`
-	IsInMultiTenantOrganization  bool          `json:"isInMultiTenantOrganization"`
+	TenantID                    string `json:"tenantId"`
+	IsServiceProvider           bool   `json:"isServiceProvider"`
+	IsInMultiTenantOrganization bool   `json:"isInMultiTenantOrganization"`
+	settings
+	IdentitySynchronization *identitySync `json:"identitySynchronization,omitempty"`
+}
+
+// settings are the properties a default configuration and a partner
+// configuration share (embedded: encoded in place, in this order).
+type settings struct {
 	InboundTrust                 *inboundTrust `json:"inboundTrust"`
 	AutomaticUserConsentSettings *consent      `json:"automaticUserConsentSettings"`
 	B2BCollaborationInbound      *b2bSetting   `json:"b2bCollaborationInbound"`
@@ -46,7 +47,6 @@ type partner struct {
 	B2BDirectConnectInbound      *b2bSetting   `json:"b2bDirectConnectInbound"`
 	B2BDirectConnectOutbound     *b2bSetting   `json:"b2bDirectConnectOutbound"`
 	TenantRestrictions           *restrictions `json:"tenantRestrictions"`
-	IdentitySynchronization      *identitySync `json:"identitySynchronization,omitempty"`
 }
 
 type inboundTrust struct {

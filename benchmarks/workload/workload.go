@@ -142,16 +142,18 @@ func (d *Dataset) genDefault(r *rand.Rand, id string) configuration {
 		dc = "allowed"
 	}
 	c := configuration{
-		ID:                           guid(d.cfg.Seed, kindPolicy, hash(id), 0),
-		InboundTrust:                 &inboundTrust{IsMfaAccepted: boolp(r.IntN(2) == 0), IsCompliantDeviceAccepted: boolp(r.IntN(4) == 0), IsHybridAzureADJoinedDeviceAccepted: boolp(false)},
-		AutomaticUserConsentSettings: &consent{InboundAllowed: boolp(false), OutboundAllowed: boolp(false)},
-		B2BCollaborationInbound:      all("allowed"),
-		B2BCollaborationOutbound:     all("allowed"),
-		B2BDirectConnectInbound:      all(dc),
-		B2BDirectConnectOutbound:     all(dc),
-		TenantRestrictions: &restrictions{
-			UsersAndGroups: &targetList{AccessType: "blocked", Targets: []target{{"AllUsers", "user"}}},
-			Applications:   &targetList{AccessType: "blocked", Targets: []target{{"AllApplications", "application"}}},
+		ID: guid(d.cfg.Seed, kindPolicy, hash(id), 0),
+		settings: settings{
+			InboundTrust:                 &inboundTrust{IsMfaAccepted: boolp(r.IntN(2) == 0), IsCompliantDeviceAccepted: boolp(r.IntN(4) == 0), IsHybridAzureADJoinedDeviceAccepted: boolp(false)},
+			AutomaticUserConsentSettings: &consent{InboundAllowed: boolp(false), OutboundAllowed: boolp(false)},
+			B2BCollaborationInbound:      all("allowed"),
+			B2BCollaborationOutbound:     all("allowed"),
+			B2BDirectConnectInbound:      all(dc),
+			B2BDirectConnectOutbound:     all(dc),
+			TenantRestrictions: &restrictions{
+				UsersAndGroups: &targetList{AccessType: "blocked", Targets: []target{{"AllUsers", "user"}}},
+				Applications:   &targetList{AccessType: "blocked", Targets: []target{{"AllApplications", "application"}}},
+			},
 		},
 		InvitationRedemption: &idpPrecedence{
 			PrimaryIdentityProviderPrecedenceOrder: []string{"azureActiveDirectory", "externalFederation", "socialIdentityProviders"},

@@ -149,11 +149,17 @@ func (t *Tokens) Check(header string, scope Scope) error {
 		return ErrUnauthenticated
 	}
 	sum := sha256.Sum256([]byte(token))
-	// Every entry is compared, whatever matched, so the time taken does not
-	// tell which entry (if any) did.
+	return t.grant(scope, func(e *entry) []byte { return e.sum[:] }, sum[:])
+}
+
+// grant finds the entry whose credential (digest or session) is given and
+// checks that it grants scope: nil, ErrUnauthenticated or ErrForbidden.
+// Every entry is compared, whatever matched, so the time taken does not tell
+// which entry (if any) did.
+func (t *Tokens) grant(scope Scope, credential func(*entry) []byte, given []byte) error {
 	var match *entry
 	for i := range t.entries {
-		if subtle.ConstantTimeCompare(sum[:], t.entries[i].sum[:]) == 1 {
+		if subtle.ConstantTimeCompare(given, credential(&t.entries[i])) == 1 {
 			match = &t.entries[i]
 		}
 	}
@@ -194,19 +200,7 @@ func (t *Tokens) CheckSession(value string, scope Scope) error {
 	if !t.Required() {
 		return nil
 	}
-	var match *entry
-	for i := range t.entries {
-		if subtle.ConstantTimeCompare([]byte(value), []byte(sessionOf(t.entries[i].sum))) == 1 {
-			match = &t.entries[i]
-		}
-	}
-	switch {
-	case match == nil:
-		return ErrUnauthenticated
-	case !slices.Contains(match.scopes, scope):
-		return ErrForbidden
-	}
-	return nil
+	return t.grant(scope, func(e *entry) []byte { return []byte(sessionOf(e.sum)) }, []byte(value))
 }
 
 func sessionOf(sum [sha256.Size]byte) string {
