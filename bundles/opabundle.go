@@ -62,14 +62,7 @@ func (v *VerificationKey) config() (*bundle.VerificationConfig, error) {
 	if v == nil {
 		return nil, nil
 	}
-	alg := v.Algorithm
-	if alg == "" {
-		alg = "RS256"
-	}
-	id := v.KeyID
-	if id == "" {
-		id = DefaultKeyID
-	}
+	alg, id := keyDefaults(v.Algorithm, v.KeyID)
 	if !keys.IsSupportedAlgorithm(alg) {
 		return nil, fmt.Errorf("verification key: unsupported algorithm %q", alg)
 	}
@@ -313,16 +306,21 @@ func minimalRoots(roots []string) []string {
 	return out
 }
 
-// Sign (re)signs the bundle with key, replacing any signature it had.
-func (b *Bundle) Sign(key SigningKey) error {
-	alg := key.Algorithm
+// keyDefaults fills in what opa sign and opa run assume: RS256 and the
+// default key id.
+func keyDefaults(alg, id string) (string, string) {
 	if alg == "" {
 		alg = "RS256"
 	}
-	id := key.KeyID
 	if id == "" {
 		id = DefaultKeyID
 	}
+	return alg, id
+}
+
+// Sign (re)signs the bundle with key, replacing any signature it had.
+func (b *Bundle) Sign(key SigningKey) error {
+	alg, id := keyDefaults(key.Algorithm, key.KeyID)
 	material, err := keyMaterial(key.Key, alg)
 	if err != nil {
 		return fmt.Errorf("bundle: signing key: %w", err)
