@@ -9,10 +9,11 @@ func Valid(s string) bool {
 	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
 		return false
 	}
-	return hexRun(s[0:8]) && hexRun(s[9:13]) && hexRun(s[14:18]) && hexRun(s[19:23]) && hexRun(s[24:36])
+	return allHex(s[0:8]) && allHex(s[9:13]) && allHex(s[14:18]) && allHex(s[19:23]) && allHex(s[24:36])
 }
 
-func hexRun(s string) bool {
+// allHex reports whether every byte of s is a hex digit.
+func allHex(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if !isHex[s[i]] {
 			return false

@@ -117,7 +117,7 @@ func row(tenants map[string]any, id, partner string, def, p map[string]any) Row 
 func effective(cell string, def, p map[string]any) Cell {
 	path := strings.Split(cell, ".")
 	if p != nil {
-		if v := at(p, path); v != nil {
+		if v := valueAt(p, path); v != nil {
 			return Cell{Value: show(v), From: "partner"}
 		}
 	}
@@ -126,14 +126,15 @@ func effective(cell string, def, p map[string]any) Cell {
 		return Cell{Value: "false", From: "service default"}
 	}
 	if def != nil {
-		if v := at(def, path); v != nil {
+		if v := valueAt(def, path); v != nil {
 			return Cell{Value: show(v), From: "default"}
 		}
 	}
 	return Cell{Value: serviceDefault(path), From: "service default"}
 }
 
-func at(obj map[string]any, path []string) any {
+// valueAt is the value at path below obj, nil when any step is missing.
+func valueAt(obj map[string]any, path []string) any {
 	var cur any = obj
 	for _, k := range path {
 		m, ok := cur.(map[string]any)

@@ -37,6 +37,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
+// label names a tenant or partner in full: "Name (id)".
 func label(id, name string) string {
 	if id == Default {
 		return "default"
@@ -47,7 +48,9 @@ func label(id, name string) string {
 	return name + " (" + id + ")"
 }
 
-func short(id, name string) string {
+// shortLabel names a tenant or partner in a table column: its name alone
+// when it has one.
+func shortLabel(id, name string) string {
 	if id == Default {
 		return "default"
 	}
@@ -88,7 +91,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "TENANT\tPARTNER\tSETTING\tBEFORE\tAFTER")
 		for _, c := range r.Changes {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", short(c.Tenant, c.Name), short(c.Partner, c.PartnerName), cellLabel[c.Cell], cellText(c.Before), cellText(c.After))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", shortLabel(c.Tenant, c.Name), shortLabel(c.Partner, c.PartnerName), cellLabel[c.Cell], cellText(c.Before), cellText(c.After))
 		}
 		tw.Flush()
 	}
@@ -105,7 +108,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 			fmt.Fprint(tw, "SETTING")
 			for _, row := range rows {
-				fmt.Fprintf(tw, "\t%s", short(row.Partner, row.PartnerName))
+				fmt.Fprintf(tw, "\t%s", shortLabel(row.Partner, row.PartnerName))
 			}
 			fmt.Fprintln(tw)
 			for _, c := range Cells {

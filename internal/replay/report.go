@@ -386,8 +386,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	p := &printer{w: w}
 	p.f("### xtenant diff\n\n%s.\n\n", r.headline())
 	p.f("| | revision | sources |\n|---|---|---|\n")
-	p.f("| before | `%s` | %s |\n", r.Before.Revision, mdCode(r.Before.Sources))
-	p.f("| after | `%s` | %s |\n\n", r.After.Revision, mdCode(r.After.Sources))
+	p.f("| before | `%s` | %s |\n", r.Before.Revision, markdownCodes(r.Before.Sources))
+	p.f("| after | `%s` | %s |\n\n", r.After.Revision, markdownCodes(r.After.Sources))
 	if len(r.Directions) > 0 {
 		p.f("| direction | entries | groups |\n|---|--:|--:|\n")
 		for _, d := range r.Directions {
@@ -423,7 +423,8 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	return p.err
 }
 
-func mdCode(ss []string) string {
+// markdownCodes lists ss as inline code, comma-separated.
+func markdownCodes(ss []string) string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
 		out[i] = "`" + s + "`"
