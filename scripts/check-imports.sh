@@ -13,6 +13,16 @@ deny() { # package-pattern forbidden-import-regex why
     fi
   done
 }
+only() { # allowed-package-regex forbidden-import-regex why: every other package, from one go list
+  local p imps bad
+  while read -r p imps; do
+    if grep -qE "$1" <<<"$p"; then continue; fi
+    bad=$(tr ' ' '\n' <<<"$imps" | grep -E "$2" || true)
+    if [ -n "$bad" ]; then
+      echo "check-imports: $p must not import ($3):"; echo "$bad" | sed 's/^/    /'; fail=1
+    fi
+  done < <(go list -f '{{.ImportPath}}{{range .Imports}} {{.}}{{end}}' ./...)
+}
 # Only engine, bundles and engine/policytest talk to OPA.
 deny "./internal/..." '^github.com/open-policy-agent/' 'OPA stays in engine and bundles'
 deny "./tenants/..." '^github.com/open-policy-agent/' 'OPA stays in engine and bundles'
@@ -21,19 +31,31 @@ deny "./engine/scenario" '^github.com/open-policy-agent/' 'scenarios are data on
 deny "./engine" '^(github.com/gin-gonic/|github.com/prometheus/|net/http$|github.com/dgraph-io/)' 'engine is transport-agnostic'
 deny "./engine/..." "^$mod/(internal|cmd)/" 'nothing below engine imports internal or cmd'
 # Prometheus lives in internal/telemetry (and main); the rest takes small interfaces.
-for p in $(go list ./... | grep -v -E '/internal/telemetry$|/cmd/'); do
-  deny "$p" '^github.com/prometheus/' 'metrics go through internal/telemetry'
-done
+only '/internal/telemetry$|/cmd/' '^github.com/prometheus/' 'metrics go through internal/telemetry'
 # gin stays in the HTTP adapter (and main, which sets its mode).
-for p in $(go list ./... | grep -v -E '/internal/httpapi$|/cmd/|/benchmarks'); do
-  deny "$p" '^github.com/gin-gonic/' 'gin stays in internal/httpapi'
-done
+only '/internal/httpapi$|/cmd/|/benchmarks' '^github.com/gin-gonic/' 'gin stays in internal/httpapi'
 deny "./..." "^$mod/cmd/" 'nothing imports cmd'
 # diff and audit: replay and audit decide through the engine's public API;
 # sources composes configurations with bundles; none knows a transport.
-deny "./internal/replay" "^($mod/(bundles|internal/(httpapi|extauthz|telemetry|reload))|net/http\$)" 'replay takes engine evaluators, not where they come from'
+deny "./internal/replay" "^($mod/(bundles|internal/(httpapi|extauthz|telemetry|listener))|net/http\$)" 'replay takes engine evaluators, not where they come from'
 deny "./internal/sources" "^($mod/internal/|net/http\$)" 'sources only composes configurations'
-deny "./internal/audit" "^($mod/(bundles|internal/(httpapi|extauthz|telemetry|reload|replay))|net/http\$)" 'audit queries the engine it is given'
+deny "./internal/audit" "^($mod/(bundles|internal/(httpapi|extauthz|telemetry|listener|replay))|net/http\$)" 'audit queries the engine it is given'
+# The layers below internal: tenants knows no policy, bundles no server.
+deny "./tenants/..." "^$mod/(engine|bundles|internal|cmd)(/|\$)" 'tenants is data only: files in, tenant sets out'
+deny "./bundles/..." "^$mod/(internal|cmd)/" 'bundles produces policies; it knows no server'
+deny "./bundles/graph" "^$mod/(engine|bundles|tenants)(/|\$)" 'importers only turn exports into tenants data'
+deny "./bundles/entraexporter" "^$mod/(engine|tenants)(/|\$)|^$mod/bundles\$" 'importers only turn exports into tenants data'
+deny "./bundles/m365dsc" "^$mod/(engine|tenants)(/|\$)|^$mod/bundles\$" 'importers only turn exports into tenants data'
+# Leaves: small packages that depend on nothing of the module.
+for leaf in ./guid ./jsonpointer ./atomicfile ./internal/listener ./internal/connlimit ./internal/auth; do
+  deny "$leaf" "^$mod/" 'a leaf package imports nothing of the module'
+done
+# The transports do not know each other; each adapts engine.Evaluator.
+deny "./internal/httpapi" "^$mod/internal/(extauthz|console|decisionlog|telemetry|listener)\$" 'transports take small interfaces, not each other'
+deny "./internal/extauthz" "^$mod/internal/(httpapi|console|decisionlog|telemetry|listener)\$" 'transports take small interfaces, not each other'
+# One watch → activate loop (bundles.Loop); gRPC stays in the ext_authz server.
+only '/bundles$' '^github.com/fsnotify/' 'files are watched by the one source loop, bundles.Loop'
+only '/internal/extauthz$|/cmd/|/benchmarks|/e2e' '^google.golang.org/grpc' 'gRPC stays in internal/extauthz'
 # No util/common/helpers packages.
 if go list ./... | grep -E '/(util|utils|common|helpers)$'; then echo "check-imports: no util/common packages"; fail=1; fi
 [ $fail = 0 ] && echo "check-imports: ok"
