@@ -39,10 +39,16 @@ type bundleSource struct {
 	active  bool // some content of this source was accepted
 }
 
+// IsURL reports whether a --bundle location is fetched over HTTP(S) rather
+// than read from a path.
+func IsURL(location string) bool {
+	return strings.HasPrefix(location, "http://") || strings.HasPrefix(location, "https://")
+}
+
 func newBundleSource(location string, cfg LoopConfig) (*bundleSource, error) {
 	s := &bundleSource{location: location, name: location, verify: cfg.Verification, client: cfg.Client,
 		pollMin: cfg.PollMin, pollMax: cfg.PollMax}
-	if strings.HasPrefix(location, "http://") || strings.HasPrefix(location, "https://") {
+	if IsURL(location) {
 		u, err := url.Parse(location)
 		if err != nil {
 			return nil, fmt.Errorf("--bundle %s: %w", location, err)

@@ -12,7 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"strings"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -331,7 +331,7 @@ func (s *server) startSources(ctx context.Context) error {
 		return usageError{err}
 	}
 	if err := loop.Load(ctx); err != nil {
-		if !anyURL(s.cfg.Bundles) {
+		if !slices.ContainsFunc(s.cfg.Bundles, bundles.IsURL) {
 			return usageError{err}
 		}
 		s.log.Warn("bundles not loaded yet; not ready while retrying", "error", err)
@@ -366,15 +366,6 @@ func (s *server) bundleSources(lc *bundles.LoopConfig) error {
 		lc.Verification = &bundles.VerificationKey{Key: s.cfg.VerificationKey, KeyID: s.cfg.VerificationKeyID, Algorithm: s.cfg.SigningAlg}
 	}
 	return nil
-}
-
-func anyURL(locations []string) bool {
-	for _, l := range locations {
-		if strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") {
-			return true
-		}
-	}
-	return false
 }
 
 // ready is nil once policy and data are active and no shutdown has begun.
