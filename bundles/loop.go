@@ -217,7 +217,7 @@ func (l *Loop) Load(ctx context.Context) error {
 	for i, s := range l.sources {
 		u, err := s.fetch(ctx)
 		if err != nil && !errors.Is(err, errPersist) {
-			l.apply(ctx, i, update{}, err)
+			l.failed(i, err)
 			cached, cerr := s.restore()
 			if cerr != nil {
 				errs = append(errs, err)
@@ -285,11 +285,9 @@ func (l *Loop) apply(ctx context.Context, i int, u update, readErr error) error 
 		return err
 	}
 	s.accepted(u)
-	switch {
-	case u.bundle != nil:
+	st.Revision = rev // a tenants source is known by the policy built from it
+	if u.bundle != nil {
 		st.Revision = u.bundle.Revision()
-	default:
-		st.Revision = rev
 	}
 	st.ETag, st.Active, st.FromCache = u.etag, true, u.fromCache
 	st.LoadedAt, st.LastSuccess = now, now
@@ -385,6 +383,12 @@ func count(ts *tenants.Set) int {
 		return 0
 	}
 	return ts.Len()
+}
+
+func (l *Loop) failed(i int, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.failedLocked(i, err, l.cfg.Now())
 }
 
 func (l *Loop) failedLocked(i int, err error, now time.Time) {
