@@ -22,6 +22,13 @@ func Main(name string, run func() error) {
 	}
 }
 
+// Latency is the median and 99th percentile of a run, in milliseconds, as
+// every command's JSON line names them.
+type Latency struct {
+	P50 float64 `json:"p50_ms"`
+	P99 float64 `json:"p99_ms"`
+}
+
 // Server is an `xtenant serve` started for a measurement.
 type Server struct {
 	cmd *exec.Cmd

@@ -24,12 +24,11 @@ import (
 )
 
 type phase struct {
-	Phase   string  `json:"phase"`
-	Singles int     `json:"singles"`
-	Shed    int     `json:"shed_503"`
-	P50     float64 `json:"p50_ms"`
-	P99     float64 `json:"p99_ms"`
-	Batches int64   `json:"batches"`
+	Phase   string `json:"phase"`
+	Singles int    `json:"singles"`
+	Shed    int    `json:"shed_503"`
+	harness.Latency
+	Batches int64 `json:"batches"`
 }
 
 func main() { harness.Main("xtenant-fairness", run) }

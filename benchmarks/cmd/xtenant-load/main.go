@@ -36,11 +36,10 @@ type result struct {
 	Errors   int64   `json:"errors"`
 	Seconds  float64 `json:"seconds"`
 	RPS      float64 `json:"rps"`
-	P50      float64 `json:"p50_ms"`
-	P99      float64 `json:"p99_ms"`
-	P999     float64 `json:"p999_ms"`
-	Max      float64 `json:"max_ms"`
-	Rate     float64 `json:"target_rate,omitempty"`
+	harness.Latency
+	P999 float64 `json:"p999_ms"`
+	Max  float64 `json:"max_ms"`
+	Rate float64 `json:"target_rate,omitempty"`
 }
 
 func main() { harness.Main("xtenant-load", run) }
@@ -126,7 +125,7 @@ func load(src *workload.Source, url string, conns int, duration time.Duration, r
 	}
 	return result{
 		Requests: int64(len(all)), Errors: errs.Load(), Seconds: elapsed, RPS: float64(len(all)) / elapsed,
-		P50: ms(0.50), P99: ms(0.99), P999: ms(0.999), Max: float64(all[len(all)-1]) / 1e6, Rate: rate,
+		Latency: harness.Latency{P50: ms(0.50), P99: ms(0.99)}, P999: ms(0.999), Max: float64(all[len(all)-1]) / 1e6, Rate: rate,
 	}, nil
 }
 
