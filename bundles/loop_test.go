@@ -8,12 +8,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/xtenant/xtenant/engine"
+	"github.com/xtenant/xtenant/tenants"
 )
 
 // bundleServer is an OPA bundle server: it serves the current bytes with an
@@ -348,5 +350,49 @@ func TestWatcherOverlappingBundlesRefused(t *testing.T) {
 	h := newHarness(t, []string{p1, p2}, nil, "")
 	if err := h.w.Load(context.Background()); err == nil || h.eng.Ready() {
 		t.Errorf("overlapping roots accepted: %v", err)
+	}
+}
+
+// A bundle change goes through the same validation as a tenants file's: one
+// that drops a tenant another still names as a partner, or every tenant, is
+// refused unless AllowEmpty, and the last good bundle keeps serving.
+func TestLoopRefusesBundleDroppingTenants(t *testing.T) {
+	const fabrikam, contoso = "11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"
+	both := tenantSet(t, "both", map[string]any{
+		fabrikam: map[string]any{"displayName": "Fabrikam"},
+		contoso: map[string]any{"displayName": "Contoso", "crossTenantAccessPolicy": map[string]any{
+			"partners": map[string]any{fabrikam: map[string]any{"tenantId": fabrikam}}}},
+	})
+	contosoOnly := tenantSet(t, "contoso", map[string]any{
+		contoso: map[string]any{"displayName": "Contoso", "crossTenantAccessPolicy": map[string]any{
+			"partners": map[string]any{fabrikam: map[string]any{"tenantId": fabrikam}}}},
+	})
+	none := tenantSet(t, "none", map[string]any{})
+	for _, allowEmpty := range []bool{false, true} {
+		path := filepath.Join(t.TempDir(), "b.tar.gz")
+		writeBundle(t, builtBundle(t, both, "both", nil), path)
+		h := newHarness(t, []string{path}, nil, "")
+		h.w.cfg.AllowEmpty = allowEmpty
+		if err := h.w.Load(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		for _, next := range []struct {
+			set     *tenants.Set
+			rev     string
+			refused string
+		}{
+			{contosoOnly, "dropped", "removes tenant " + fabrikam},
+			{none, "empty", "removes every tenant (2 before)"},
+		} {
+			time.Sleep(5 * time.Millisecond) // let the modification time move
+			writeBundle(t, builtBundle(t, next.set, next.rev, nil), path)
+			err := h.w.Load(context.Background())
+			switch {
+			case allowEmpty && (err != nil || h.eng.Revision() != path+"@"+next.rev):
+				t.Fatalf("--allow-empty, %s: %v, serving %s", next.rev, err, h.eng.Revision())
+			case !allowEmpty && (err == nil || !strings.Contains(err.Error(), next.refused) || h.eng.Revision() != path+"@both"):
+				t.Fatalf("%s: err %v (want %q), serving %s", next.rev, err, next.refused, h.eng.Revision())
+			}
+		}
 	}
 }
