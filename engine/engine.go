@@ -426,18 +426,19 @@ func (e *Engine) Revision() string {
 	return ""
 }
 
-// Evaluate decides one request. The request is validated and canonicalised
-// first (a bad request is an *InputError and never evaluated). Any error
-// means deny: the returned decision is nil whenever err is not.
+// Evaluate decides one request. The request is checked and put in
+// canonical form first (Canonical: a bad request is an *InputError and never
+// evaluated; the caller's request is not modified). Any error means deny:
+// the returned decision is nil whenever err is not.
 func (e *Engine) Evaluate(ctx context.Context, req *Request) (*Decision, error) {
 	snap := e.current.Load()
 	if snap == nil {
 		return nil, ErrNotReady
 	}
-	if err := req.Validate(); err != nil {
+	req, err := req.Canonical()
+	if err != nil {
 		return nil, err
 	}
-	req.Canonicalize()
 
 	input := req.astValue()
 	query := ast.Value(input)

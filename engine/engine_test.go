@@ -72,9 +72,11 @@ func TestEvaluateExample(t *testing.T) {
 
 func TestEvaluateRefusesInvalidRequest(t *testing.T) {
 	e := exampleEngine(t)
-	req := mustDecode(t, validCollab)
+	// A decoded request is canonical and read-only; a copy of it is not
+	// trusted, so a changed copy is checked again.
+	req := *mustDecode(t, validCollab)
 	req.HomeTenant = "contoso"
-	d, err := e.Evaluate(context.Background(), req)
+	d, err := e.Evaluate(context.Background(), &req)
 	if d != nil || !errors.Is(err, engine.ErrInvalidInput) {
 		t.Fatalf("Evaluate = %v, %v; want an input error and no decision", d, err)
 	}

@@ -39,8 +39,10 @@ func TestStoredKeyIsCompared(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	req := request()
-	req.Canonicalize()
+	req, err := request().Canonical()
+	if err != nil {
+		t.Fatal(err)
+	}
 	k := cacheKey("r1", req)
 	foreign := k
 	foreign[31] ^= 1 // same ristretto index, another full key

@@ -34,7 +34,7 @@ func TestRecorderRing(t *testing.T) {
 	rec := console.NewRecorder(3, clock.now)
 	ev := rec.Wrap(&fixedEvaluator{})
 	for range 5 {
-		if _, err := ev.Evaluate(context.Background(), &engine.Request{}); err != nil {
+		if _, err := ev.Evaluate(context.Background(), syncRequest()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -54,7 +54,7 @@ func TestRecorderRing(t *testing.T) {
 	}
 	// Errors are not decisions.
 	failing := console.NewRecorder(3, clock.now)
-	if _, err := failing.Wrap(&fixedEvaluator{fail: true}).Evaluate(context.Background(), &engine.Request{}); err == nil {
+	if _, err := failing.Wrap(&fixedEvaluator{fail: true}).Evaluate(context.Background(), syncRequest()); err == nil {
 		t.Fatal("no error")
 	}
 	if len(failing.Recent()) != 0 {
@@ -70,7 +70,7 @@ func TestRecorderRates(t *testing.T) {
 	// sees none, and one of 300 s the 49 s still inside it.
 	for range 100 {
 		for range 30 {
-			_, _ = ev.Evaluate(context.Background(), &engine.Request{})
+			_, _ = ev.Evaluate(context.Background(), syncRequest())
 		}
 		clock.t = clock.t.Add(time.Second)
 	}
@@ -102,9 +102,7 @@ func TestRecorderKeepsEncodedPath(t *testing.T) {
 	defer cache.Close()
 	rec := console.NewRecorder(10, nil)
 	ev := rec.Wrap(cache)
-	enc, ok := ev.(interface {
-		EvaluateEncoded(context.Context, *engine.Request) (decisioncache.Encoded, error)
-	})
+	enc, ok := ev.(engine.EncodedEvaluator)
 	if !ok {
 		t.Fatal("the recorder over the cache has no EvaluateEncoded")
 	}
@@ -143,4 +141,10 @@ func TestHistory(t *testing.T) {
 	if again := h.Loads(); len(again) != 3 {
 		t.Errorf("an unchanged state added loads: %+v", again)
 	}
+}
+
+// syncRequest is a valid request for evaluators that answer at once: the
+// recorder checks what it records.
+func syncRequest() *engine.Request {
+	return &engine.Request{AccessType: engine.AccessIdentitySync, HomeTenant: fabrikam, ResourceTenant: contoso}
 }
