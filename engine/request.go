@@ -381,7 +381,9 @@ func checkRoles(list []string, path string) error {
 	return nil
 }
 
-func checkEnum(s, path string, allowed []string) error { return problemAt(path, enumProblem(s, allowed)) }
+func checkEnum(s, path string, allowed []string) error {
+	return problemAt(path, enumProblem(s, allowed))
+}
 
 func optionalEnum(s, path string, allowed []string) error {
 	if s == "" {
