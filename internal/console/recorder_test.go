@@ -2,7 +2,9 @@ package console_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,6 +125,52 @@ func TestRecorderKeepsEncodedPath(t *testing.T) {
 	res, err := got[0].Result()
 	if err != nil || res["decision_id"] != got[0].DecisionID() || res["decision"] == "" {
 		t.Fatalf("result %v, %v", res, err)
+	}
+}
+
+// TestChainChecksOnce: a decoded request is canonical and passes through
+// the decorators and the cache unchecked and uncopied (the recorder keeps
+// that very request); a request built in Go is checked once, by the
+// outermost decorator, and the caller's is left as it was.
+func TestChainChecksOnce(t *testing.T) {
+	eng := activated(t, nil)
+	cache, err := decisioncache.New(eng, eng, decisioncache.Config{MaxBytes: 64 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	rec := console.NewRecorder(10, nil)
+	ev := rec.Wrap(engine.Observe(cache, func(engine.Answer) {})).(engine.CachedEvaluator)
+
+	decoded, err := engine.DecodeRequest([]byte(`{"access_type":"b2b_collaboration","home_tenant":"` + fabrikam +
+		`","resource_tenant":"` + contoso + `","user":{"id":"aaaaaaaa-0000-0000-0000-000000000001"},` +
+		`"application":{"id":"00000003-0000-0ff1-ce00-000000000000"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ev.EvaluateCached(context.Background(), decoded); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.Recent()[0].Request; got != decoded {
+		t.Errorf("the chain copied a canonical request: %p, want %p", got, decoded)
+	}
+
+	built := &engine.Request{AccessType: engine.AccessB2BCollaboration, HomeTenant: strings.ToUpper(fabrikam), ResourceTenant: contoso,
+		User:        &engine.User{ID: "AAAAAAAA-0000-0000-0000-000000000001", Groups: []string{"cccccccc-0000-0000-0000-000000000002", "bbbbbbbb-0000-0000-0000-000000000002"}},
+		Application: &engine.Application{ID: "00000003-0000-0ff1-ce00-000000000000"}}
+	before, _ := json.Marshal(built)
+	if _, _, err := ev.EvaluateCached(context.Background(), built); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := json.Marshal(built); string(after) != string(before) || built.Claims != nil {
+		t.Errorf("the chain modified the caller's request:\n%s\n%s", before, after)
+	}
+	got := rec.Recent()[0].Request
+	if got == built || got.HomeTenant != fabrikam || got.User.Groups[0] != "bbbbbbbb-0000-0000-0000-000000000002" || got.IdentityKind != "entra" {
+		t.Errorf("recorded %+v, want the canonical copy", got)
+	}
+	if again, err := got.Canonical(); err != nil || again != got {
+		t.Errorf("the recorded request is not canonical: %v", err)
 	}
 }
 
