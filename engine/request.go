@@ -200,43 +200,46 @@ func (r *Request) checkRequired() error {
 	return nil
 }
 
-// clone deep-copies a request, so that canonicalize never touches the
-// caller's.
+// clone copies a request deeply enough that canonicalize never touches the
+// caller's: the request and its objects in one allocation, the lists it
+// sorts in another each. ResourceObjectID and ClientID stay shared:
+// canonicalize replaces them rather than writing through them.
 func (r *Request) clone() *Request {
-	c := *r
+	b := &struct {
+		r   Request
+		u   User
+		a   Application
+		c   Claims
+		tr  TenantRestrictions
+		inv Invitation
+	}{r: *r}
+	c := &b.r
 	c.canonical = nil
-	if u := r.User; u != nil {
-		cu := *u
-		cu.Groups = slices.Clone(u.Groups)
-		cu.ResourceGroups = slices.Clone(u.ResourceGroups)
-		if u.ResourceObjectID != nil {
-			id := *u.ResourceObjectID
-			cu.ResourceObjectID = &id
-		}
-		c.User = &cu
+	if r.User != nil {
+		b.u = *r.User
+		b.u.Groups = slices.Clone(r.User.Groups)
+		b.u.ResourceGroups = slices.Clone(r.User.ResourceGroups)
+		c.User = &b.u
 	}
-	if a := r.Application; a != nil {
-		ca := *a
-		if a.ClientID != nil {
-			id := *a.ClientID
-			ca.ClientID = &id
-		}
-		c.Application = &ca
+	if r.Application != nil {
+		b.a = *r.Application
+		c.Application = &b.a
 	}
+	// canonicalize makes absent claims explicit: they live in the block too.
 	if r.Claims != nil {
-		cl := *r.Claims
-		c.Claims = &cl
+		b.c = *r.Claims
 	}
+	c.Claims = &b.c
 	if r.TenantRestrictions != nil {
-		tr := *r.TenantRestrictions
-		c.TenantRestrictions = &tr
+		b.tr = *r.TenantRestrictions
+		c.TenantRestrictions = &b.tr
 	}
 	if r.Invitation != nil {
-		inv := *r.Invitation
-		inv.InviterRoles = slices.Clone(r.Invitation.InviterRoles)
-		c.Invitation = &inv
+		b.inv = *r.Invitation
+		b.inv.InviterRoles = slices.Clone(r.Invitation.InviterRoles)
+		c.Invitation = &b.inv
 	}
-	return &c
+	return c
 }
 
 // canonicalize puts a valid request that this package owns into canonical

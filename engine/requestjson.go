@@ -27,7 +27,6 @@ import (
 func DecodeRequest(raw []byte) (*Request, error) {
 	// One copy of the body: every string of the Request is a slice of it.
 	d := requestDecoder{s: string(raw)}
-	d.path = d.pathBuf[:0]
 	req := &Request{}
 	if !d.request(req) {
 		return nil, syntaxError(raw)
@@ -88,8 +87,13 @@ type requestDecoder struct {
 	s string
 	i int
 
-	path    []segment // where the decoder is, only read to name a fault
-	pathBuf [4]segment
+	// Where the decoder is, only read to name a fault: the first steps in
+	// an array (enough for every member of the input; a slice of it would
+	// move the decoder to the heap), the rest (inside unknown members) in
+	// a slice.
+	at     [4]segment
+	deeper []segment
+	depth  int
 
 	dup   *InputError // the first member named twice
 	bad   *InputError // the wrong value first in member order
@@ -103,18 +107,35 @@ type segment struct {
 	index int
 }
 
-func (d *requestDecoder) push(name string) { d.path = append(d.path, segment{name: name, index: -1}) }
-func (d *requestDecoder) pushIndex(i int)  { d.path = append(d.path, segment{index: i}) }
-func (d *requestDecoder) pop()             { d.path = d.path[:len(d.path)-1] }
+func (d *requestDecoder) push(name string) { d.step(segment{name: name, index: -1}) }
+func (d *requestDecoder) pushIndex(i int)  { d.step(segment{index: i}) }
+func (d *requestDecoder) pop()             { d.depth-- }
+
+func (d *requestDecoder) step(s segment) {
+	if d.depth < len(d.at) {
+		d.at[d.depth] = s
+	} else {
+		d.deeper = append(d.deeper[:d.depth-len(d.at)], s)
+	}
+	d.depth++
+}
+
+// path copies the current path.
+func (d *requestDecoder) path() []segment {
+	out := make([]segment, 0, d.depth)
+	out = append(out, d.at[:min(d.depth, len(d.at))]...)
+	return append(out, d.deeper[:max(d.depth-len(d.at), 0)]...)
+}
 
 // fail records problem at the current path unless a wrong value earlier in
 // member order is recorded.
 func (d *requestDecoder) fail(problem string) {
-	if d.bad != nil && !pathBefore(d.path, d.badAt) {
+	path := d.path()
+	if d.bad != nil && !pathBefore(path, d.badAt) {
 		return
 	}
-	d.bad = &InputError{Path: pointer(d.path), Message: problem}
-	d.badAt = append(d.badAt[:0], d.path...)
+	d.bad = &InputError{Path: pointer(path), Message: problem}
+	d.badAt = path
 }
 
 // failType records a value of the wrong JSON type (the one at d.i) and
@@ -381,7 +402,7 @@ func (n *nameSet) add(name string) bool {
 
 func (d *requestDecoder) duplicate() {
 	if d.dup == nil {
-		d.dup = DuplicateKeyError(pointer(d.path))
+		d.dup = DuplicateKeyError(pointer(d.path()))
 	}
 }
 
