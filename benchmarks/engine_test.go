@@ -61,10 +61,10 @@ func BenchmarkDecodeRequest(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := req.Validate(); err != nil {
-			b.Fatal(err)
+		// DecodeRequest checks and canonicalises as it decodes.
+		if c, _ := req.Canonical(); c != req {
+			b.Fatal("decoded request not canonical")
 		}
-		req.Canonicalize()
 	}
 }
 
@@ -126,9 +126,7 @@ func BenchmarkEvaluate(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				i := 0
 				for pb.Next() {
-					// Evaluate canonicalises in place: each goroutine needs its own copy.
-					req := *reqs[i%len(reqs)]
-					if _, err := f.engine.Evaluate(ctx, &req); err != nil {
+					if _, err := f.engine.Evaluate(ctx, reqs[i%len(reqs)]); err != nil {
 						b.Error(err)
 						return
 					}

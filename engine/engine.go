@@ -276,8 +276,8 @@ func (e *Engine) withOptions(data map[string]any) map[string]any {
 }
 
 // prepare compiles the query for one data path against the snapshot. When
-// raw is true, results stay ast.Values (decoded strictly by the caller).
-func (s *snapshot) prepare(ctx context.Context, path string, raw bool) (*rego.PreparedEvalQuery, error) {
+// asAST is true, results stay ast.Values (decoded strictly by the caller).
+func (s *snapshot) prepare(ctx context.Context, path string, asAST bool) (*rego.PreparedEvalQuery, error) {
 	ref, err := dataRef(path)
 	if err != nil {
 		return nil, err
@@ -287,8 +287,8 @@ func (s *snapshot) prepare(ctx context.Context, path string, raw bool) (*rego.Pr
 		rego.Compiler(s.compiler),
 		rego.Store(s.store),
 	}
-	if raw {
-		opts = append(opts, rego.GenerateJSON(keepAST))
+	if asAST {
+		opts = append(opts, rego.GenerateJSON(resultAsAST))
 	}
 	pq, err := rego.New(opts...).PrepareForEval(ctx)
 	if err != nil {
@@ -319,7 +319,7 @@ func (s *snapshot) prepareWithPair(ctx context.Context, pairRef ast.Ref) (*rego.
 		rego.ParsedQuery(ast.NewBody(expr)),
 		rego.Compiler(s.compiler),
 		rego.Store(s.store),
-		rego.GenerateJSON(keepAST),
+		rego.GenerateJSON(resultAsAST),
 	).PrepareForEval(ctx)
 	if err != nil {
 		return nil, err
@@ -327,14 +327,16 @@ func (s *snapshot) prepareWithPair(ctx context.Context, pairRef ast.Ref) (*rego.
 	return &pq, nil
 }
 
-func keepAST(t *ast.Term, _ *rego.EvalContext) (any, error) { return t.Value, nil }
+// resultAsAST leaves a query's result as the AST value the evaluation made,
+// rather than converting it to Go values, for the strict decoding of
+// decodeDecision.
+func resultAsAST(t *ast.Term, _ *rego.EvalContext) (any, error) { return t.Value, nil }
 
-// cached returns the prepared query of path, preparing it on first use.
-func (s *snapshot) cached(ctx context.Context, path string, raw bool) (*rego.PreparedEvalQuery, error) {
+// preparedQuery returns the prepared query of a Data API or explain path
+// (results as Go values), preparing it on first use and keeping it within
+// the snapshot's budget.
+func (s *snapshot) preparedQuery(ctx context.Context, path string) (*rego.PreparedEvalQuery, error) {
 	key := path
-	if raw {
-		key = "\x00raw:" + path
-	}
 	s.mu.Lock()
 	pq, ok := s.queries[key]
 	if !ok {
@@ -346,7 +348,7 @@ func (s *snapshot) cached(ctx context.Context, path string, raw bool) (*rego.Pre
 	if ok {
 		return pq, nil
 	}
-	pq, err := s.prepare(ctx, path, raw)
+	pq, err := s.prepare(ctx, path, false)
 	if err != nil {
 		return nil, err
 	}
@@ -426,18 +428,19 @@ func (e *Engine) Revision() string {
 	return ""
 }
 
-// Evaluate decides one request. The request is validated and canonicalised
-// first (a bad request is an *InputError and never evaluated). Any error
-// means deny: the returned decision is nil whenever err is not.
+// Evaluate decides one request. The request is checked and put in
+// canonical form first (Canonical: a bad request is an *InputError and never
+// evaluated; the caller's request is not modified). Any error means deny:
+// the returned decision is nil whenever err is not.
 func (e *Engine) Evaluate(ctx context.Context, req *Request) (*Decision, error) {
 	snap := e.current.Load()
 	if snap == nil {
 		return nil, ErrNotReady
 	}
-	if err := req.Validate(); err != nil {
+	req, err := req.Canonical()
+	if err != nil {
 		return nil, err
 	}
-	req.Canonicalize()
 
 	input := req.astValue()
 	query := ast.Value(input)
@@ -456,7 +459,7 @@ func (e *Engine) Evaluate(ctx context.Context, req *Request) (*Decision, error) 
 	if err != nil {
 		return nil, fmt.Errorf("engine: evaluate: %w", err)
 	}
-	v, err := single(rs)
+	v, err := onlyValue(rs)
 	if err != nil {
 		return nil, err
 	}
@@ -476,7 +479,7 @@ func (e *Engine) Evaluate(ctx context.Context, req *Request) (*Decision, error) 
 
 // explain evaluates data.xtenant.access.explain; undefined leaves it out.
 func (e *Engine) explain(ctx context.Context, snap *snapshot, input ast.Value) (map[string]any, error) {
-	pq, err := snap.cached(ctx, ExplainPath, false)
+	pq, err := snap.preparedQuery(ctx, ExplainPath)
 	if err != nil {
 		return nil, fmt.Errorf("engine: explain: %w", err)
 	}
@@ -519,7 +522,7 @@ func (s *snapshot) pairSummary(ctx context.Context, req *Request) (ast.Value, er
 		if err != nil {
 			return nil, fmt.Errorf("engine: pair summary: %w", err)
 		}
-		if v, err = single(rs); err != nil {
+		if v, err = onlyValue(rs); err != nil {
 			return nil, fmt.Errorf("engine: pair summary: %w", err)
 		}
 	}
@@ -543,7 +546,9 @@ func (s *snapshot) storePair(key pairKey, v ast.Value) {
 	s.pairs[key] = v
 }
 
-func single(rs rego.ResultSet) (ast.Value, error) {
+// onlyValue is the value of a query that must have exactly one result (the
+// decision, the pair summary): none is ErrUndefined, more is an error.
+func onlyValue(rs rego.ResultSet) (ast.Value, error) {
 	switch {
 	case len(rs) == 0:
 		return nil, ErrUndefined
@@ -566,7 +571,7 @@ func (e *Engine) Query(ctx context.Context, path string, input any) (result any,
 	if snap == nil {
 		return nil, false, ErrNotReady
 	}
-	pq, err := snap.cached(ctx, path, false)
+	pq, err := snap.preparedQuery(ctx, path)
 	if err != nil {
 		return nil, false, fmt.Errorf("engine: query %s: %w", path, err)
 	}

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
@@ -72,11 +73,31 @@ func TestEvaluateExample(t *testing.T) {
 
 func TestEvaluateRefusesInvalidRequest(t *testing.T) {
 	e := exampleEngine(t)
-	req := mustDecode(t, validCollab)
+	// A decoded request is canonical and read-only; a copy of it is not
+	// trusted, so a changed copy is checked again.
+	req := *mustDecode(t, validCollab)
 	req.HomeTenant = "contoso"
-	d, err := e.Evaluate(context.Background(), req)
+	d, err := e.Evaluate(context.Background(), &req)
 	if d != nil || !errors.Is(err, engine.ErrInvalidInput) {
 		t.Fatalf("Evaluate = %v, %v; want an input error and no decision", d, err)
+	}
+}
+
+// TestEvaluateLeavesRequestAlone: Evaluate decides on a canonical copy of a
+// request built in Go; the caller's request is not modified.
+func TestEvaluateLeavesRequestAlone(t *testing.T) {
+	e := exampleEngine(t)
+	req := &engine.Request{AccessType: engine.AccessB2BCollaboration, HomeTenant: "11111111-1111-1111-1111-11111111111A",
+		ResourceTenant: "22222222-2222-2222-2222-222222222222",
+		User: &engine.User{ID: "aaaaaaaa-0000-0000-0000-000000000001",
+			Groups: []string{"cccccccc-0000-0000-0000-000000000002", "BBBBBBBB-0000-0000-0000-000000000002", "cccccccc-0000-0000-0000-000000000002"}},
+		Application: &engine.Application{ID: "00000003-0000-0ff1-ce00-000000000000"}}
+	before, _ := json.Marshal(req)
+	if _, err := e.Evaluate(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := json.Marshal(req); string(after) != string(before) || req.Claims != nil || req.IdentityKind != "" {
+		t.Errorf("Evaluate modified the request:\n%s\n%s", before, after)
 	}
 }
 

@@ -27,6 +27,10 @@ func (e *Engine) PairCached(req *Request) (current, previous bool) {
 	if s == nil {
 		return false, false
 	}
+	req, err := req.Canonical()
+	if err != nil {
+		return false, false
+	}
 	key := pairKeyOf(req)
 	s.pairsMu.RLock()
 	defer s.pairsMu.RUnlock()

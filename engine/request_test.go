@@ -127,8 +127,7 @@ func TestCanonicalize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.Canonicalize()
-	b.Canonicalize()
+	// DecodeRequest's result is canonical already.
 	if !reflect.DeepEqual(a, b) {
 		t.Errorf("canonical forms differ:\n%+v\n%+v", a, b)
 	}
@@ -142,22 +141,31 @@ func TestCanonicalize(t *testing.T) {
 	dc := &engine.Request{AccessType: engine.AccessB2BDirectConnect, HomeTenant: "11111111-1111-1111-1111-111111111111",
 		ResourceTenant: "22222222-2222-2222-2222-222222222222", User: &engine.User{ID: "aaaaaaaa-0000-0000-0000-000000000001"},
 		Application: &engine.Application{ID: "00000003-0000-0ff1-ce00-000000000000"}}
-	if err := dc.Validate(); err != nil {
+	dcc, err := dc.Canonical()
+	if err != nil {
 		t.Fatal(err)
 	}
-	dc.Canonicalize()
-	if dc.User.UserType != "none" {
-		t.Errorf("direct connect user_type = %q, want none", dc.User.UserType)
+	if dcc.User.UserType != "none" {
+		t.Errorf("direct connect user_type = %q, want none", dcc.User.UserType)
+	}
+	if dc.User.UserType != "" || dc.Claims != nil || dc.IdentityKind != "" {
+		t.Errorf("Canonical modified the caller's request: %+v %+v", dc, dc.User)
 	}
 	inv := &engine.Request{AccessType: engine.AccessInvitation, HomeTenant: "11111111-1111-1111-1111-111111111111",
 		ResourceTenant: "22222222-2222-2222-2222-222222222222",
 		Invitation:     &engine.Invitation{InviteeEmail: "ann@fabrikam.com", InviterRoles: []string{"guestInviter", "globalAdministrator", "guestInviter"}}}
-	if err := inv.Validate(); err != nil {
+	invc, err := inv.Canonical()
+	if err != nil {
 		t.Fatal(err)
 	}
-	inv.Canonicalize()
-	if inv.Invitation.InviterUserType != "member" || !reflect.DeepEqual(inv.Invitation.InviterRoles, []string{"globalAdministrator", "guestInviter"}) {
-		t.Errorf("invitation canonical form: %+v", inv.Invitation)
+	if invc.Invitation.InviterUserType != "member" || !reflect.DeepEqual(invc.Invitation.InviterRoles, []string{"globalAdministrator", "guestInviter"}) {
+		t.Errorf("invitation canonical form: %+v", invc.Invitation)
+	}
+	if !reflect.DeepEqual(inv.Invitation.InviterRoles, []string{"guestInviter", "globalAdministrator", "guestInviter"}) {
+		t.Errorf("Canonical modified the caller's roles: %v", inv.Invitation.InviterRoles)
+	}
+	if again, _ := invc.Canonical(); again != invc {
+		t.Error("a canonical request is copied again")
 	}
 }
 

@@ -39,6 +39,10 @@ type Request struct {
 	// Explain asks for the "explain" member of the decision (?explain=true).
 	// It is not part of the input document.
 	Explain bool `json:"-"`
+
+	// canonical is the request's own address once this package has checked
+	// it and put it in canonical form (Canonical, DecodeRequest).
+	canonical *Request
 }
 
 // User is the signing-in (or synchronised) user.

@@ -30,6 +30,11 @@ deny "./engine/scenario" '^github.com/open-policy-agent/' 'scenarios are data on
 # The engine knows no transport, metrics or cache.
 deny "./engine" '^(github.com/gin-gonic/|github.com/prometheus/|net/http$|github.com/dgraph-io/)' 'engine is transport-agnostic'
 deny "./engine/..." "^$mod/(internal|cmd)/" 'nothing below engine imports internal or cmd'
+# Decorators (decision log, console recorder) and transports depend on
+# engine's types only (engine.Encoded, engine.Observe): the decision cache is
+# one more decorator, and only cmd wires it in.
+deny "./internal/..." "^$mod/engine/decisioncache\$" 'decorators and transports depend on engine only; cmd wires the cache'
+deny "./engine/decisioncache" "^$mod/(internal|bundles|tenants)/" 'the cache decorates engine.Evaluator and knows nothing else'
 # Prometheus lives in internal/telemetry (and main); the rest takes small interfaces.
 only '/internal/telemetry$|/cmd/' '^github.com/prometheus/' 'metrics go through internal/telemetry'
 # gin stays in the HTTP adapter (and main, which sets its mode).

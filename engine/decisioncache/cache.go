@@ -60,7 +60,10 @@ type Cache struct {
 	misses atomic.Uint64
 }
 
-var _ engine.Evaluator = (*Cache)(nil)
+var (
+	_ engine.CachedEvaluator  = (*Cache)(nil)
+	_ engine.EncodedEvaluator = (*Cache)(nil)
+)
 
 // entry keeps the full key so a hit can be checked, a private decision that
 // is only ever copied out, and its JSON encoding without decision_id (see
@@ -119,7 +122,7 @@ func New(next engine.Evaluator, rev Revisioner, cfg Config) (*Cache, error) {
 }
 
 // Evaluate answers from the cache when it can, else asks next and keeps the
-// answer. The request is validated and canonicalised in place.
+// answer. The request is checked and canonicalised (Canonical) once.
 func (c *Cache) Evaluate(ctx context.Context, req *engine.Request) (*engine.Decision, error) {
 	d, _, err := c.EvaluateCached(ctx, req)
 	return d, err
@@ -139,64 +142,25 @@ func (c *Cache) EvaluateCached(ctx context.Context, req *engine.Request) (*engin
 	return d, false, nil
 }
 
-// Encoded is a decision as JSON, for transports that write it out as it is.
-type Encoded struct {
-	// DecisionID is the fresh id of this answer.
-	DecisionID string
-	// Allow is the decision's allow member.
-	Allow bool
-	// Cached tells whether the cache answered.
-	Cached bool
-	// Revision is the revision the decision was made under.
-	Revision string
-	// Tail is the decision's JSON encoding after its first member,
-	// decision_id: `"decision":…}`. It is shared: never modify it.
-	Tail []byte
-}
-
-// AppendJSON appends the decision's JSON, exactly as encoding/json encodes
-// the engine.Decision: {"decision_id":"<id>",<Tail>.
-func (e Encoded) AppendJSON(dst []byte) []byte {
-	dst = append(dst, `{"decision_id":`...)
-	dst = AppendJSONString(dst, e.DecisionID)
-	dst = append(dst, ',')
-	return append(dst, e.Tail...)
-}
-
-// AppendJSONString appends s as encoding/json encodes a string. Decision ids
-// are plain ASCII and take the short way; anything else goes through
-// encoding/json itself, so that the bytes never differ.
-func AppendJSONString(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			b, _ := json.Marshal(s) // a string always encodes
-			return append(dst, b...)
-		}
-	}
-	dst = append(dst, '"')
-	dst = append(dst, s...)
-	return append(dst, '"')
-}
-
 // EvaluateEncoded is EvaluateCached for transports that only write the
 // decision out: a hit costs no copy and no encoding.
-func (c *Cache) EvaluateEncoded(ctx context.Context, req *engine.Request) (Encoded, error) {
+func (c *Cache) EvaluateEncoded(ctx context.Context, req *engine.Request) (engine.Encoded, error) {
 	e, d, err := c.lookup(ctx, req)
 	if err != nil {
-		return Encoded{}, err
+		return engine.Encoded{}, err
 	}
 	if e != nil {
 		tail, err := e.encoded()
 		if err != nil {
-			return Encoded{}, err
+			return engine.Encoded{}, err
 		}
-		return Encoded{DecisionID: c.newID(), Allow: e.decision.Allow, Cached: true, Revision: e.decision.Revision, Tail: tail}, nil
+		return engine.Encoded{DecisionID: c.newID(), Allow: e.decision.Allow, Cached: true, Revision: e.decision.Revision, Tail: tail}, nil
 	}
 	tail, err := encodeTail(d)
 	if err != nil {
-		return Encoded{}, err
+		return engine.Encoded{}, err
 	}
-	return Encoded{DecisionID: d.DecisionID, Allow: d.Allow, Revision: d.Revision, Tail: tail}, nil
+	return engine.Encoded{DecisionID: d.DecisionID, Allow: d.Allow, Revision: d.Revision, Tail: tail}, nil
 }
 
 // lookup returns the entry of a hit, or else the decision of next (which it
@@ -206,10 +170,12 @@ func (c *Cache) lookup(ctx context.Context, req *engine.Request) (*entry, *engin
 	if rev == "" {
 		return nil, nil, engine.ErrNotReady
 	}
-	if err := req.Validate(); err != nil {
+	// The canonical request (checked once, here or by DecodeRequest) goes on
+	// to next, which then need not check it again; the caller's is untouched.
+	req, err := req.Canonical()
+	if err != nil {
 		return nil, nil, err
 	}
-	req.Canonicalize()
 	k := cacheKey(rev, req)
 	if e, ok := c.store.Get(k.index()); ok && e.sum == k {
 		c.hits.Add(1)

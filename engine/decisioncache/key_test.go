@@ -39,8 +39,10 @@ func TestStoredKeyIsCompared(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	req := request()
-	req.Canonicalize()
+	req, err := request().Canonical()
+	if err != nil {
+		t.Fatal(err)
+	}
 	k := cacheKey("r1", req)
 	foreign := k
 	foreign[31] ^= 1 // same ristretto index, another full key
@@ -121,7 +123,8 @@ func TestKeyEncodingIsInjective(t *testing.T) {
 // share a cached decision.
 func TestKeyCoversRequest(t *testing.T) {
 	members := map[reflect.Type]int{
-		reflect.TypeFor[engine.Request]():            12,
+		// 12 members and the mark of a canonical request, which is no content.
+		reflect.TypeFor[engine.Request]():            13,
 		reflect.TypeFor[engine.User]():               6,
 		reflect.TypeFor[engine.Application]():        2,
 		reflect.TypeFor[engine.Claims]():             3,

@@ -14,7 +14,10 @@ func BenchmarkRecorder(b *testing.B) {
 	d := &engine.Decision{DecisionID: "x", Decision: engine.VerdictAllow, Allow: true}
 	next := evaluatorFunc(func(context.Context, *engine.Request) (*engine.Decision, error) { return d, nil })
 	ev := console.NewRecorder(1000, nil).Wrap(next)
-	req := &engine.Request{}
+	req, err := syncRequest().Canonical()
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"context"
 	"encoding/json"
 	"math"
 	"math/bits"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/xtenant/xtenant/engine"
-	"github.com/xtenant/xtenant/engine/decisioncache"
 )
 
 // statsWindow is how many seconds of decision rates and latencies the
@@ -56,7 +54,7 @@ type Recorded struct {
 	Cached   bool
 	Request  *engine.Request
 	Decision *engine.Decision
-	Encoded  decisioncache.Encoded
+	Encoded  engine.Encoded
 }
 
 // NewRecorder keeps the last size decisions; now may be nil (time.Now).
@@ -75,11 +73,11 @@ func (r *Recorder) clock() time.Time {
 	return r.now()
 }
 
-// record keeps one decision that ended at end (a reading of the real
-// clock, which also dates it unless a clock was given: one clock read
-// less per decision).
-func (r *Recorder) record(req *engine.Request, d *engine.Decision, enc decisioncache.Encoded, start, end time.Time, cached bool) {
-	elapsed, at := end.Sub(start), end
+// record keeps one decision, dated by the end of its evaluation (a reading
+// of the real clock) unless a clock was given: one clock read less per
+// decision.
+func (r *Recorder) record(a engine.Answer) {
+	elapsed, at := a.End.Sub(a.Start), a.End
 	if r.now != nil {
 		at = r.now()
 	}
@@ -87,7 +85,7 @@ func (r *Recorder) record(req *engine.Request, d *engine.Decision, enc decisionc
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.seq++
-	r.ring[r.next] = Recorded{Seq: r.seq, At: at, Elapsed: elapsed, Cached: cached, Request: req, Decision: d, Encoded: enc}
+	r.ring[r.next] = Recorded{Seq: r.seq, At: at, Elapsed: elapsed, Cached: a.Cached, Request: a.Request, Decision: a.Decision, Encoded: a.Encoded}
 	r.next = (r.next + 1) % len(r.ring)
 	sec := at.Unix()
 	s := &r.secs[sec%statsWindow]
@@ -218,66 +216,10 @@ func percentile(buckets [bucketCount]uint64, count uint64, q float64) time.Durat
 	return bucketBound(min(i, bucketCount-1))
 }
 
-// cachedEvaluator and encodedEvaluator are the decision cache's (and the
-// decision log's) richer ways to answer.
-type cachedEvaluator interface {
-	EvaluateCached(ctx context.Context, req *engine.Request) (*engine.Decision, bool, error)
-}
-
-type encodedEvaluator interface {
-	EvaluateEncoded(ctx context.Context, req *engine.Request) (decisioncache.Encoded, error)
-}
-
-// Wrap returns next with every decision recorded. When next answers as JSON
-// (the decision cache, the decision log over it), so does the result, so
-// that turning the console on keeps the cache-hit path copy-free.
+// Wrap returns next with every decision recorded (engine.Observe). When
+// next answers as JSON (the decision cache, the decision log over it), so
+// does the result, so that turning the console on keeps the cache-hit path
+// copy-free.
 func (r *Recorder) Wrap(next engine.Evaluator) engine.Evaluator {
-	e := &recording{next: next, rec: r}
-	if enc, ok := next.(encodedEvaluator); ok {
-		return &encodedRecording{recording: e, enc: enc}
-	}
-	return e
-}
-
-type recording struct {
-	next engine.Evaluator
-	rec  *Recorder
-}
-
-func (e *recording) Evaluate(ctx context.Context, req *engine.Request) (*engine.Decision, error) {
-	d, _, err := e.EvaluateCached(ctx, req)
-	return d, err
-}
-
-// EvaluateCached decides, records, and reports whether the cache answered.
-func (e *recording) EvaluateCached(ctx context.Context, req *engine.Request) (*engine.Decision, bool, error) {
-	start := time.Now()
-	var (
-		d      *engine.Decision
-		cached bool
-		err    error
-	)
-	if ce, ok := e.next.(cachedEvaluator); ok {
-		d, cached, err = ce.EvaluateCached(ctx, req)
-	} else {
-		d, err = e.next.Evaluate(ctx, req)
-	}
-	if err == nil && d != nil {
-		e.rec.record(req, d, decisioncache.Encoded{}, start, time.Now(), cached)
-	}
-	return d, cached, err
-}
-
-type encodedRecording struct {
-	*recording
-	enc encodedEvaluator
-}
-
-func (e *encodedRecording) EvaluateEncoded(ctx context.Context, req *engine.Request) (decisioncache.Encoded, error) {
-	start := time.Now()
-	enc, err := e.enc.EvaluateEncoded(ctx, req)
-	if err == nil {
-		e.rec.record(req, nil, enc, start, time.Now(), enc.Cached)
-	}
-	return enc, err
+	return engine.Observe(next, r.record)
 }

@@ -2,7 +2,9 @@ package console_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,7 +36,7 @@ func TestRecorderRing(t *testing.T) {
 	rec := console.NewRecorder(3, clock.now)
 	ev := rec.Wrap(&fixedEvaluator{})
 	for range 5 {
-		if _, err := ev.Evaluate(context.Background(), &engine.Request{}); err != nil {
+		if _, err := ev.Evaluate(context.Background(), syncRequest()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -54,7 +56,7 @@ func TestRecorderRing(t *testing.T) {
 	}
 	// Errors are not decisions.
 	failing := console.NewRecorder(3, clock.now)
-	if _, err := failing.Wrap(&fixedEvaluator{fail: true}).Evaluate(context.Background(), &engine.Request{}); err == nil {
+	if _, err := failing.Wrap(&fixedEvaluator{fail: true}).Evaluate(context.Background(), syncRequest()); err == nil {
 		t.Fatal("no error")
 	}
 	if len(failing.Recent()) != 0 {
@@ -70,7 +72,7 @@ func TestRecorderRates(t *testing.T) {
 	// sees none, and one of 300 s the 49 s still inside it.
 	for range 100 {
 		for range 30 {
-			_, _ = ev.Evaluate(context.Background(), &engine.Request{})
+			_, _ = ev.Evaluate(context.Background(), syncRequest())
 		}
 		clock.t = clock.t.Add(time.Second)
 	}
@@ -102,9 +104,7 @@ func TestRecorderKeepsEncodedPath(t *testing.T) {
 	defer cache.Close()
 	rec := console.NewRecorder(10, nil)
 	ev := rec.Wrap(cache)
-	enc, ok := ev.(interface {
-		EvaluateEncoded(context.Context, *engine.Request) (decisioncache.Encoded, error)
-	})
+	enc, ok := ev.(engine.EncodedEvaluator)
 	if !ok {
 		t.Fatal("the recorder over the cache has no EvaluateEncoded")
 	}
@@ -128,6 +128,52 @@ func TestRecorderKeepsEncodedPath(t *testing.T) {
 	}
 }
 
+// TestChainChecksOnce: a decoded request is canonical and passes through
+// the decorators and the cache unchecked and uncopied (the recorder keeps
+// that very request); a request built in Go is checked once, by the
+// outermost decorator, and the caller's is left as it was.
+func TestChainChecksOnce(t *testing.T) {
+	eng := activated(t, nil)
+	cache, err := decisioncache.New(eng, eng, decisioncache.Config{MaxBytes: 64 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cache.Close()
+	rec := console.NewRecorder(10, nil)
+	ev := rec.Wrap(engine.Observe(cache, func(engine.Answer) {})).(engine.CachedEvaluator)
+
+	decoded, err := engine.DecodeRequest([]byte(`{"access_type":"b2b_collaboration","home_tenant":"` + fabrikam +
+		`","resource_tenant":"` + contoso + `","user":{"id":"aaaaaaaa-0000-0000-0000-000000000001"},` +
+		`"application":{"id":"00000003-0000-0ff1-ce00-000000000000"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ev.EvaluateCached(context.Background(), decoded); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.Recent()[0].Request; got != decoded {
+		t.Errorf("the chain copied a canonical request: %p, want %p", got, decoded)
+	}
+
+	built := &engine.Request{AccessType: engine.AccessB2BCollaboration, HomeTenant: strings.ToUpper(fabrikam), ResourceTenant: contoso,
+		User:        &engine.User{ID: "AAAAAAAA-0000-0000-0000-000000000001", Groups: []string{"cccccccc-0000-0000-0000-000000000002", "bbbbbbbb-0000-0000-0000-000000000002"}},
+		Application: &engine.Application{ID: "00000003-0000-0ff1-ce00-000000000000"}}
+	before, _ := json.Marshal(built)
+	if _, _, err := ev.EvaluateCached(context.Background(), built); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := json.Marshal(built); string(after) != string(before) || built.Claims != nil {
+		t.Errorf("the chain modified the caller's request:\n%s\n%s", before, after)
+	}
+	got := rec.Recent()[0].Request
+	if got == built || got.HomeTenant != fabrikam || got.User.Groups[0] != "bbbbbbbb-0000-0000-0000-000000000002" || got.IdentityKind != "entra" {
+		t.Errorf("recorded %+v, want the canonical copy", got)
+	}
+	if again, err := got.Canonical(); err != nil || again != got {
+		t.Errorf("the recorded request is not canonical: %v", err)
+	}
+}
+
 func TestHistory(t *testing.T) {
 	at := time.Unix(1_000_000, 0)
 	state := []console.Source{{Name: "tenants", Revision: "r1", LoadedAt: at}}
@@ -143,4 +189,10 @@ func TestHistory(t *testing.T) {
 	if again := h.Loads(); len(again) != 3 {
 		t.Errorf("an unchanged state added loads: %+v", again)
 	}
+}
+
+// syncRequest is a valid request for evaluators that answer at once: the
+// recorder checks what it records.
+func syncRequest() *engine.Request {
+	return &engine.Request{AccessType: engine.AccessIdentitySync, HomeTenant: fabrikam, ResourceTenant: contoso}
 }

@@ -378,9 +378,7 @@ func TestWrapCacheEncoded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, ok := l.Wrap(cache).(interface {
-		EvaluateEncoded(context.Context, *engine.Request) (decisioncache.Encoded, error)
-	})
+	ev, ok := l.Wrap(cache).(engine.EncodedEvaluator)
 	if !ok {
 		t.Fatal("the wrapper of the cache hides its JSON path")
 	}

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/xtenant/xtenant/engine"
-	"github.com/xtenant/xtenant/engine/decisioncache"
 )
 
 // Path is the event's path: the decision rule, as OPA names it.
@@ -54,7 +53,7 @@ type record struct {
 	// d is the decision, or enc its JSON encoding (from the cache's JSON
 	// path, shared read-only): exactly one is set.
 	d        *engine.Decision
-	enc      decisioncache.Encoded
+	enc      engine.Encoded
 	id       string
 	revision string
 	at       time.Time

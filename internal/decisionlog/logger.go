@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/xtenant/xtenant/engine"
-	"github.com/xtenant/xtenant/engine/decisioncache"
 )
 
 // Metrics counts events; internal/telemetry implements it
@@ -125,11 +124,6 @@ func New(cfg Config) (*Logger, error) {
 // encoded later, on the worker.
 func (l *Logger) Log(req *engine.Request, d *engine.Decision, elapsed time.Duration, cached bool) {
 	l.enqueue(record{req: req, d: d, id: d.DecisionID, revision: d.Revision, at: l.cfg.Now(), elapsed: elapsed, cached: cached})
-}
-
-// logEncoded queues the event of an answer written as JSON by the cache.
-func (l *Logger) logEncoded(req *engine.Request, enc decisioncache.Encoded, elapsed time.Duration) {
-	l.enqueue(record{req: req, enc: enc, id: enc.DecisionID, revision: enc.Revision, at: l.cfg.Now(), elapsed: elapsed, cached: enc.Cached})
 }
 
 // enqueue hands r to the worker, or counts it dropped: never blocks.

@@ -14,7 +14,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/xtenant/xtenant/engine"
-	"github.com/xtenant/xtenant/engine/decisioncache"
 	"github.com/xtenant/xtenant/internal/auth"
 )
 
@@ -28,12 +27,6 @@ type Metrics interface {
 // Querier evaluates any data path (OPA Data API); *engine.Engine implements it.
 type Querier interface {
 	Query(ctx context.Context, path string, input any) (any, bool, error)
-}
-
-// cachedEvaluator is implemented by the decision cache; when the evaluator
-// has it, metrics can tell cached answers from evaluated ones.
-type cachedEvaluator interface {
-	EvaluateCached(ctx context.Context, req *engine.Request) (*engine.Decision, bool, error)
 }
 
 // Config is everything the API needs.
@@ -71,21 +64,15 @@ type Config struct {
 	AuthZEN AuthZENBackend
 }
 
-// encodedEvaluator is implemented by the decision cache: it hands out the
-// stored JSON encoding of a decision, which /v1/evaluate and the Data API
-// write out as they are.
-type encodedEvaluator interface {
-	EvaluateEncoded(ctx context.Context, req *engine.Request) (decisioncache.Encoded, error)
-}
-
 // api holds the handlers' dependencies.
 type api struct {
 	cfg Config
 	log *slog.Logger
-	// encoded is the evaluator when it is the decision cache itself; nil
-	// when anything else (the decision log, a bare engine) wraps or replaces
-	// it, and then every answer is a *engine.Decision.
-	encoded encodedEvaluator
+	// encoded is the evaluator when it answers as JSON (the decision cache,
+	// and the decorators over it), which /v1/evaluate and the Data API write
+	// out as it is; nil otherwise, and then every answer is a
+	// *engine.Decision.
+	encoded engine.EncodedEvaluator
 	authzen AuthZENBackend
 }
 
@@ -107,7 +94,7 @@ func New(cfg Config) http.Handler {
 		cfg.MaxBody = 1 << 20
 	}
 	a := &api{cfg: cfg, log: cfg.Logger}
-	a.encoded, _ = cfg.Evaluator.(encodedEvaluator)
+	a.encoded, _ = cfg.Evaluator.(engine.EncodedEvaluator)
 	a.authzen = cfg.AuthZEN
 	if a.authzen == nil {
 		a.authzen = xtenantAuthZEN{a}
@@ -147,7 +134,7 @@ func (a *api) decide(ctx context.Context, req *engine.Request) (*engine.Decision
 		cached bool
 		err    error
 	)
-	if ce, ok := a.cfg.Evaluator.(cachedEvaluator); ok {
+	if ce, ok := a.cfg.Evaluator.(engine.CachedEvaluator); ok {
 		d, cached, err = ce.EvaluateCached(ctx, req)
 	} else {
 		d, err = a.cfg.Evaluator.Evaluate(ctx, req)

@@ -142,7 +142,7 @@ func (x xtenantAuthZEN) applications(ctx context.Context, req *engine.Request) (
 	if q == nil {
 		return nil, errors.New("authzen: resource search needs a data querier")
 	}
-	req.Canonicalize()
+	// toRequest decoded req: it is canonical.
 	raw, err := json.Marshal(req)
 	if err != nil {
 		return nil, err

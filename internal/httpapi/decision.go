@@ -8,7 +8,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/xtenant/xtenant/engine"
-	"github.com/xtenant/xtenant/engine/decisioncache"
 )
 
 // evaluate is POST /v1/evaluate: one decision input, one decision.
@@ -60,7 +59,7 @@ func (a *api) writeEncoded(c *gin.Context, req *engine.Request, dataAPI bool) {
 	b = enc.AppendJSON(b)
 	if dataAPI {
 		b = append(b, `,"decision_id":`...)
-		b = decisioncache.AppendJSONString(b, enc.DecisionID)
+		b = engine.AppendJSONString(b, enc.DecisionID)
 		b = append(b, '}')
 	}
 	c.Data(http.StatusOK, jsonContentType, b)

@@ -277,7 +277,7 @@ func decide(ctx context.Context, e entry, before, after Side, m *memo) result {
 			r.cause, r.about = CauseInvalid, invalidDetail(err)
 			return r
 		}
-		req.Canonicalize()
+		// DecodeRequest's result is canonical.
 		canon, err := json.Marshal(req)
 		if err != nil {
 			r.cause, r.about = CauseInvalid, err.Error()

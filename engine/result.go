@@ -42,7 +42,7 @@ func (e *decodeError) Error() string {
 // present with the right type and a known value, and nothing else may be.
 func decodeDecision(v ast.Value) (*Decision, error) {
 	var d Decision
-	dec := decoder{}
+	dec := resultDecoder{}
 	dec.object(v, "", func(key string, val ast.Value, p string) {
 		switch key {
 		case "decision":
@@ -126,16 +126,17 @@ func decodeDecision(v ast.Value) (*Decision, error) {
 	return &d, nil
 }
 
-// decoder collects the first error; later calls are no-ops.
-type decoder struct{ err error }
+// resultDecoder reads a policy result, keeping the first error; later
+// calls are no-ops.
+type resultDecoder struct{ err error }
 
-func (d *decoder) fail(path, msg string) {
+func (d *resultDecoder) fail(path, msg string) {
 	if d.err == nil {
 		d.err = &decodeError{path, msg}
 	}
 }
 
-func (d *decoder) object(v ast.Value, path string, member func(key string, val ast.Value, path string), required ...string) {
+func (d *resultDecoder) object(v ast.Value, path string, member func(key string, val ast.Value, path string), required ...string) {
 	if d.err != nil {
 		return
 	}
@@ -163,7 +164,7 @@ func (d *decoder) object(v ast.Value, path string, member func(key string, val a
 	})
 }
 
-func (d *decoder) array(v ast.Value, path string, item func(ast.Value, string)) {
+func (d *resultDecoder) array(v ast.Value, path string, item func(ast.Value, string)) {
 	if d.err != nil {
 		return
 	}
@@ -177,7 +178,7 @@ func (d *decoder) array(v ast.Value, path string, item func(ast.Value, string)) 
 	}
 }
 
-func (d *decoder) str(v ast.Value, path string) string {
+func (d *resultDecoder) str(v ast.Value, path string) string {
 	s, ok := v.(ast.String)
 	if !ok {
 		d.fail(path, "expected string, got "+ast.ValueName(v))
@@ -186,7 +187,7 @@ func (d *decoder) str(v ast.Value, path string) string {
 	return string(s)
 }
 
-func (d *decoder) boolean(v ast.Value, path string) bool {
+func (d *resultDecoder) boolean(v ast.Value, path string) bool {
 	b, ok := v.(ast.Boolean)
 	if !ok {
 		d.fail(path, "expected boolean, got "+ast.ValueName(v))
@@ -195,7 +196,7 @@ func (d *decoder) boolean(v ast.Value, path string) bool {
 	return bool(b)
 }
 
-func (d *decoder) enum(v ast.Value, path string, allowed []string) string {
+func (d *resultDecoder) enum(v ast.Value, path string, allowed []string) string {
 	s := d.str(v, path)
 	if d.err == nil && !slices.Contains(allowed, s) {
 		d.fail(path, fmt.Sprintf("expected one of %s, got %q", strings.Join(allowed, ", "), s))
@@ -203,7 +204,7 @@ func (d *decoder) enum(v ast.Value, path string, allowed []string) string {
 	return s
 }
 
-func (d *decoder) nullableString(v ast.Value, path string) *string {
+func (d *resultDecoder) nullableString(v ast.Value, path string) *string {
 	if _, ok := v.(ast.Null); ok {
 		return nil
 	}
@@ -211,7 +212,7 @@ func (d *decoder) nullableString(v ast.Value, path string) *string {
 	return &s
 }
 
-func (d *decoder) nullableEnum(v ast.Value, path string, allowed []string) *string {
+func (d *resultDecoder) nullableEnum(v ast.Value, path string, allowed []string) *string {
 	if _, ok := v.(ast.Null); ok {
 		return nil
 	}
@@ -219,7 +220,7 @@ func (d *decoder) nullableEnum(v ast.Value, path string, allowed []string) *stri
 	return &s
 }
 
-func (d *decoder) reason(v ast.Value, path string) Reason {
+func (d *resultDecoder) reason(v ast.Value, path string) Reason {
 	var r Reason
 	d.object(v, path, func(key string, val ast.Value, p string) {
 		switch key {
