@@ -3,7 +3,7 @@
 # user would run instead, on the same seeded tenants and the same request
 # sequences, one server at a time:
 #
-#   xtenant          xtenant serve, decision cache on (--cache-size, default 256MiB)
+#   xtenant          xtenant serve, decision cache on (--cache-size, default 100000 decisions)
 #   xtenant-nocache  xtenant serve --cache-size 0
 #   opa              stock `opa run --server` (bin/opa-<go.mod version>) serving
 #                    xtenant's own bundle (xtenant bundle build), Data API
@@ -21,7 +21,7 @@
 # Knobs (environment): XTENANT_BENCH_DURATION (10s), XTENANT_BENCH_WARMUP (3s),
 # XTENANT_BENCH_REPS (3), XTENANT_BENCH_CONNECTIONS (32),
 # XTENANT_BENCH_PARTNERS (10000), XTENANT_BENCH_SEED (1),
-# XTENANT_BENCH_CACHE_SIZE (256MiB), XTENANT_BENCH_SERVERS, XTENANT_BENCH_WORKLOADS,
+# XTENANT_BENCH_CACHE_SIZE (100000), XTENANT_BENCH_SERVERS, XTENANT_BENCH_WORKLOADS,
 # XTENANT_BENCH_LOADGEN (wrk|go; default wrk, installed with apt-get when
 # missing, else go), XTENANT_BENCH_HALF (1: run the half-load measurement),
 # XTENANT_BENCH_RESULTS (benchmarks/results).
@@ -38,7 +38,7 @@ REPS="${XTENANT_BENCH_REPS:-3}"
 CONNS="${XTENANT_BENCH_CONNECTIONS:-32}"
 PARTNERS="${XTENANT_BENCH_PARTNERS:-10000}"
 SEED="${XTENANT_BENCH_SEED:-1}"
-CACHE_SIZE="${XTENANT_BENCH_CACHE_SIZE:-256MiB}"
+CACHE_SIZE="${XTENANT_BENCH_CACHE_SIZE:-100000}"
 SERVERS="${XTENANT_BENCH_SERVERS:-xtenant xtenant-nocache opa gin-floor}"
 WORKLOADS="${XTENANT_BENCH_WORKLOADS:-distinct zipf hot}"
 LOADGEN="${XTENANT_BENCH_LOADGEN:-wrk}"

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -194,7 +195,8 @@ func TestServeRefusesBadLimits(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"serve", "--cache-size", "100000"}, "bounded in bytes"},
+		{[]string{"serve", "--cache-size", "256MiB"}, "--cache-max-bytes"},
+		{[]string{"serve", "--cache-max-bytes", "100KiB"}, "cache-max-bytes"},
 		{[]string{"serve", "--max-connections", "0"}, "max-connections"},
 		{[]string{"serve", "--eval-queue-timeout", "0s"}, "eval-queue-timeout"},
 		{[]string{"serve", "--auth-token-file", "/nonexistent/tokens"}, "auth-token-file"},
@@ -204,5 +206,54 @@ func TestServeRefusesBadLimits(t *testing.T) {
 		if code != 2 || !strings.Contains(stderr.String(), tt.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr.String(), tt.want)
 		}
+	}
+}
+
+// TestServeCacheSize: --cache-size counts decisions (docs/contract.md): 30
+// distinct decisions leave at most 5 in a cache of 5, and the status and
+// metrics report both bounds, the byte one from --cache-max-bytes.
+func TestServeCacheSize(t *testing.T) {
+	_, client := startServe(t, "--cache-size", "5", "--cache-max-bytes", "8MiB")
+	for i := range 30 {
+		body := fmt.Sprintf(`{"access_type":"b2b_collaboration","home_tenant":"11111111-1111-1111-1111-111111111111","resource_tenant":"22222222-2222-2222-2222-222222222222","user":{"id":"a1a1a1a1-0000-4000-8000-%012d"},"application":{"id":"00000003-0000-0ff1-ce00-000000000000"}}`, i)
+		resp, err := client.Post("http://x/v1/evaluate", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("evaluate: %d", resp.StatusCode)
+		}
+	}
+	// Ristretto files entries asynchronously.
+	var st struct {
+		Cache struct {
+			Size     int64  `json:"size"`
+			MaxBytes int64  `json:"max_bytes"`
+			Entries  uint64 `json:"entries"`
+			Misses   uint64 `json:"misses"`
+		} `json:"cache"`
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, err := client.Get("http://x/v1/status")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Cache.Entries > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if st.Cache.Size != 5 || st.Cache.MaxBytes != 8<<20 || st.Cache.Misses != 30 || st.Cache.Entries == 0 || st.Cache.Entries > 5 {
+		t.Fatalf("status cache %+v: want size 5, max_bytes 8MiB, 30 misses, 1..5 entries", st.Cache)
+	}
+	if got := metric(t, client, "xtenant_decision_cache_max_bytes"); got != 8<<20 {
+		t.Fatalf("xtenant_decision_cache_max_bytes = %v", got)
 	}
 }

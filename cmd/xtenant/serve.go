@@ -71,7 +71,8 @@ func newServeCmd(e env) *cobra.Command {
 	f.String("verification-key", "", "public key (PEM file, PEM text, env:NAME or literal:TEXT); every bundle must then be signed")
 	f.String("verification-key-id", "", "key id of --verification-key")
 	f.String("signing-alg", "RS256", "algorithm of the bundle signatures checked with --verification-key (as opa run)")
-	f.String("cache-size", "256MiB", "decision cache capacity in bytes, e.g. 256MiB (0 disables)")
+	f.String("cache-size", "100000", "decisions the cache holds at most (0 disables it); memory is --cache-max-bytes")
+	f.String("cache-max-bytes", "256MiB", "memory the decision cache holds at most, whatever --cache-size says")
 	f.Duration("cache-ttl", d.CacheTTL, "longest life of a cached decision (0 = until the next revision)")
 	f.String("max-body", "1MiB", "largest request body; larger ones get 413")
 	f.String("query-cache-size", "4MiB", "memory for prepared /v1/data queries, kept per path (0 keeps none)")
@@ -157,14 +158,14 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 	s.limiter = admission.New(admission.Config{Concurrency: int(cfg.EvalConcurrency), Queue: int(cfg.EvalQueue), Wait: cfg.EvalQueueTimeout})
 	var ev engine.Evaluator = admission.Evaluator{Next: s.eng, Limiter: s.limiter}
 	if cfg.CacheSize > 0 {
-		if s.cache, err = decisioncache.New(ev, s.eng, decisioncache.Config{MaxBytes: cfg.CacheSize, TTL: cfg.CacheTTL}); err != nil {
+		if s.cache, err = decisioncache.New(ev, s.eng, decisioncache.Config{MaxEntries: cfg.CacheSize, MaxBytes: cfg.CacheMaxBytes, TTL: cfg.CacheTTL}); err != nil {
 			return err
 		}
 		defer s.cache.Close()
 		ev = s.cache
 		if err := metrics.WatchCache(func() telemetry.CacheStats {
 			st := s.cache.Stats()
-			return telemetry.CacheStats{Hits: st.Hits, Misses: st.Misses, Entries: st.Entries, Bytes: st.Bytes, MaxBytes: uint64(s.cache.Size())}
+			return telemetry.CacheStats{Hits: st.Hits, Misses: st.Misses, Entries: st.Entries, Bytes: st.Bytes, MaxBytes: uint64(s.cache.MaxBytes())}
 		}); err != nil {
 			return err
 		}
@@ -229,7 +230,7 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 			errc <- fmt.Errorf("http: %w", err)
 		}
 	})
-	log.Info("serving", "addr", cfg.Addr, "tls", tlsConf != nil, "cache_size", cfg.CacheSize)
+	log.Info("serving", "addr", cfg.Addr, "tls", tlsConf != nil, "cache_size", cfg.CacheSize, "cache_max_bytes", cfg.CacheMaxBytes)
 
 	var g *grpc.Server
 	if cfg.GRPCAddr != "" {
@@ -386,7 +387,7 @@ func (s *server) status() httpapi.Status {
 	st := httpapi.Status{Revision: s.eng.Revision(), Sources: s.sources.Status()}
 	if s.cache != nil {
 		cs := s.cache.Stats()
-		st.Cache = &httpapi.CacheStatus{Size: s.cache.Size(), Entries: cs.Entries, Bytes: cs.Bytes, Hits: cs.Hits, Misses: cs.Misses}
+		st.Cache = &httpapi.CacheStatus{Size: s.cache.Size(), MaxBytes: s.cache.MaxBytes(), Entries: cs.Entries, Bytes: cs.Bytes, Hits: cs.Hits, Misses: cs.Misses}
 	}
 	return st
 }

@@ -32,9 +32,12 @@ import (
 // Config sizes the cache. Wiring decides whether to use a cache at all: a
 // cache of size 0 is not built.
 type Config struct {
+	// MaxEntries bounds the decisions held (the contract's --cache-size);
+	// 0 bounds them by MaxBytes alone.
+	MaxEntries int64
 	// MaxBytes bounds the memory the cached decisions hold, as estimated by
-	// entryCost: what bounds a cache is bytes, not entries, since one
-	// explained decision weighs as much as twenty plain ones.
+	// entryCost, whatever MaxEntries says: one explained decision weighs as
+	// much as twenty plain ones, so a count alone bounds no memory.
 	MaxBytes int64
 	// TTL bounds an entry's life; 0 keeps it until evicted or superseded by a
 	// new revision.
@@ -51,13 +54,18 @@ type Revisioner interface {
 
 // Cache is an engine.Evaluator that answers repeated requests from memory.
 type Cache struct {
-	next   engine.Evaluator
-	rev    Revisioner
-	store  *ristretto.Cache[uint64, *entry]
-	ttl    time.Duration
-	newID  func() string
-	hits   atomic.Uint64
-	misses atomic.Uint64
+	next  engine.Evaluator
+	rev   Revisioner
+	store *ristretto.Cache[uint64, *entry]
+	ttl   time.Duration
+	// maxEntries is Config.MaxEntries; minCost is the least an entry costs,
+	// MaxBytes/MaxEntries rounded up, so that no more than MaxEntries fit
+	// in ristretto's single cost budget of MaxBytes.
+	maxEntries int64
+	minCost    int64
+	newID      func() string
+	hits       atomic.Uint64
+	misses     atomic.Uint64
 }
 
 var (
@@ -92,7 +100,8 @@ func (e *entry) encoded() ([]byte, error) {
 // Stats are the cache's counters.
 type Stats struct {
 	Hits, Misses, Entries uint64
-	// Bytes is the estimated size of the decisions held (entryCost).
+	// Bytes is the budget the decisions held take (entryCost, at least
+	// MaxBytes/MaxEntries each).
 	Bytes uint64
 }
 
@@ -102,10 +111,19 @@ func New(next engine.Evaluator, rev Revisioner, cfg Config) (*Cache, error) {
 	if cfg.MaxBytes < minBytes {
 		return nil, fmt.Errorf("decisioncache: MaxBytes must be at least %d, got %d", minBytes, cfg.MaxBytes)
 	}
+	if cfg.MaxEntries < 0 {
+		return nil, fmt.Errorf("decisioncache: MaxEntries must not be negative, got %d", cfg.MaxEntries)
+	}
 	// Ristretto wants about ten counters per entry held when full; a plain
 	// decision costs a little over 2 KiB.
+	held := cfg.MaxBytes / 2048
+	var minCost int64
+	if cfg.MaxEntries > 0 {
+		minCost = (cfg.MaxBytes + cfg.MaxEntries - 1) / cfg.MaxEntries
+		held = min(held, cfg.MaxEntries)
+	}
 	store, err := ristretto.NewCache(&ristretto.Config[uint64, *entry]{
-		NumCounters:        max(cfg.MaxBytes/200, 1000),
+		NumCounters:        max(10*held, 1000),
 		MaxCost:            cfg.MaxBytes,
 		BufferItems:        64,
 		IgnoreInternalCost: true,
@@ -118,7 +136,7 @@ func New(next engine.Evaluator, rev Revisioner, cfg Config) (*Cache, error) {
 	if newID == nil {
 		newID = engine.NewDecisionID
 	}
-	return &Cache{next: next, rev: rev, store: store, ttl: cfg.TTL, newID: newID}, nil
+	return &Cache{next: next, rev: rev, store: store, ttl: cfg.TTL, newID: newID, maxEntries: cfg.MaxEntries, minCost: minCost}, nil
 }
 
 // Evaluate answers from the cache when it can, else asks next and keeps the
@@ -197,7 +215,7 @@ func (c *Cache) lookup(ctx context.Context, req *engine.Request) (*entry, *engin
 		}
 		e := &entry{sum: k, decision: clone(d)}
 		e.tail.Store(&tail)
-		c.store.SetWithTTL(k.index(), e, entryCost(len(tail)), c.ttl)
+		c.store.SetWithTTL(k.index(), e, max(entryCost(len(tail)), c.minCost), c.ttl)
 	}
 	return nil, d, nil
 }
@@ -245,8 +263,12 @@ func (c *Cache) Stats() Stats {
 	return Stats{Hits: c.hits.Load(), Misses: c.misses.Load(), Entries: entries, Bytes: uint64(used)}
 }
 
-// Size is the capacity in bytes.
-func (c *Cache) Size() int64 { return c.store.MaxCost() }
+// Size is the capacity in decisions (Config.MaxEntries; 0 when only bytes
+// bound it).
+func (c *Cache) Size() int64 { return c.maxEntries }
+
+// MaxBytes is the capacity in bytes.
+func (c *Cache) MaxBytes() int64 { return c.store.MaxCost() }
 
 // Wait blocks until pending writes are visible (ristretto sets are
 // asynchronous); for tests.

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/xtenant/xtenant/engine/policytest"
-	"github.com/xtenant/xtenant/engine/scenario"
 	"github.com/xtenant/xtenant/policies"
 )
 
@@ -39,21 +38,5 @@ func TestRunRegoFailure(t *testing.T) {
 	}
 	if len(rep.Results) != 2 || rep.Failed() != 1 || rep.Coverage >= 0 {
 		t.Fatalf("report %+v", rep)
-	}
-}
-
-func TestRunScenarios(t *testing.T) {
-	files, err := scenario.LoadDir("../../testdata/scenarios")
-	if err != nil {
-		t.Fatal(err)
-	}
-	results := policytest.RunScenarios(context.Background(), policies.FS, "test", files)
-	if len(results) == 0 {
-		t.Fatal("no cases")
-	}
-	for _, r := range results {
-		if !r.Pass() && r.Pending == "" {
-			t.Errorf("%s/%s: %s %v", r.Scenario, r.Case, r.Error, r.Diffs)
-		}
 	}
 }

@@ -4,9 +4,21 @@
 // decisions, batch items) and, when both classes wait, a freed slot goes to
 // them in turn, so a client sending batches of 1,000 decisions delays a
 // single decision by at most one evaluation per slot rather than by its
-// whole batch. The queue is bounded in length and in time: beyond either, the
-// request is shed with ErrOverloaded (HTTP 503 with Retry-After), never held
-// without bound.
+// whole batch.
+//
+// Batch items never hold every slot (with two or more): one is kept for
+// single decisions. Taking turns at the slots is not enough, because the
+// slots are processors. Evaluation is CPU-bound and the Go scheduler neither
+// preempts a goroutine before its 10 ms time slice ends nor polls the network
+// more than every 10 ms while every processor is busy, so with batch items
+// on every processor a single decision waited up to 10 ms at each of its
+// steps (read, slot, write): 64 ms instead of 4 with four clients sending
+// batches on two cores (docs/benchmarks.md). With a slot kept, a processor
+// is free for it.
+//
+// The queue is bounded in length and in time: beyond either, the request is
+// shed with ErrOverloaded (HTTP 503 with Retry-After), never held without
+// bound.
 package admission
 
 import (
@@ -65,11 +77,14 @@ type Limiter struct {
 	wait  time.Duration
 	limit int
 	max   int
+	// batchMax is the most slots batch items hold at once: all but one.
+	batchMax int
 
-	mu     sync.Mutex
-	free   int
-	queues [2][]*waiter
-	turn   Class // which class gets the next slot when both wait
+	mu        sync.Mutex
+	free      int
+	batchHeld int
+	queues    [2][]*waiter
+	turn      Class // which class gets the next slot when both wait
 
 	shed     atomic.Uint64
 	inFlight atomic.Int64
@@ -91,7 +106,8 @@ func New(cfg Config) *Limiter {
 	if cfg.Wait <= 0 {
 		cfg.Wait = time.Second
 	}
-	return &Limiter{wait: cfg.Wait, limit: cfg.Concurrency, max: cfg.Queue, free: cfg.Concurrency}
+	return &Limiter{wait: cfg.Wait, limit: cfg.Concurrency, max: cfg.Queue, free: cfg.Concurrency,
+		batchMax: max(1, cfg.Concurrency-1)}
 }
 
 // Stats are the limiter's figures for metrics.
@@ -113,10 +129,15 @@ func (l *Limiter) Stats() Stats {
 func (l *Limiter) Acquire(ctx context.Context) (release func(), err error) {
 	class := classOf(ctx)
 	l.mu.Lock()
-	if l.free > 0 && len(l.queues[Single])+len(l.queues[Batch]) == 0 {
+	// A single waits only when no slot is free; a batch item also while
+	// batch items hold their share, and behind earlier ones.
+	if l.free > 0 && (class == Single || (l.batchHeld < l.batchMax && len(l.queues[Batch]) == 0)) {
 		l.free--
+		if class == Batch {
+			l.batchHeld++
+		}
 		l.mu.Unlock()
-		return l.granted(), nil
+		return l.granted(class), nil
 	}
 	if len(l.queues[Single])+len(l.queues[Batch]) >= l.max {
 		l.mu.Unlock()
@@ -131,7 +152,7 @@ func (l *Limiter) Acquire(ctx context.Context) (release func(), err error) {
 	defer timer.Stop()
 	select {
 	case <-w.ready:
-		return l.granted(), nil
+		return l.granted(class), nil
 	case <-timer.C:
 		err = ErrOverloaded
 	case <-ctx.Done():
@@ -140,7 +161,7 @@ func (l *Limiter) Acquire(ctx context.Context) (release func(), err error) {
 	l.mu.Lock()
 	if w.granted { // handed over while timing out: use it after all
 		l.mu.Unlock()
-		return l.granted(), nil
+		return l.granted(class), nil
 	}
 	q := l.queues[class]
 	for i, o := range q {
@@ -156,31 +177,44 @@ func (l *Limiter) Acquire(ctx context.Context) (release func(), err error) {
 	return nil, err
 }
 
-func (l *Limiter) granted() func() {
+func (l *Limiter) granted(class Class) func() {
 	l.inFlight.Add(1)
 	var once sync.Once
-	return func() { once.Do(l.release) }
+	return func() { once.Do(func() { l.release(class) }) }
 }
 
-// release hands the slot to the next waiter (alternating between classes
-// when both wait) or returns it to the pool.
-func (l *Limiter) release() {
+// release hands the slot of class to the next waiter (alternating between
+// classes when both wait, batch items only within their share) or returns
+// it to the pool.
+func (l *Limiter) release(class Class) {
 	l.inFlight.Add(-1)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	class := l.turn
-	if len(l.queues[class]) == 0 {
-		class = 1 - class
+	if class == Batch {
+		l.batchHeld--
 	}
-	q := l.queues[class]
-	if len(q) == 0 {
+	single := len(l.queues[Single]) > 0
+	batch := len(l.queues[Batch]) > 0 && l.batchHeld < l.batchMax
+	var next Class
+	switch {
+	case single && batch:
+		next = l.turn
+	case single:
+		next = Single
+	case batch:
+		next = Batch
+	default:
 		l.free++
 		return
 	}
+	q := l.queues[next]
 	w := q[0]
 	q[0] = nil
-	l.queues[class] = q[1:]
-	l.turn = 1 - class
+	l.queues[next] = q[1:]
+	l.turn = 1 - next
+	if next == Batch {
+		l.batchHeld++
+	}
 	w.granted = true
 	close(w.ready)
 }

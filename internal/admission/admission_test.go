@@ -138,3 +138,46 @@ func TestFairBetweenClasses(t *testing.T) {
 	}
 	t.Fatalf("the single decision never ran: %v", order)
 }
+
+// TestBatchKeepsOneSlot: batch items hold all slots but one, so a single
+// decision finds a slot (and a processor) at once however many batch items
+// wait; a slot freed by a batch item goes to the next one.
+func TestBatchKeepsOneSlot(t *testing.T) {
+	l := admission.New(admission.Config{Concurrency: 3, Queue: 1000, Wait: 10 * time.Second})
+	batch := admission.WithClass(context.Background(), admission.Batch)
+	first, second := acquire(t, l, batch), acquire(t, l, batch)
+	third := make(chan func(), 1)
+	go func() { third <- acquire(t, l, batch) }()
+	for l.Stats().Queued != 1 {
+		time.Sleep(time.Millisecond)
+	}
+	done := make(chan func(), 1)
+	go func() { done <- acquire(t, l, context.Background()) }()
+	var single func()
+	select {
+	case single = <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a single decision waited while batch items held 2 of 3 slots")
+	}
+	if st := l.Stats(); st.InFlight != 3 || st.Queued != 1 {
+		t.Fatalf("stats: %+v, want 3 in flight and the third batch item queued", st)
+	}
+	single() // frees the kept slot: still not the batch item's
+	time.Sleep(20 * time.Millisecond)
+	if st := l.Stats(); st.InFlight != 2 || st.Queued != 1 {
+		t.Fatalf("after the single: %+v, want the batch item still queued", st)
+	}
+	first()
+	r := <-third
+	second()
+	r()
+	if st := l.Stats(); st.InFlight != 0 || st.Queued != 0 {
+		t.Fatalf("stats after all released: %+v", st)
+	}
+}
+
+// TestOneSlotShared: with a single slot, batch items still get it.
+func TestOneSlotShared(t *testing.T) {
+	l := admission.New(admission.Config{Concurrency: 1, Queue: 10, Wait: time.Second})
+	acquire(t, l, admission.WithClass(context.Background(), admission.Batch))()
+}

@@ -34,8 +34,11 @@ type Config struct {
 	VerificationKeyID string
 	// SigningAlg is the algorithm bundles are signed with (OPA's --signing-alg).
 	SigningAlg string
-	// CacheSize is the decision cache capacity in bytes; 0 disables it.
+	// CacheSize is the decision cache capacity in decisions; 0 disables it.
 	CacheSize int64
+	// CacheMaxBytes bounds the memory of the decision cache whatever
+	// CacheSize says (decisioncache.Config.MaxBytes).
+	CacheMaxBytes int64
 	// QueryCacheSize bounds the prepared Data API queries kept, in bytes of
 	// path (engine.WithQueryCacheBytes).
 	QueryCacheSize int64
@@ -92,7 +95,8 @@ func Defaults() Config {
 		Addr:             "127.0.0.1:8181",
 		BundlePollMin:    10 * time.Second,
 		BundlePollMax:    60 * time.Second,
-		CacheSize:        256 << 20,
+		CacheSize:        100000,
+		CacheMaxBytes:    256 << 20,
 		QueryCacheSize:   4 << 20,
 		ReadTimeout:      10 * time.Second,
 		WriteTimeout:     30 * time.Second,
@@ -151,6 +155,7 @@ var settings = []setting{
 	{name: "verification-key-id", set: str(func(c *Config) *string { return &c.VerificationKeyID })},
 	{name: "signing-alg", set: str(func(c *Config) *string { return &c.SigningAlg })},
 	{name: "cache-size", set: func(c *Config, v []string) error { return parseCacheSize(v[0], &c.CacheSize) }},
+	{name: "cache-max-bytes", set: func(c *Config, v []string) error { return parseSize(v[0], &c.CacheMaxBytes) }},
 	{name: "query-cache-size", set: func(c *Config, v []string) error { return parseSize(v[0], &c.QueryCacheSize) }},
 	{name: "expose-data", set: func(c *Config, v []string) error { return parseBool(v[0], &c.ExposeData) }},
 	{name: "read-timeout", set: dur(func(c *Config) *time.Duration { return &c.ReadTimeout })},
@@ -389,19 +394,16 @@ func parseSize(v string, dst *int64) error {
 	return nil
 }
 
-// parseCacheSize reads the decision cache's byte budget: 0 (off) or a size
-// with a unit. A bare number is refused: the flag used to count decisions,
-// and "100000" must not silently become 100 kB.
+// parseCacheSize reads the decision cache's capacity, a count of decisions
+// (docs/contract.md). A size with a unit is refused, not read as a count:
+// memory is --cache-max-bytes.
 func parseCacheSize(v string, dst *int64) error {
-	s := strings.TrimSpace(v)
-	if s == "0" {
-		*dst = 0
-		return nil
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 0 {
+		return fmt.Errorf("expected a number of decisions such as 100000 (0 disables the cache; its memory is bounded by --cache-max-bytes), got %q", v)
 	}
-	if _, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return fmt.Errorf("expected 0 or a size with a unit such as 256MiB (the cache is bounded in bytes, not decisions), got %q", v)
-	}
-	return parseSize(v, dst)
+	*dst = n
+	return nil
 }
 
 // setPoll reads "MIN..MAX" or a single duration (both bounds equal).
@@ -432,7 +434,7 @@ func (c Config) Validate() error {
 	}
 	check(c.Addr != "" && c.Addr != "unix:", "addr: must be host:port or unix:/path")
 	check(slices.Contains(signingAlgs, c.SigningAlg), "signing-alg: expected one of %s, got %q", strings.Join(signingAlgs, ", "), c.SigningAlg)
-	check(c.CacheSize == 0 || c.CacheSize >= 1<<20, "cache-size: must be 0 (off) or at least 1MiB, got %d bytes", c.CacheSize)
+	check(c.CacheSize == 0 || c.CacheMaxBytes >= 1<<20, "cache-max-bytes: must be at least 1MiB, got %d bytes", c.CacheMaxBytes)
 	check(c.QueryCacheSize >= 0, "query-cache-size: must not be negative")
 	check(c.ReadTimeout > 0, "read-timeout: must be positive")
 	check(c.WriteTimeout > 0, "write-timeout: must be positive")

@@ -12,10 +12,10 @@ import (
 func TestLoadLayers(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "xtenant.yaml")
-	if err := os.WriteFile(file, []byte("addr: 0.0.0.0:9000\ncache-size: 10MiB\nmax-body: 2MiB\nbundle: [a, b]\nrequire-home-tenant: true\n"), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte("addr: 0.0.0.0:9000\ncache-size: 5000\ncache-max-bytes: 64MiB\nmax-body: 2MiB\nbundle: [a, b]\nrequire-home-tenant: true\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"XTENANT_CACHE_SIZE": "20MiB", "XTENANT_CACHE_TTL": "5m"}
+	env := map[string]string{"XTENANT_CACHE_SIZE": "20000", "XTENANT_CACHE_TTL": "5m"}
 	got, err := Load(Sources{
 		File:   file,
 		Getenv: func(k string) string { return env[k] },
@@ -25,15 +25,33 @@ func TestLoadLayers(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Defaults()
-	want.Addr = "0.0.0.0:9000"  // file
-	want.CacheSize = 20 << 20   // env over file
-	want.CacheTTL = time.Minute // flag over env
-	want.MaxBody = 2 << 20      // file, with unit
+	want.Addr = "0.0.0.0:9000"    // file
+	want.CacheSize = 20000        // env over file
+	want.CacheMaxBytes = 64 << 20 // file, with unit
+	want.CacheTTL = time.Minute   // flag over env
+	want.MaxBody = 2 << 20        // file, with unit
 	want.Bundles = []string{"a", "b"}
 	want.RequireHomeTenant = true
 	want.LogFormat = "text"
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %+v\nwant %+v", got, want)
+	}
+}
+
+// TestCacheDefaults: docs/contract.md's --cache-size counts decisions,
+// default 100000, 0 disabling the cache; --cache-max-bytes (256MiB) bounds
+// its memory besides.
+func TestCacheDefaults(t *testing.T) {
+	d, err := Load(Sources{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.CacheSize != 100000 || d.CacheMaxBytes != 256<<20 {
+		t.Fatalf("defaults: cache-size %d, cache-max-bytes %d; want 100000 and 256MiB", d.CacheSize, d.CacheMaxBytes)
+	}
+	off, err := Load(Sources{Flags: map[string][]string{"cache-size": {"0"}, "cache-max-bytes": {"0"}}})
+	if err != nil || off.CacheSize != 0 {
+		t.Fatalf("cache-size 0: %+v, %v", off.CacheSize, err)
 	}
 }
 
@@ -56,8 +74,8 @@ func TestLoadErrors(t *testing.T) {
 			return ""
 		}}, "XTENANT_CACHE_SIZE"},
 		{"negative cache", Sources{Flags: map[string][]string{"cache-size": {"-1"}}}, "cache-size"},
-		{"cache size without unit", Sources{Flags: map[string][]string{"cache-size": {"100000"}}}, "bounded in bytes"},
-		{"cache too small", Sources{Flags: map[string][]string{"cache-size": {"10KiB"}}}, "at least 1MiB"},
+		{"cache size in bytes", Sources{Flags: map[string][]string{"cache-size": {"256MiB"}}}, "--cache-max-bytes"},
+		{"cache too small", Sources{Flags: map[string][]string{"cache-max-bytes": {"10KiB"}}}, "at least 1MiB"},
 		{"no connections", Sources{Flags: map[string][]string{"max-connections": {"0"}}}, "max-connections"},
 		{"no read timeout", Sources{Flags: map[string][]string{"read-timeout": {"0s"}}}, "read-timeout"},
 		{"no queue", Sources{Flags: map[string][]string{"eval-queue": {"0"}}}, "eval-queue"},

@@ -21,7 +21,9 @@ type Status struct {
 
 // CacheStatus describes the decision cache; nil when it is off.
 type CacheStatus struct {
-	Size     int64   `json:"size"` // bytes
+	// Size is the capacity in decisions (--cache-size), MaxBytes in bytes.
+	Size     int64   `json:"size"`
+	MaxBytes int64   `json:"max_bytes"`
 	Entries  uint64  `json:"entries"`
 	Bytes    uint64  `json:"bytes"`
 	Hits     uint64  `json:"hits"`

@@ -223,7 +223,7 @@ func (m *Metrics) WatchCache(stats func() CacheStats) error {
 			Name: "xtenant_decision_cache_bytes", Help: "Estimated bytes the cached decisions hold.",
 		}, func() float64 { return float64(stats().Bytes) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "xtenant_decision_cache_max_bytes", Help: "Byte budget of the decision cache (--cache-size).",
+			Name: "xtenant_decision_cache_max_bytes", Help: "Byte budget of the decision cache (--cache-max-bytes).",
 		}, func() float64 { return float64(stats().MaxBytes) }),
 	} {
 		if err := m.reg.Register(c); err != nil {

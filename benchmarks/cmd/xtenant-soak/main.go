@@ -107,7 +107,7 @@ func run() error {
 	// lets the abandoned connections go within a sample or two.
 	srv, err := harness.Start(*bin, httpSock, "--tenants", tenantsFile,
 		"--grpc-addr", "unix:"+grpcSock, "--auth-token-file", tokenFile, "--expose-data",
-		"--cache-size", "16MiB", "--query-cache-size", "1MiB", "--max-connections", "256",
+		"--cache-max-bytes", "16MiB", "--query-cache-size", "1MiB", "--max-connections", "256",
 		"--read-timeout", "2s", "--idle-timeout", "5s", "--log-level", "error")
 	if err != nil {
 		return err
