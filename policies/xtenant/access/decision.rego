@@ -40,14 +40,14 @@ configuration_denied if count(configuration_reasons) > 0
 
 # The stages that deny outright and are all listed (docs/contract.md, "Which
 # checks become reasons").
-gate_reasons := ((cloud_reasons | tenant_restrictions_reasons) | home_outbound_reasons) | resource_inbound_reasons
+deny_reasons_before_ca := ((cloud_reasons | tenant_restrictions_reasons) | home_outbound_reasons) | resource_inbound_reasons
 
-late_reasons := (sync_reasons | invitation_reasons) | extension_reasons
+deny_reasons_after_ca := (sync_reasons | invitation_reasons) | extension_reasons
 
 # Conditional Access contributes its deny reasons only when no gate denied.
-deny_reasons := gate_reasons | late_reasons if {
-	count(gate_reasons) > 0
-} else := ca_deny_reasons | late_reasons
+deny_reasons := deny_reasons_before_ca | deny_reasons_after_ca if {
+	count(deny_reasons_before_ca) > 0
+} else := ca_deny_reasons | deny_reasons_after_ca
 
 verdict := "deny" if {
 	configuration_denied

@@ -8,8 +8,8 @@ package xtenant.access
 
 default consent_prompt := true
 
-# Resolved once per tenant pair (pair.rego).
-consent_prompt := pair.consent_prompt
+# Resolved once per tenant pair (tenant_pair.rego).
+consent_prompt := tenant_pair.consent_prompt
 
 pair_consent_prompt := false if {
 	consent_flags_read

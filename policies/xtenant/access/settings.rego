@@ -4,8 +4,8 @@
 # decision does not depend on how many tenants or partners exist.
 package xtenant.access
 
-# §1.15: what a fresh tenant returns. R-INH-9 substitutes these for anything
-# still missing after partner and default.
+# R-INH-9, §1.15: what a fresh tenant returns for a B2B or tenant
+# restrictions setting, for anything still missing after partner and default.
 allow_all := {
 	"usersAndGroups": {"accessType": "allowed", "targets": [{"target": "AllUsers", "targetType": "user"}]},
 	"applications": {"accessType": "allowed", "targets": [{"target": "AllApplications", "targetType": "application"}]},
@@ -16,19 +16,14 @@ block_all := {
 	"applications": {"accessType": "blocked", "targets": [{"target": "AllApplications", "targetType": "application"}]},
 }
 
-# Spelled out rather than built from allow_all and block_all: a ground
-# constant is not re-evaluated on every query.
+# R-INH-9, §1.15: a fresh tenant's settings, the last source of every member.
 service_default := {
-	"b2bCollaborationInbound": {"usersAndGroups": {"accessType": "allowed", "targets": [{"target": "AllUsers", "targetType": "user"}]}, "applications": {"accessType": "allowed", "targets": [{"target": "AllApplications", "targetType": "application"}]}},
-	"b2bCollaborationOutbound": {"usersAndGroups": {"accessType": "allowed", "targets": [{"target": "AllUsers", "targetType": "user"}]}, "applications": {"accessType": "allowed", "targets": [{"target": "AllApplications", "targetType": "application"}]}},
-	"b2bDirectConnectInbound": {"usersAndGroups": {"accessType": "blocked", "targets": [{"target": "AllUsers", "targetType": "user"}]}, "applications": {"accessType": "blocked", "targets": [{"target": "AllApplications", "targetType": "application"}]}},
-	"b2bDirectConnectOutbound": {"usersAndGroups": {"accessType": "blocked", "targets": [{"target": "AllUsers", "targetType": "user"}]}, "applications": {"accessType": "blocked", "targets": [{"target": "AllApplications", "targetType": "application"}]}},
-	"tenantRestrictions": {"usersAndGroups": {"accessType": "blocked", "targets": [{"target": "AllUsers", "targetType": "user"}]}, "applications": {"accessType": "blocked", "targets": [{"target": "AllApplications", "targetType": "application"}]}},
-	"inboundTrust": {
-		"isMfaAccepted": false,
-		"isCompliantDeviceAccepted": false,
-		"isHybridAzureADJoinedDeviceAccepted": false,
-	},
+	"b2bCollaborationInbound": allow_all,
+	"b2bCollaborationOutbound": allow_all,
+	"b2bDirectConnectInbound": block_all,
+	"b2bDirectConnectOutbound": block_all,
+	"tenantRestrictions": block_all,
+	"inboundTrust": {flag: false | some flag in trust_flags},
 	"automaticUserConsentSettings": {"inboundAllowed": false, "outboundAllowed": false},
 }
 

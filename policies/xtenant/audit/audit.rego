@@ -72,7 +72,7 @@ tenant_name(id) := name if {
 	is_string(name)
 } else := id
 
-xtap_path(id) := sprintf("/%s/crossTenantAccessPolicy", [id])
+cross_tenant_access_path(id) := sprintf("/%s/crossTenantAccessPolicy", [id])
 
 default_of(t) := object.get(object.get(t, "crossTenantAccessPolicy", {}), "default", null)
 
@@ -85,7 +85,7 @@ findings contains finding("AUD-INBOUND-DEFAULT", id, path, msg) if {
 	some id, t in tenants
 	access := default_of(t).b2bCollaborationInbound.usersAndGroups.accessType
 	access == "allowed"
-	path := sprintf("%s/default/b2bCollaborationInbound/usersAndGroups/accessType", [xtap_path(id)])
+	path := sprintf("%s/default/b2bCollaborationInbound/usersAndGroups/accessType", [cross_tenant_access_path(id)])
 	msg := sprintf("%s admits users of every tenant to B2B collaboration by default; block the default and allow partners one by one", [tenant_name(id)])
 }
 
@@ -94,7 +94,7 @@ findings contains finding("AUD-INBOUND-DEFAULT", id, path, msg) if {
 findings contains finding("AUD-INBOUND-DEFAULT", id, path, msg) if {
 	some id, t in tenants
 	not has_default_inbound(t)
-	path := sprintf("%s/default", [xtap_path(id)])
+	path := sprintf("%s/default", [cross_tenant_access_path(id)])
 	msg := sprintf("%s has no default inbound B2B collaboration setting, so the service default admits users of every tenant", [tenant_name(id)])
 }
 
@@ -177,7 +177,7 @@ findings contains finding("AUD-DEVICE-TRUST-DEFAULT", id, path, msg) if {
 	some id, t in tenants
 	some claim in device_claims
 	default_of(t).inboundTrust[claim] == true
-	path := sprintf("%s/default/inboundTrust/%s", [xtap_path(id), claim])
+	path := sprintf("%s/default/inboundTrust/%s", [cross_tenant_access_path(id), claim])
 	msg := sprintf("%s trusts the %s claim of every tenant by default; trust device claims per partner", [tenant_name(id), claim])
 }
 
@@ -190,7 +190,7 @@ findings contains finding("AUD-AUTO-REDEEM-BOTH", id, path, msg) if {
 	some pid, p in partners_of(t)
 	p.automaticUserConsentSettings.inboundAllowed == true
 	p.automaticUserConsentSettings.outboundAllowed == true
-	path := sprintf("%s/partners/%s/automaticUserConsentSettings", [xtap_path(id), pid])
+	path := sprintf("%s/partners/%s/automaticUserConsentSettings", [cross_tenant_access_path(id), pid])
 	msg := sprintf("%s suppresses the consent prompt in both directions with %s", [tenant_name(id), tenant_name(pid)])
 }
 
@@ -204,7 +204,7 @@ stored contains s if {
 	some prop in b2b_properties
 	value := default_of(t)[prop]
 	is_object(value)
-	s := {"tenant": id, "scope": "default", "property": prop, "value": value, "path": sprintf("%s/default/%s", [xtap_path(id), prop])}
+	s := {"tenant": id, "scope": "default", "property": prop, "value": value, "path": sprintf("%s/default/%s", [cross_tenant_access_path(id), prop])}
 }
 
 stored contains s if {
@@ -213,7 +213,7 @@ stored contains s if {
 	some prop in b2b_properties
 	value := p[prop]
 	is_object(value)
-	s := {"tenant": id, "scope": pid, "property": prop, "value": value, "path": sprintf("%s/partners/%s/%s", [xtap_path(id), pid, prop])}
+	s := {"tenant": id, "scope": pid, "property": prop, "value": value, "path": sprintf("%s/partners/%s/%s", [cross_tenant_access_path(id), pid, prop])}
 }
 
 half_target_types := {"usersAndGroups": {"user", "group"}, "applications": {"application"}}
@@ -305,7 +305,7 @@ findings contains finding("AUD-INVALID-SETTING", id, path, msg) if {
 	some id, t in tenants
 	some flag in ["inboundAllowed", "outboundAllowed"]
 	default_of(t).automaticUserConsentSettings[flag] == true
-	path := sprintf("%s/default/automaticUserConsentSettings/%s", [xtap_path(id), flag])
+	path := sprintf("%s/default/automaticUserConsentSettings/%s", [cross_tenant_access_path(id), flag])
 	msg := sprintf("%s's default automaticUserConsentSettings.%s must be false (V-8)", [tenant_name(id), flag])
 }
 
@@ -328,12 +328,12 @@ findings contains finding("AUD-NEVER-APPLIES", id, path, msg) if {
 	some pid, p in partners_of(t)
 	p.identitySynchronization.userSyncInbound.isSyncAllowed == true
 	not object.get(object.get(p, "automaticUserConsentSettings", {}), "inboundAllowed", false) == true
-	path := sprintf("%s/partners/%s/identitySynchronization/userSyncInbound/isSyncAllowed", [xtap_path(id), pid])
+	path := sprintf("%s/partners/%s/identitySynchronization/userSyncInbound/isSyncAllowed", [cross_tenant_access_path(id), pid])
 	msg := sprintf("%s allows user sync from %s but not inbound automatic redemption, so every sync is denied (AUTOMATIC_REDEMPTION_REQUIRED)", [tenant_name(id), tenant_name(pid)])
 }
 
 # AUD-NEVER-APPLIES, §8.1: a partner entry for the tenant itself.
-findings contains finding("AUD-NEVER-APPLIES", id, sprintf("%s/partners/%s", [xtap_path(id), id]), msg) if {
+findings contains finding("AUD-NEVER-APPLIES", id, sprintf("%s/partners/%s", [cross_tenant_access_path(id), id]), msg) if {
 	some id, t in tenants
 	partners_of(t)[id]
 	msg := sprintf("%s has a partner entry for itself, which no cross-tenant request uses", [tenant_name(id)])
