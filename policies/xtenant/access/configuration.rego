@@ -128,16 +128,24 @@ resource_consent_read if {
 
 setting_violations contains v if {
 	home_consent_read
-	consent_flag(home, resource, "outboundAllowed") != false
 	member_source(home, resource, "automaticUserConsentSettings", "outboundAllowed") == "default"
+	default_consent_invalid(home, "outboundAllowed")
 	v := consent_violation(home, resource, "outboundAllowed")
 }
 
 setting_violations contains v if {
 	resource_consent_read
-	consent_flag(resource, home, "inboundAllowed") != false
 	member_source(resource, home, "automaticUserConsentSettings", "inboundAllowed") == "default"
+	default_consent_invalid(resource, "inboundAllowed")
 	v := consent_violation(resource, home, "inboundAllowed")
+}
+
+# V-8: x's stored default sets automaticUserConsentSettings.flag to anything
+# but false (xtenant audit asks the same of every stored default).
+default_consent_invalid(x, flag) if {
+	value := default_entry(x).automaticUserConsentSettings[flag]
+	value != null
+	value != false
 }
 
 consent_violation(x, y, flag) := {

@@ -6,6 +6,9 @@
 # false, V-8). An unconfigured home tenant never suppresses it (§8.4).
 package xtenant.access
 
+# R-AR-1: the automatic redemption flags of automaticUserConsentSettings.
+consent_flags := ["inboundAllowed", "outboundAllowed"]
+
 default consent_prompt := true
 
 # Resolved once per tenant pair (tenant_pair.rego).

@@ -24,7 +24,7 @@ service_default := {
 	"b2bDirectConnectOutbound": block_all,
 	"tenantRestrictions": block_all,
 	"inboundTrust": {flag: false | some flag in trust_flags},
-	"automaticUserConsentSettings": {"inboundAllowed": false, "outboundAllowed": false},
+	"automaticUserConsentSettings": {flag: false | some flag in consent_flags},
 }
 
 # partner_entry(x, y) is x's partner configuration for y; undefined if none.
