@@ -54,8 +54,8 @@ pair_configuration_reasons contains violation_reason(v) if {
 	some v in setting_violations
 }
 
-# §8.1, R-COMB-2, R-TGT-6, V-1, V-3, V-4, V-5: the B2B settings this sign-in
-# needs (b2b.rego resolves them) must be valid (validation.rego).
+# §8.1: the B2B settings this sign-in needs (b2b.rego resolves them) must be
+# valid: R-COMB-2, R-TGT-6, V-1, V-3, V-4, V-5 (validation.rego).
 pair_configuration_reasons contains reason if {
 	some s in needed_settings
 	some reason in setting_reasons(s.tenant, s.counterpart, s.property, s.label)

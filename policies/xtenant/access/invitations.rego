@@ -335,8 +335,8 @@ invitation_reasons contains reason if {
 	}
 }
 
-# §8.1, R-COMB-2, R-TGT-6, V-1, V-3, V-4, V-5: the settings the invitation
-# needs must be valid (validation.rego).
+# §8.1: the settings the invitation needs must be valid: R-COMB-2, R-TGT-6,
+# V-1, V-3, V-4, V-5 (validation.rego).
 configuration_reasons contains reason if {
 	input.access_type == "invitation" # indexable guard: invitation_sides is empty otherwise
 	some side in invitation_sides

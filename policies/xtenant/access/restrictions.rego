@@ -85,8 +85,8 @@ tr_reasons contains reason if {
 	}
 }
 
-# §8.1, R-COMB-2, R-TGT-6, V-2..V-5: the TR settings the stage applies must
-# be valid (validation.rego).
+# §8.1: the TR settings the stage applies must be valid: R-COMB-2, R-TGT-6,
+# V-2..V-5 (validation.rego).
 configuration_reasons contains reason if {
 	tr_applies
 	tr_policy_known

@@ -228,8 +228,9 @@ scope_label("default") := "default"
 
 scope_label(scope) := sprintf("partner %s", [tenant_name(scope)]) if scope != "default"
 
-# AUD-INVALID-SETTING, R-COMB-2, R-TGT-6, V-1..V-5: what the decision policy
-# would deny (its one validation, data.xtenant.access.effective_setting_problems),
+# AUD-INVALID-SETTING: the settings the decision policy would deny under
+# R-COMB-2, R-TGT-6 and V-1..V-5 (its one validation,
+# data.xtenant.access.effective_setting_problems),
 # judged like a decision on the effective setting. "default" is never a
 # partner key (keys are GUIDs), so it resolves through the stored default as
 # for any tenant without a partner entry. A partner entry is blamed for the
@@ -256,7 +257,8 @@ blamed(s, problem) if {
 	not problem in stored_problems(object.union(s, {"scope": "default"}))
 }
 
-# AUD-INVALID-SETTING, V-8: the default's automatic redemption must be off.
+# AUD-INVALID-SETTING: the default's automatic redemption must be off (V-8,
+# data.xtenant.access.default_consent_invalid).
 findings contains finding("AUD-INVALID-SETTING", id, path, msg) if {
 	some id, _ in tenants
 	some flag in access.consent_flags
