@@ -58,7 +58,7 @@ pair_configuration_reasons contains violation_reason(v) if {
 # valid: R-COMB-2, R-TGT-6, V-1, V-3, V-4, V-5 (validation.rego).
 pair_configuration_reasons contains reason if {
 	some s in needed_settings
-	some reason in setting_reasons(s.tenant, s.counterpart, s.property, s.label)
+	some reason in setting_reasons(s.tenant, s.counterpart, s.property, s.value, s.label)
 }
 
 # Unknown grant controls and operators count only in policies that apply to
@@ -91,19 +91,19 @@ setting_violations contains v if {
 # source, so the common case costs one lookup.
 needed_settings contains s if {
 	setting := pair_home_outbound.setting
-	not fresh_tenant_settings[setting]
+	not fresh_tenant_setting(setting)
 	s := {
 		"tenant": home, "counterpart": resource, "property": outbound_property,
-		"label": sprintf("outbound %s", [access_label]),
+		"value": setting, "label": sprintf("outbound %s", [access_label]),
 	}
 }
 
 needed_settings contains s if {
 	setting := pair_resource_inbound.setting
-	not fresh_tenant_settings[setting]
+	not fresh_tenant_setting(setting)
 	s := {
 		"tenant": resource, "counterpart": home, "property": inbound_property,
-		"label": sprintf("inbound %s", [access_label]),
+		"value": setting, "label": sprintf("inbound %s", [access_label]),
 	}
 }
 

@@ -340,5 +340,5 @@ invitation_reasons contains reason if {
 configuration_reasons contains reason if {
 	input.access_type == "invitation" # indexable guard: invitation_sides is empty otherwise
 	some side in invitation_sides
-	some reason in setting_reasons(side.tenant, side.counterpart, side.prop, sprintf("%s B2B collaboration", [side.direction]))
+	some reason in setting_reasons(side.tenant, side.counterpart, side.prop, side.value, sprintf("%s B2B collaboration", [side.direction]))
 }

@@ -6,8 +6,9 @@
 # false, V-8). An unconfigured home tenant never suppresses it (§8.4).
 package xtenant.access
 
-# R-AR-1: the automatic redemption flags of automaticUserConsentSettings.
-consent_flags := ["inboundAllowed", "outboundAllowed"]
+# R-AR-1: the automatic redemption flags of automaticUserConsentSettings,
+# named once: in the service default.
+consent_flags := object.keys(service_default.automaticUserConsentSettings)
 
 default consent_prompt := true
 

@@ -90,8 +90,8 @@ tr_reasons contains reason if {
 configuration_reasons contains reason if {
 	tr_applies
 	tr_policy_known
-	some x, _ in tr_settings
-	some reason in setting_reasons(tr_tenant, x, "tenantRestrictions", "tenant restrictions")
+	some x, setting in tr_settings
+	some reason in setting_reasons(tr_tenant, x, "tenantRestrictions", setting, "tenant restrictions")
 }
 
 # R-CC-1: T's configured cloud decides whether the stage runs.

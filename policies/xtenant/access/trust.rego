@@ -13,8 +13,8 @@ compliant_trust_flag := tenant_pair.trust.isCompliantDeviceAccepted
 
 hybrid_trust_flag := tenant_pair.trust.isHybridAzureADJoinedDeviceAccepted
 
-# R-TRUST-2: the inbound trust flags, in the portal's order.
-trust_flags := ["isMfaAccepted", "isCompliantDeviceAccepted", "isHybridAzureADJoinedDeviceAccepted"]
+# R-TRUST-2: the inbound trust flags, named once: in the service default.
+trust_flags := object.keys(service_default.inboundTrust)
 
 # §2.13 step 1: home == resource; the session's claims are the tenant's own.
 internal_caller if not cross_tenant

@@ -38,7 +38,9 @@ default_users_scope := {
 # A fresh tenant's allow-all and block-all (settings.rego) break none of the
 # checks, for any property and from any source (their users half targets
 # AllUsers only), so the common case costs one lookup.
-fresh_tenant_settings := {allow_all, block_all}
+fresh_tenant_setting(value) if value == allow_all
+
+fresh_tenant_setting(value) if value == block_all
 
 # R-COMB-2: an accessType other than allowed or blocked (unknownFutureValue,
 # missing) in either half.
@@ -106,22 +108,23 @@ default_users_problems(users, prop) := {problem |
 # property prop (both halves), whatever its source, as {half, rule, what}.
 setting_value_problems(value, prop) := (((access_type_problems(value) | target_problems(value)) | admin_portals_problems(value)) | all_users_blocked_problems(value)) | all_apps_blocked_problems(value, prop)
 
-# R-COMB-2, R-TGT-6, V-1..V-5: the problems of x's effective setting prop for
-# y, each with the source ("setting") of the half it concerns.
-effective_setting_problems(x, y, prop) := set() if {
-	fresh_tenant_settings[effective_setting(x, y, prop)]
+# R-COMB-2, R-TGT-6, V-1..V-5: the problems of value, x's effective setting
+# prop for y (effective_setting(x, y, prop), which every caller has at hand),
+# each with the source ("setting") of the half it concerns.
+effective_setting_problems(x, y, prop, value) := set() if {
+	fresh_tenant_setting(value)
 } else := {object.union(problem, {"setting": member_source(x, y, prop, problem.half)}) |
-	some problem in setting_value_problems(effective_setting(x, y, prop), prop)
+	some problem in setting_value_problems(value, prop)
 } | {object.union(problem, {"setting": "default"}) |
 	member_source(x, y, prop, "usersAndGroups") == "default"
-	some problem in default_users_problems(effective_member(x, y, prop, "usersAndGroups"), prop)
+	some problem in default_users_problems(value.usersAndGroups, prop)
 }
 
 # §8.1, R-COMB-2, R-TGT-6, V-1..V-5: a configuration deny for each problem of
-# x's effective setting prop for y; label names the setting in the message
-# ("outbound B2B collaboration", "tenant restrictions").
-setting_reasons(x, y, prop, label) := {reason |
-	some problem in effective_setting_problems(x, y, prop)
+# value, x's effective setting prop for y; label names the setting in the
+# message ("outbound B2B collaboration", "tenant restrictions").
+setting_reasons(x, y, prop, value, label) := {reason |
+	some problem in effective_setting_problems(x, y, prop, value)
 	reason := {
 		"code": "INVALID_CONFIGURATION",
 		"stage": "configuration",

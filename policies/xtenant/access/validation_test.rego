@@ -13,7 +13,9 @@ test_validation_fresh_tenant_settings_valid if {
 		access.setting_value_problems(allow_all, prop) == set()
 		access.setting_value_problems(block_all, prop) == set()
 	}
-	access.fresh_tenant_settings == {allow_all, block_all}
+	access.fresh_tenant_setting(allow_all)
+	access.fresh_tenant_setting(block_all)
+	not access.fresh_tenant_setting(object.union(allow_all, {"applications": block_all.applications}))
 }
 
 # R-COMB-2: an unknown or missing accessType, reported in the half it is in.
@@ -72,10 +74,10 @@ test_validation_effective_sources if {
 	bad_apps := tc("unknownFutureValue", all_apps)
 	scoped := tc("allowed", [target(g1, "group")])
 	tenants := {r: tenant("Contoso", {"b2bCollaborationInbound": b2b(scoped, tc("allowed", all_apps))}, {h: {"b2bCollaborationInbound": {"applications": bad_apps}}})}
-	problems := access.effective_setting_problems(r, h, "b2bCollaborationInbound") with data.xtenant.tenants as tenants
+	problems := access.effective_setting_problems(r, h, "b2bCollaborationInbound", access.effective_setting(r, h, "b2bCollaborationInbound")) with data.xtenant.tenants as tenants
 	{[p.rule, p.setting] | some p in problems} == {["R-COMB-2", "partner"], ["V-1", "default"]}
 	partnered := json.patch(tenants, [{"op": "add", "path": [r, "crossTenantAccessPolicy", "partners", h, "b2bCollaborationInbound", "usersAndGroups"], "value": scoped}])
-	fixed := access.effective_setting_problems(r, h, "b2bCollaborationInbound") with data.xtenant.tenants as partnered
+	fixed := access.effective_setting_problems(r, h, "b2bCollaborationInbound", access.effective_setting(r, h, "b2bCollaborationInbound")) with data.xtenant.tenants as partnered
 	rules_of(fixed) == {"R-COMB-2"}
 }
 
@@ -83,7 +85,7 @@ test_validation_effective_sources if {
 # counterpart and the rule.
 test_validation_reason if {
 	tenants := {r: tenant("Contoso", {}, {h: {"tenantRestrictions": b2b(tc("unknownFutureValue", all_users), tc("blocked", all_apps))}}), h: {"displayName": "Fabrikam"}}
-	reasons := access.setting_reasons(r, h, "tenantRestrictions", "tenant restrictions") with data.xtenant.tenants as tenants
+	reasons := access.setting_reasons(r, h, "tenantRestrictions", access.effective_setting(r, h, "tenantRestrictions"), "tenant restrictions") with data.xtenant.tenants as tenants
 	reasons == {{
 		"code": "INVALID_CONFIGURATION",
 		"stage": "configuration",

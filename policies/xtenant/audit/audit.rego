@@ -236,7 +236,7 @@ scope_label(scope) := sprintf("partner %s", [tenant_name(scope)]) if scope != "d
 # for any tenant without a partner entry. A partner entry is blamed for the
 # problems of the halves it supplies and for those its halves make together
 # with the default's, never for the default's own.
-stored_problems(s) := access.effective_setting_problems(s.tenant, s.scope, s.property)
+stored_problems(s) := access.effective_setting_problems(s.tenant, s.scope, s.property, access.effective_setting(s.tenant, s.scope, s.property))
 
 findings contains invalid(s, problem.half, problem.rule, problem.what) if {
 	some s in stored
