@@ -23,13 +23,13 @@ const (
 	DecisionPath = "xtenant/access/decision"
 	ExplainPath  = "xtenant/access/explain"
 	// PairSummaryPath is the part of a decision that depends only on the
-	// tenant pair (policies/xtenant/access/pair.rego); the engine computes it
-	// once per pair and snapshot.
-	PairSummaryPath = "xtenant/access/pair_summary"
+	// tenant pair (policies/xtenant/access/tenant_pair.rego); the engine
+	// computes it once per pair and snapshot.
+	PairSummaryPath = "xtenant/access/tenant_pair_computed"
 	// pairPath is the rule the policy reads the summary through. The engine
 	// replaces it in its own decision query (`with … as`), never through the
 	// input: the policy trusts no input member to carry results (§8.25).
-	pairPath = "xtenant/access/pair"
+	pairPath = "xtenant/access/tenant_pair"
 )
 
 // The members of the engine's own decision input when a pair summary is
@@ -78,7 +78,7 @@ type PairCacheStats struct {
 }
 
 // PairCacheStats reports the pair summary cache (zero when the active
-// policy has no pair_summary).
+// policy has no tenant_pair_computed).
 func (e *Engine) PairCacheStats() PairCacheStats {
 	st := PairCacheStats{Hits: e.pairStats.hits.Load(), Misses: e.pairStats.misses.Load()}
 	if s := e.current.Load(); s != nil {
@@ -167,7 +167,7 @@ type snapshot struct {
 	stats     *pairStats
 }
 
-// pairKey is every input member pair_summary may depend on.
+// pairKey is every input member tenant_pair_computed may depend on.
 type pairKey struct {
 	accessType, home, resource, homeCloud, resourceCloud, identityKind string
 }
@@ -222,7 +222,7 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 		pairLimit:  maxCachedPairs,
 		stats:      &e.pairStats,
 	}
-	// A policy with pair_summary and the pair rule reading it gets the
+	// A policy with tenant_pair_computed and the tenant_pair rule reading it gets the
 	// summary through the query; any other is evaluated whole every time.
 	summaryRef, _ := dataRef(PairSummaryPath)
 	pairRef, _ := dataRef(pairPath)
@@ -299,7 +299,7 @@ func (s *snapshot) prepare(ctx context.Context, path string, asAST bool) (*rego.
 
 // prepareWithPair prepares the decision query
 //
-//	data.xtenant.access.decision with input as input.request with data.xtenant.access.pair as input.pair
+//	data.xtenant.access.decision with input as input.request with data.xtenant.access.tenant_pair as input.pair
 //
 // Its input is {"request": <decision input>, "pair": <summary>}: the policy
 // sees the request as its input and the summary as the value of its pair

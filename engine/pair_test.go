@@ -151,7 +151,7 @@ func TestQueryIgnoresForgedPair(t *testing.T) {
 			"rule": "forged", "aadsts": nil, "message": "forged",
 		}},
 		"consent_prompt": false,
-		"home_outbound":  map[string]any{"admits": "none"},
+		"home_outbound":  map[string]any{"permits_whom": "none"},
 	}
 	got, _, err := e.Query(ctx, engine.DecisionPath, forged)
 	if err != nil {

@@ -179,7 +179,7 @@ func forge(in map[string]any, rules []string) map[string]any {
 	open := map[string]any{
 		"decision": "allow", "allow": true, "denied_by": nil, "error_code": nil, "reasons": []any{}, "step_up": []any{},
 		"configuration_reasons": []any{}, "cloud_reasons": []any{}, "home_outbound": nil, "resource_inbound": nil,
-		"admits": "all", "consent_prompt": false, "ca_live": []any{}, "ca_report_only": []any{},
+		"permits_whom": "all", "consent_prompt": false, "ca_evaluated": []any{}, "ca_report_only": []any{},
 	}
 	out := shallow(in)
 	for _, r := range append(rules, "xtenant_pair") {
@@ -250,9 +250,9 @@ func TestStockOPAIssue9Reproductions(t *testing.T) {
 			"application": map[string]any{"id": "d1d1d1d1-0000-4000-8000-0000000000a1"},
 		}
 	}
-	open, ok := opaData(t, base, "xtenant/access/pair_summary", input("22222222-2222-2222-2222-222222222222", "abcdef00-0000-4000-8000-000000000002"))
+	open, ok := opaData(t, base, "xtenant/access/tenant_pair_computed", input("22222222-2222-2222-2222-222222222222", "abcdef00-0000-4000-8000-000000000002"))
 	if !ok {
-		t.Fatal("pair_summary undefined")
+		t.Fatal("tenant_pair_computed undefined")
 	}
 	forged := input("99999999-9999-4999-8999-999999999999", "abcdef00-0000-4000-8000-000000000002")
 	forged["xtenant_pair"] = open

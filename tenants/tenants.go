@@ -5,8 +5,9 @@
 // Loading type-checks every field xtenant reads (a wrong type refuses the
 // whole file with the file, the tenant and the JSON path), normalises ids to
 // lower case, keeps unknown fields, and reports well-formed but unknown enum
-// values and docs/semantics.md §2.14 rule breaks as warnings: the policy denies
-// with INVALID_CONFIGURATION when a request needs them.
+// values and Conditional Access policies lacking a member Graph requires
+// (docs/semantics.md §8.23) as warnings: the policy denies with
+// INVALID_CONFIGURATION when a request needs them.
 package tenants
 
 import (
@@ -40,7 +41,7 @@ type Set struct {
 }
 
 // Warning is a well-formed setting that xtenant cannot use (unknown enum
-// value, docs/semantics.md §2.14 rule break).
+// value, incomplete Conditional Access policy).
 type Warning struct {
 	Tenant  string `json:"tenant"`
 	Path    string `json:"path"`

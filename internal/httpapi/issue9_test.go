@@ -147,7 +147,7 @@ func TestIssue9DataAPIReproductions(t *testing.T) {
 	// Every other path holding the package's rules: bad input is a 400
 	// naming the field, good input is refused; neither is ever an allow.
 	paths := []string{"", "xtenant", "xtenant/access", "xtenant/access/explain", "xtenant/access/reasons",
-		"xtenant/access/pair", "xtenant/access/pair_summary", "xtenant/access/verdict", "xtenant/access/decision/allow",
+		"xtenant/access/tenant_pair", "xtenant/access/tenant_pair_computed", "xtenant/access/verdict", "xtenant/access/decision/allow",
 		"xtenant/access/decision"}
 	bad := []struct{ input, path string }{
 		{strings.Replace(upper, `"b2b_collaboration"`, `"admin"`, 1), "/input/access_type"},

@@ -7,7 +7,7 @@ package xtenant.access
 
 # §2.13 step 1 and R-B2B-4: cross-tenant access settings are consulted only
 # for sign-ins of Entra identities that cross tenants.
-xtap_applies if {
+b2b_settings_apply if {
 	sign_in
 	cross_tenant
 	entra_identity
@@ -28,47 +28,47 @@ access_label := "B2B collaboration" if collaboration
 else := "B2B direct connect"
 
 # The rule each side's block applies (reasons[].rule).
-xtap_rule := "R-COMB-1" if collaboration
+b2b_block_rule := "R-COMB-1" if collaboration
 
 else := "R-DC-1"
 
 # R-INH-1..4, R-INH-9: the effective settings, resolved once per tenant pair
-# (pair.rego); null when the side does not apply. The home side is needed
+# (tenant_pair.rego); null when the side does not apply. The home side is needed
 # only when the home tenant is configured (docs/contract.md: otherwise its
 # outbound stage is skipped).
 pair_home_outbound := {
 	"setting": s,
-	"admits": admits(s),
+	"permits_whom": permits_whom(s),
 	"source": setting_source(home, resource, outbound_property),
 } if {
 	s := effective_setting(home, resource, outbound_property)
-	xtap_applies
+	b2b_settings_apply
 	home_known
 } else := null
 
 pair_resource_inbound := {
 	"setting": s,
-	"admits": admits(s),
+	"permits_whom": permits_whom(s),
 	"source": setting_source(resource, home, inbound_property),
 } if {
 	s := effective_setting(resource, home, inbound_property)
-	xtap_applies
+	b2b_settings_apply
 	resource_known
 } else := null
 
-home_outbound_setting := pair.home_outbound.setting
+home_outbound_setting := tenant_pair.home_outbound.setting
 
-home_outbound_source := pair.home_outbound.source
+home_outbound_source := tenant_pair.home_outbound.source
 
-resource_inbound_setting := pair.resource_inbound.setting
+resource_inbound_setting := tenant_pair.resource_inbound.setting
 
-resource_inbound_source := pair.resource_inbound.source
+resource_inbound_source := tenant_pair.resource_inbound.source
 
 # R-B2B-1 (a), R-B2B-3, R-DC-1: the home tenant's outbound settings.
-home_outbound_permits if pair.home_outbound.admits == "all"
+home_outbound_permits if tenant_pair.home_outbound.permits_whom == "all"
 
 else if {
-	pair.home_outbound.admits == "some"
+	tenant_pair.home_outbound.permits_whom == "some"
 	permits(home_outbound_setting, request_principal, request_app)
 }
 
@@ -80,17 +80,17 @@ home_outbound_reasons contains reason if {
 		"stage": "home_outbound",
 		"tenant": home,
 		"setting": home_outbound_source,
-		"rule": xtap_rule,
+		"rule": b2b_block_rule,
 		"aadsts": "AADSTS500212",
 		"message": sprintf("%s's outbound %s settings for %s block this user for this application", [home_name, access_label, resource_name]),
 	}
 }
 
 # R-B2B-1 (b), R-B2B-3, R-DC-1: the resource tenant's inbound settings.
-resource_inbound_permits if pair.resource_inbound.admits == "all"
+resource_inbound_permits if tenant_pair.resource_inbound.permits_whom == "all"
 
 else if {
-	pair.resource_inbound.admits == "some"
+	tenant_pair.resource_inbound.permits_whom == "some"
 	permits(resource_inbound_setting, request_principal, request_app)
 }
 
@@ -102,7 +102,7 @@ resource_inbound_reasons contains reason if {
 		"stage": "resource_inbound",
 		"tenant": resource,
 		"setting": resource_inbound_source,
-		"rule": xtap_rule,
+		"rule": b2b_block_rule,
 		"aadsts": "AADSTS500213",
 		"message": sprintf("%s's inbound %s settings for %s block this user for this application", [resource_name, access_label, home_name]),
 	}

@@ -53,9 +53,9 @@ cloud_side_gap(x, y, c) := sprintf("has neither enabled %s in its Microsoft clou
 	not partner_present(x, y)
 }
 
-# Computed once per tenant pair (pair.rego).
+# Computed once per tenant pair (tenant_pair.rego).
 cloud_reasons contains reason if {
-	some reason in pair.cloud_reasons
+	some reason in tenant_pair.cloud_reasons
 }
 
 # One guarded rule, so that the common case (no cloud crossed) evaluates a

@@ -7,7 +7,7 @@
 # controls are always reported.
 package xtenant.access
 
-ca_live_states := {"enabled", "enabledForReportingButNotEnforced"}
+ca_evaluated_states := {"enabled", "enabledForReportingButNotEnforced"}
 
 # The resource tenant's policies, in their stored order (report_only keeps it).
 ca_policies := ps if {
@@ -63,19 +63,12 @@ caller_types := {"serviceProvider"} if {
 	object_user_type
 } else := {"otherExternalUser"}
 
-direct_connect_apps := {
-	"00000003-0000-0ff1-ce00-000000000000", # Office 365 SharePoint Online
-	"cc15fd57-2c6c-4117-a88c-83b1d56b4bbe", # Microsoft Teams Services
-	"1fec8e78-bce4-4aaf-ab1b-5451cc387264", # Microsoft Teams
-	"5e3ce6c0-2b1f-4285-8d4b-75ee78787346", # Microsoft Teams Web Client
-}
-
 # §8.19: direct connect across clouds does not exist (R-DC-3, R-CC-5).
 direct_connect_eligible if {
-	app_id in direct_connect_apps
+	catalog.direct_connect_apps[app_id] # Teams and SharePoint
 	entra_identity
 	not cross_cloud
-	direct_connect_permits(pair.direct_connect.inbound)
+	direct_connect_permits(tenant_pair.direct_connect.inbound)
 	home_direct_connect_outbound_open
 }
 
@@ -83,24 +76,24 @@ home_direct_connect_outbound_open if not home_known
 
 home_direct_connect_outbound_open if {
 	home_known
-	direct_connect_permits(pair.direct_connect.outbound)
+	direct_connect_permits(tenant_pair.direct_connect.outbound)
 }
 
 # The direct connect settings of both sides, resolved once per tenant pair
-# (pair.rego); only a B2B collaboration sign-in asks for them.
+# (tenant_pair.rego); only a B2B collaboration sign-in asks for them.
 pair_direct_connect := {
-	"inbound": {"setting": inbound, "admits": admits(inbound)},
-	"outbound": {"setting": outbound, "admits": admits(outbound)},
+	"inbound": {"setting": inbound, "permits_whom": permits_whom(inbound)},
+	"outbound": {"setting": outbound, "permits_whom": permits_whom(outbound)},
 } if {
 	collaboration
 	inbound := effective_setting(resource, home, "b2bDirectConnectInbound")
 	outbound := effective_setting(home, resource, "b2bDirectConnectOutbound")
 } else := null
 
-direct_connect_permits(side) if side.admits == "all"
+direct_connect_permits(side) if side.permits_whom == "all"
 
 direct_connect_permits(side) if {
-	side.admits == "some"
+	side.permits_whom == "some"
 	permits(side.setting, request_principal, request_app)
 }
 
@@ -112,7 +105,7 @@ ca_groups := resource_groups | user_groups if {
 
 # ---- Does a policy apply? (§3.3) ----
 
-# entry is a policy of pair_ca_live (its state is live).
+# entry is a policy of pair_ca_evaluated (its state is live).
 ca_applies(entry) if {
 	apps := entry.policy.conditions.applications
 	ca_app_listed(apps.includeApplications)
@@ -266,10 +259,10 @@ ca_or_outcome(controls) := {"result": "satisfied"} if {
 } else := {"result": "fail", "failing": [controls[0]]}
 
 # What each policy that is not disabled requires, once per tenant pair
-# (pair.rego): its index, the policy, its controls and its operator.
-pair_ca_live := [entry |
+# (tenant_pair.rego): its index, the policy, its controls and its operator.
+pair_ca_evaluated := [entry |
 	some i, p in ca_policies
-	p.state in ca_live_states
+	p.state in ca_evaluated_states
 	gc := ca_grant(p)
 	entry := {
 		"index": i,
@@ -285,7 +278,7 @@ pair_ca_live := [entry |
 
 # Every policy that applies (enforced or report-only), keyed by its index.
 ca_results[i] := result if {
-	some entry in pair.ca_live
+	some entry in tenant_pair.ca_evaluated
 	ca_applies(entry)
 	i := entry.index
 	result := {
@@ -374,7 +367,7 @@ mfa_step_up_setting := null if {
 	not entra_identity
 } else := null if {
 	internal_caller
-} else := pair.trust_source.isMfaAccepted
+} else := tenant_pair.trust_source.isMfaAccepted
 
 # ---- Deny reasons (R-CA-2, R-CA-4, R-DC-4..7, R-TRUST-4/5, §8.9, §8.11) ----
 
@@ -411,7 +404,7 @@ ca_control_reason(c, p) := reason if {
 		"code": "MFA_UNSATISFIABLE",
 		"stage": "conditional_access",
 		"tenant": resource,
-		"setting": pair.trust_source.isMfaAccepted,
+		"setting": tenant_pair.trust_source.isMfaAccepted,
 		"rule": mfa_unsatisfiable_rule,
 		"aadsts": mfa_unsatisfiable_code,
 		"message": sprintf("%s's Conditional Access policy '%s' requires MFA, which %s", [resource_name, ca_policy_name(p), mfa_unsatisfiable_why]),
@@ -475,14 +468,14 @@ device_setting(flag) := null if {
 	internal_caller
 } else := null if {
 	not entra_identity
-} else := pair.trust_source[flag]
+} else := tenant_pair.trust_source[flag]
 
 device_why(flag, claim) := "the device does not prove" if {
 	internal_caller
 } else := "a non-Entra identity cannot prove" if {
 	not entra_identity
 } else := sprintf("the home session does not prove although %s trusts %s's device claims", [resource_name, home_name]) if {
-	pair.trust[flag] == true
+	tenant_pair.trust[flag] == true
 	claim != true
 } else := sprintf("cannot be met because %s does not trust %s's device claims", [resource_name, home_name])
 
@@ -498,11 +491,11 @@ ca_report_result := {
 ca_report_only := [] if count(ca_policies) == 0
 
 else := [entry |
-	some e in pair.ca_report_only
+	some e in tenant_pair.ca_report_only
 	entry := {"policy_id": e.policy_id, "result": ca_report_outcome(e.index)}
 ]
 
-# The report-only policies, once per tenant pair (pair.rego).
+# The report-only policies, once per tenant pair (tenant_pair.rego).
 pair_ca_report_only := [{"index": i, "policy_id": object.get(p, "id", "")} |
 	some i, p in ca_policies
 	p.state == "enabledForReportingButNotEnforced"

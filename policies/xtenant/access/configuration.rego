@@ -9,9 +9,9 @@
 package xtenant.access
 
 # The checks of this stage that depend only on the tenant pair are computed
-# once per pair (pair.rego); the rest are added per request.
+# once per pair (tenant_pair.rego); the rest are added per request.
 configuration_reasons contains reason if {
-	some reason in pair.configuration_reasons
+	some reason in tenant_pair.configuration_reasons
 }
 
 # docs/contract.md: no configuration for the resource tenant fails closed.
@@ -54,6 +54,13 @@ pair_configuration_reasons contains violation_reason(v) if {
 	some v in setting_violations
 }
 
+# §8.1: the B2B settings this sign-in needs (b2b.rego resolves them) must be
+# valid: R-COMB-2, R-TGT-6, V-1, V-3, V-4, V-5 (validation.rego).
+pair_configuration_reasons contains reason if {
+	some s in needed_settings
+	some reason in setting_reasons(s.tenant, s.counterpart, s.property, s.value, s.label)
+}
+
 # Unknown grant controls and operators count only in policies that apply to
 # this caller, so they are not part of the pair summary.
 configuration_reasons contains violation_reason(v) if {
@@ -71,13 +78,7 @@ violation_reason(v) := {
 	"message": v.message,
 }
 
-# The checks below run only when something may be invalid: a B2B setting
-# that is not one of the known valid ones, or Conditional Access policies.
-setting_violations contains v if {
-	some _ in needed_settings
-	some v in xtap_violations
-}
-
+# §8.23: Conditional Access policies are judged only when there are some.
 setting_violations contains v if {
 	some _ in ca_policies
 	some v in ca_setting_violations
@@ -85,135 +86,25 @@ setting_violations contains v if {
 
 # ---- Cross-tenant access settings ----
 
-# The B2B settings this request needs (b2b.rego resolves them) and that may be
-# invalid. A setting equal to a fresh tenant's allow-all or block-all breaks
-# none of the checks below, in either direction and from any source (its
-# users half targets AllUsers only), so the common case costs one lookup.
-known_valid_settings := {
-	{
-		"usersAndGroups": {"accessType": "allowed", "targets": [{"target": "AllUsers", "targetType": "user"}]},
-		"applications": {"accessType": "allowed", "targets": [{"target": "AllApplications", "targetType": "application"}]},
-	},
-	{
-		"usersAndGroups": {"accessType": "blocked", "targets": [{"target": "AllUsers", "targetType": "user"}]},
-		"applications": {"accessType": "blocked", "targets": [{"target": "AllApplications", "targetType": "application"}]},
-	},
-}
-
+# §8.1: the B2B settings this sign-in needs, on the sides that apply (null
+# otherwise). A fresh tenant's allow-all or block-all is valid whatever its
+# source, so the common case costs one lookup.
 needed_settings contains s if {
 	setting := pair_home_outbound.setting
-	not known_valid_settings[setting]
+	not fresh_tenant_setting(setting)
 	s := {
 		"tenant": home, "counterpart": resource, "property": outbound_property,
-		"direction": "outbound", "value": setting,
+		"value": setting, "label": sprintf("outbound %s", [access_label]),
 	}
 }
 
 needed_settings contains s if {
 	setting := pair_resource_inbound.setting
-	not known_valid_settings[setting]
+	not fresh_tenant_setting(setting)
 	s := {
 		"tenant": resource, "counterpart": home, "property": inbound_property,
-		"direction": "inbound", "value": setting,
+		"value": setting, "label": sprintf("inbound %s", [access_label]),
 	}
-}
-
-setting_halves := ["usersAndGroups", "applications"]
-
-known_access_types := {"allowed", "blocked"}
-
-# The targetType each half accepts, and where each keyword belongs (R-TGT-6).
-xtap_half_target_types := {
-	"usersAndGroups": {"user", "group"},
-	"applications": {"application"},
-}
-
-keyword_place := {
-	"AllUsers": ["usersAndGroups", "user"],
-	"AllApplications": ["applications", "application"],
-	"Office365": ["applications", "application"],
-	"AllMicrosoftApps": ["applications", "application"],
-	"MicrosoftAdminPortals": ["applications", "application"],
-}
-
-# R-COMB-2: accessType other than allowed/blocked (unknownFutureValue, missing).
-xtap_violations contains v if {
-	some s in needed_settings
-	some half in setting_halves
-	access := object.get(s.value[half], "accessType", null)
-	not access in known_access_types
-	v := violation(s, half, "R-COMB-2", sprintf("has the unknown accessType %v in %s", [access, half]))
-}
-
-# R-TGT-6: an unknown targetType, or one that does not belong in this half.
-xtap_violations contains v if {
-	some s in needed_settings
-	some half in setting_halves
-	some t in s.value[half].targets
-	not object.get(t, "targetType", null) in xtap_half_target_types[half]
-	v := violation(s, half, "R-TGT-6", sprintf("has the target %v with targetType %v in %s", [object.get(t, "target", null), object.get(t, "targetType", null), half]))
-}
-
-# R-TGT-6: a keyword with the wrong targetType or in the wrong half.
-xtap_violations contains v if {
-	some s in needed_settings
-	some half in setting_halves
-	some t in s.value[half].targets
-	place := keyword_place[t.target]
-	[half, t.targetType] != place
-	v := violation(s, half, "R-TGT-6", sprintf("has the keyword %s with targetType %v in %s", [t.target, t.targetType, half]))
-}
-
-# V-5: MicrosoftAdminPortals is not a valid cross-tenant application target.
-xtap_violations contains v if {
-	some s in needed_settings
-	some t in s.value.applications.targets
-	t.target == "MicrosoftAdminPortals"
-	v := violation(s, "applications", "V-5", "targets MicrosoftAdminPortals, which is not a valid application target")
-}
-
-# V-1: default inbound usersAndGroups may only use AllUsers (§8.1: only for
-# values taken from the stored default).
-xtap_violations contains v if {
-	some s in needed_settings
-	s.direction == "inbound"
-	member_source(s.tenant, s.counterpart, s.property, "usersAndGroups") == "default"
-	some t in s.value.usersAndGroups.targets
-	t.target != "AllUsers"
-	v := violation(s, "usersAndGroups", "V-1", sprintf("lists %v in the default inbound users and groups, which may only use AllUsers", [t.target]))
-}
-
-# V-3: blocking all users must go with blocking all applications.
-xtap_violations contains v if {
-	some s in needed_settings
-	blocks_all(s.value.usersAndGroups, "AllUsers")
-	not blocks_all(s.value.applications, "AllApplications")
-	v := violation(s, "usersAndGroups", "V-3", "blocks all users without blocking all applications")
-}
-
-# V-4: when outbound users are allowed, not every external app may be blocked.
-xtap_violations contains v if {
-	some s in needed_settings
-	s.direction == "outbound"
-	s.value.usersAndGroups.accessType == "allowed"
-	blocks_all(s.value.applications, "AllApplications")
-	v := violation(s, "applications", "V-4", "allows users but blocks all applications")
-}
-
-blocks_all(tc, keyword) if {
-	tc.accessType == "blocked"
-	some t in tc.targets
-	t.target == keyword
-}
-
-violation(s, half, rule, what) := {
-	"tenant": s.tenant,
-	"setting": member_source(s.tenant, s.counterpart, s.property, half),
-	"rule": rule,
-	"message": sprintf("%s's %s %s settings for %s %s (%s)", [
-		tenant_name(s.tenant), s.direction, access_label, tenant_name(s.counterpart),
-		what, rule,
-	]),
 }
 
 # V-8: the default's automaticUserConsentSettings must be false/false. §8.16:
@@ -237,16 +128,24 @@ resource_consent_read if {
 
 setting_violations contains v if {
 	home_consent_read
-	consent_flag(home, resource, "outboundAllowed") != false
 	member_source(home, resource, "automaticUserConsentSettings", "outboundAllowed") == "default"
+	default_consent_invalid(home, "outboundAllowed")
 	v := consent_violation(home, resource, "outboundAllowed")
 }
 
 setting_violations contains v if {
 	resource_consent_read
-	consent_flag(resource, home, "inboundAllowed") != false
 	member_source(resource, home, "automaticUserConsentSettings", "inboundAllowed") == "default"
+	default_consent_invalid(resource, "inboundAllowed")
 	v := consent_violation(resource, home, "inboundAllowed")
+}
+
+# V-8: x's stored default sets automaticUserConsentSettings.flag to anything
+# but false (xtenant audit asks the same of every stored default).
+default_consent_invalid(x, flag) if {
+	value := default_entry(x).automaticUserConsentSettings[flag]
+	value != null
+	value != false
 }
 
 consent_violation(x, y, flag) := {
@@ -286,14 +185,14 @@ ca_setting_violations contains v if {
 # (clientApplications, no users) is complete and never applies to a user.
 ca_setting_violations contains v if {
 	some p in ca_policies
-	p.state in ca_live_states
+	p.state in ca_evaluated_states
 	not is_object(object.get(p, ["conditions", "applications"], null))
 	v := ca_violation_rule(p, "§8.23", "has no conditions.applications, which every policy must have")
 }
 
 ca_setting_violations contains v if {
 	some p in ca_policies
-	p.state in ca_live_states
+	p.state in ca_evaluated_states
 	not is_object(object.get(p, ["conditions", "users"], null))
 	not is_object(object.get(p, ["conditions", "clientApplications"], null))
 	v := ca_violation_rule(p, "§8.23", "has neither conditions.users nor conditions.clientApplications, one of which every policy must have")
@@ -305,7 +204,7 @@ ca_guest_spec_keys := ["includeGuestsOrExternalUsers", "excludeGuestsOrExternalU
 
 ca_setting_violations contains v if {
 	some p in ca_policies
-	p.state in ca_live_states
+	p.state in ca_evaluated_states
 	some key in ca_guest_spec_keys
 	spec := p.conditions.users[key]
 	is_object(spec)
@@ -318,7 +217,7 @@ ca_setting_violations contains v if {
 
 ca_setting_violations contains v if {
 	some p in ca_policies
-	p.state in ca_live_states
+	p.state in ca_evaluated_states
 	some key in ca_guest_spec_keys
 	spec := p.conditions.users[key]
 	is_object(spec)
@@ -330,7 +229,7 @@ ca_setting_violations contains v if {
 
 ca_setting_violations contains v if {
 	some p in ca_policies
-	p.state in ca_live_states
+	p.state in ca_evaluated_states
 	some c in p.conditions.clientAppTypes
 	not c in ca_known_client_app_types
 	v := ca_violation(p, sprintf("has the unknown clientAppTypes value %v", [c]))
@@ -338,7 +237,7 @@ ca_setting_violations contains v if {
 
 ca_setting_violations contains v if {
 	some p in ca_policies
-	p.state in ca_live_states
+	p.state in ca_evaluated_states
 	some key in ["signInRiskLevels", "userRiskLevels"]
 	some level in p.conditions[key]
 	not level in ca_known_risk_levels
@@ -348,9 +247,9 @@ ca_setting_violations contains v if {
 # An unknown grant control or operator, only when an enforced policy applies
 # (§8.1, §8.22: a report-only policy never changes the decision; it reports
 # failure instead). The problems of each policy are found once per tenant
-# pair (pair_ca_live).
+# pair (pair_ca_evaluated).
 ca_grant_violations contains v if {
-	some entry in pair.ca_live
+	some entry in tenant_pair.ca_evaluated
 	entry.enforced
 	some v in entry.grant_violations
 	ca_results[entry.index]

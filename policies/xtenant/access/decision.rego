@@ -38,16 +38,19 @@ code_rank := {
 # §8.1: a configuration deny is final and lists only its own reasons.
 configuration_denied if count(configuration_reasons) > 0
 
-# The stages that deny outright and are all listed (docs/contract.md, "Which
-# checks become reasons").
-gate_reasons := ((cloud_reasons | tenant_restrictions_reasons) | home_outbound_reasons) | resource_inbound_reasons
+# §2.13: the stages that deny outright and are all listed (docs/contract.md,
+# "Which checks become reasons"), before Conditional Access (cloud, tenant
+# restrictions, home outbound, resource inbound) and after it (sync,
+# invitation, extensions).
+deny_reasons_before_ca := ((cloud_reasons | tenant_restrictions_reasons) | home_outbound_reasons) | resource_inbound_reasons
 
-late_reasons := (sync_reasons | invitation_reasons) | extension_reasons
+deny_reasons_after_ca := (sync_reasons | invitation_reasons) | extension_reasons
 
-# Conditional Access contributes its deny reasons only when no gate denied.
-deny_reasons := gate_reasons | late_reasons if {
-	count(gate_reasons) > 0
-} else := ca_deny_reasons | late_reasons
+# §2.13: Conditional Access contributes its deny reasons only when no stage
+# before it denied.
+deny_reasons := deny_reasons_before_ca | deny_reasons_after_ca if {
+	count(deny_reasons_before_ca) > 0
+} else := ca_deny_reasons | deny_reasons_after_ca
 
 verdict := "deny" if {
 	configuration_denied

@@ -14,14 +14,14 @@ explain := {
 	},
 	"stages": {
 		"configuration": explain_stage(configuration_reasons),
-		"cloud": explain_gate(cloud_reasons),
-		"tenant_restrictions": explain_gate(tenant_restrictions_reasons),
+		"cloud": explain_unless_configuration_denied(cloud_reasons),
+		"tenant_restrictions": explain_unless_configuration_denied(tenant_restrictions_reasons),
 		"home_outbound": explain_home_outbound_verdict,
 		"resource_inbound": explain_resource_inbound_verdict,
 		"conditional_access": explain_conditional_access_verdict,
-		"sync": explain_gate(sync_reasons),
-		"invitation": explain_gate(invitation_reasons),
-		"extension": explain_gate(extension_reasons),
+		"sync": explain_unless_configuration_denied(sync_reasons),
+		"invitation": explain_unless_configuration_denied(invitation_reasons),
+		"extension": explain_unless_configuration_denied(extension_reasons),
 	},
 	"conditional_access": explain_policies,
 	"decision": verdict,
@@ -62,13 +62,13 @@ explain_stage(rs) := sprintf("deny: %s", [concat(", ", sort({r.code | some r in 
 } else := "pass"
 
 # After a configuration deny no other stage is consulted (§8.1).
-explain_gate(rs) := "not evaluated: configuration deny" if {
+explain_unless_configuration_denied(rs) := "not evaluated: configuration deny" if {
 	configuration_denied
 } else := explain_stage(rs)
 
 # Why the home outbound and resource inbound stages ran or not (§2.13 step 1,
 # R-B2B-4, docs/contract.md on unconfigured home tenants).
-xtap_skip := "skipped: not a sign-in" if {
+b2b_stages_skipped := "skipped: not a sign-in" if {
 	not sign_in
 } else := "skipped: home and resource are the same tenant" if {
 	not cross_tenant
@@ -78,16 +78,16 @@ xtap_skip := "skipped: not a sign-in" if {
 
 explain_home_outbound_verdict := "not evaluated: configuration deny" if {
 	configuration_denied
-} else := xtap_skip if {
-	xtap_skip
+} else := b2b_stages_skipped if {
+	b2b_stages_skipped
 } else := "skipped: home tenant not configured" if {
 	not home_known
 } else := explain_stage(home_outbound_reasons)
 
 explain_resource_inbound_verdict := "not evaluated: configuration deny" if {
 	configuration_denied
-} else := xtap_skip if {
-	xtap_skip
+} else := b2b_stages_skipped if {
+	b2b_stages_skipped
 } else := explain_stage(resource_inbound_reasons)
 
 explain_conditional_access_verdict := "not evaluated: configuration deny" if {
@@ -95,7 +95,7 @@ explain_conditional_access_verdict := "not evaluated: configuration deny" if {
 } else := "skipped: not a sign-in" if {
 	not sign_in
 } else := "not consulted: an earlier stage denied" if {
-	count(gate_reasons) > 0
+	count(deny_reasons_before_ca) > 0
 } else := explain_stage(ca_deny_reasons) if {
 	count(ca_deny_reasons) > 0
 } else := "step_up: mfa" if {
@@ -125,7 +125,7 @@ explain_resource_inbound_settings := explain_setting(resource, home, inbound_pro
 } else := explain_resource_inbound_verdict
 
 explain_inbound_trust := {flag: {"value": trust_flag(resource, home, flag), "source": member_source(resource, home, "inboundTrust", flag)} |
-	some flag in ["isMfaAccepted", "isCompliantDeviceAccepted", "isHybridAzureADJoinedDeviceAccepted"]
+	some flag in trust_flags
 } if {
 	resource_known
 } else := "resource tenant not configured"

@@ -186,7 +186,7 @@ invitee_tenant := home if {
 
 # R-B2B-4: cross-tenant access settings apply only to Entra identities; with no
 # known invitee tenant only the domain rules apply (docs/contract.md).
-invitation_checks_xtap if {
+invitation_checks_b2b_settings if {
 	input.access_type == "invitation" # invitation_request, indexable
 	entra_identity
 	invitee_tenant
@@ -196,12 +196,12 @@ invitation_checks_xtap if {
 # always; the invitee tenant's outbound when that tenant is configured.
 # Each side carries its effective setting, resolved once per evaluation.
 invitation_sides contains side if {
-	invitation_checks_xtap
+	invitation_checks_b2b_settings
 	side := invitation_side(resource, invitee_tenant, "b2bCollaborationInbound", "inbound")
 }
 
 invitation_sides contains side if {
-	invitation_checks_xtap
+	invitation_checks_b2b_settings
 	tenants[invitee_tenant]
 	side := invitation_side(invitee_tenant, resource, "b2bCollaborationOutbound", "outbound")
 }
@@ -277,34 +277,34 @@ all_apps_listed(tc) if {
 # R-COMB-1 asked existentially: some (user, application) pair the setting
 # permits, within what the input names. Any other accessType admits nobody
 # (R-COMB-2).
-invitation_admits(s) if {
+invitation_permits_someone(s) if {
 	s.usersAndGroups.accessType == "allowed"
 	s.applications.accessType == "allowed"
 	some_principal_listed(s.usersAndGroups)
 	some_app_listed(s.applications)
 }
 
-invitation_admits(s) if {
+invitation_permits_someone(s) if {
 	s.usersAndGroups.accessType == "allowed"
 	s.applications.accessType == "blocked"
 	some_principal_listed(s.usersAndGroups)
 	some_app_unlisted(s.applications)
 }
 
-invitation_admits(s) if {
+invitation_permits_someone(s) if {
 	s.usersAndGroups.accessType == "blocked"
 	s.applications.accessType == "allowed"
 	some_principal_unlisted(s.usersAndGroups)
 	some_app_listed(s.applications)
 }
 
-invitation_admits(s) if {
+invitation_permits_someone(s) if {
 	s.usersAndGroups.accessType == "blocked"
 	s.applications.accessType == "blocked"
 	some_principal_unlisted(s.usersAndGroups)
 }
 
-invitation_admits(s) if {
+invitation_permits_someone(s) if {
 	s.usersAndGroups.accessType == "blocked"
 	s.applications.accessType == "blocked"
 	some_app_unlisted(s.applications)
@@ -323,7 +323,7 @@ else := "admit no user or application"
 invitation_reasons contains reason if {
 	input.access_type == "invitation" # indexable guard: invitation_sides is empty otherwise
 	some side in invitation_sides
-	not invitation_admits(side.value)
+	not invitation_permits_someone(side.value)
 	reason := {
 		"code": "INVITATION_BLOCKED_BY_CROSS_TENANT_ACCESS",
 		"stage": "invitation",
@@ -335,18 +335,10 @@ invitation_reasons contains reason if {
 	}
 }
 
-# §8.1: the settings the invitation needs must be valid.
+# §8.1: the settings the invitation needs must be valid: R-COMB-2, R-TGT-6,
+# V-1, V-3, V-4, V-5 (validation.rego).
 configuration_reasons contains reason if {
 	input.access_type == "invitation" # indexable guard: invitation_sides is empty otherwise
 	some side in invitation_sides
-	some problem in setting_problems(side.tenant, side.counterpart, side.prop)
-	reason := {
-		"code": "INVALID_CONFIGURATION",
-		"stage": "configuration",
-		"tenant": side.tenant,
-		"setting": problem.setting,
-		"rule": problem.rule,
-		"aadsts": null,
-		"message": sprintf("%s's %s B2B collaboration settings for %s: %s", [tenant_name(side.tenant), side.direction, tenant_name(side.counterpart), problem.message]),
-	}
+	some reason in setting_reasons(side.tenant, side.counterpart, side.prop, side.value, sprintf("%s B2B collaboration", [side.direction]))
 }

@@ -328,7 +328,7 @@ test_inv_unknown_access_type_invalid_configuration if {
 		"setting": "partner",
 		"rule": "R-COMB-2",
 		"aadsts": null,
-		"message": "Contoso's inbound B2B collaboration settings for Fabrikam: usersAndGroups has unknown accessType unknownFutureValue",
+		"message": "Contoso's inbound B2B collaboration settings for Fabrikam has the unknown accessType unknownFutureValue in usersAndGroups (R-COMB-2)",
 	}]
 }
 

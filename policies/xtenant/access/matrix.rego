@@ -36,7 +36,7 @@ matrix_row(x, y) := {
 	"settings": {prop: matrix_setting(x, y, prop) | some prop in matrix_b2b_properties},
 	"trust": {flag: matrix_member(x, y, "inboundTrust", flag) | some flag in trust_flags},
 	"automatic_redemption": {flag: matrix_member(x, y, "automaticUserConsentSettings", flag) |
-		some flag in ["inboundAllowed", "outboundAllowed"]
+		some flag in consent_flags
 	},
 	"sync": matrix_sync(x, y),
 }

@@ -6,10 +6,14 @@
 # false, V-8). An unconfigured home tenant never suppresses it (§8.4).
 package xtenant.access
 
+# R-AR-1: the automatic redemption flags of automaticUserConsentSettings,
+# named once: in the service default.
+consent_flags := object.keys(service_default.automaticUserConsentSettings)
+
 default consent_prompt := true
 
-# Resolved once per tenant pair (pair.rego).
-consent_prompt := pair.consent_prompt
+# Resolved once per tenant pair (tenant_pair.rego).
+consent_prompt := tenant_pair.consent_prompt
 
 pair_consent_prompt := false if {
 	consent_flags_read

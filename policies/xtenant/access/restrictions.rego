@@ -85,21 +85,13 @@ tr_reasons contains reason if {
 	}
 }
 
-# R-COMB-2, V-2, R-TGT-6: the TR settings the stage applies must be valid.
+# §8.1: the TR settings the stage applies must be valid: R-COMB-2, R-TGT-6,
+# V-2..V-5 (validation.rego).
 configuration_reasons contains reason if {
 	tr_applies
 	tr_policy_known
-	some x, _ in tr_settings
-	some problem in setting_problems(tr_tenant, x, "tenantRestrictions")
-	reason := {
-		"code": "INVALID_CONFIGURATION",
-		"stage": "configuration",
-		"tenant": tr_tenant,
-		"setting": problem.setting,
-		"rule": problem.rule,
-		"aadsts": null,
-		"message": sprintf("%s's tenant restrictions for %s: %s", [tenant_name(tr_tenant), tenant_name(x), problem.message]),
-	}
+	some x, setting in tr_settings
+	some reason in setting_reasons(tr_tenant, x, "tenantRestrictions", setting, "tenant restrictions")
 }
 
 # R-CC-1: T's configured cloud decides whether the stage runs.
@@ -116,98 +108,4 @@ configuration_reasons contains reason if {
 		"aadsts": null,
 		"message": sprintf("%s is configured in an unknown Microsoft cloud %v", [tenant_name(tr_tenant), tr_tenant_cloud]),
 	}
-}
-
-# Configuration problems of one effective B2B or TR setting of x for y, as
-# {setting, rule, message}, with the same checks configuration.rego applies
-# to the settings of a sign-in: an accessType other than allowed/blocked
-# (R-COMB-2); a target type or keyword that does not fit its half (R-TGT-6);
-# MicrosoftAdminPortals (V-5); all users blocked without all applications
-# (V-3); outbound users allowed with all applications blocked (V-4); and, for
-# a users half taken from the stored default of an inbound or TR setting, a
-# target other than AllUsers (V-1, V-2). §8.1: judged on the effective
-# settings, after resolution.
-setting_problems(x, y, prop) := ({problem |
-	some half in ["usersAndGroups", "applications"]
-	some found in target_config_problems(effective_member(x, y, prop, half), half)
-	problem := object.union(found, {"setting": member_source(x, y, prop, half)})
-} | {problem |
-	some found in combination_problems(effective_setting(x, y, prop), prop)
-	problem := object.union(found, {"setting": member_source(x, y, prop, found.half)})
-}) | {problem |
-	rule := default_scope_rule[prop]
-	member_source(x, y, prop, "usersAndGroups") == "default"
-	some t in effective_member(x, y, prop, "usersAndGroups").targets
-	not all_users_target(t)
-	problem := {
-		"setting": "default",
-		"rule": rule,
-		"message": sprintf("the default %s may only target AllUsers, not %v", [prop, object.get(t, "target", null)]),
-	}
-}
-
-# V-3, V-4 over both halves of setting s of property prop; half names the
-# half a problem is reported against.
-combination_problems(s, prop) := {problem |
-	blocks_everything(s.usersAndGroups, "AllUsers")
-	not blocks_everything(s.applications, "AllApplications")
-	problem := {"half": "usersAndGroups", "rule": "V-3", "message": "blocks all users without blocking all applications"}
-} | {problem |
-	endswith(prop, "Outbound")
-	s.usersAndGroups.accessType == "allowed"
-	blocks_everything(s.applications, "AllApplications")
-	problem := {"half": "applications", "rule": "V-4", "message": "allows users but blocks all applications"}
-}
-
-blocks_everything(tc, keyword) if {
-	tc.accessType == "blocked"
-	some t in tc.targets
-	t.target == keyword
-}
-
-# V-1, V-2: the default settings that may not name users or groups.
-default_scope_rule := {
-	"b2bCollaborationInbound": "V-1",
-	"b2bDirectConnectInbound": "V-1",
-	"tenantRestrictions": "V-2",
-}
-
-all_users_target(t) if {
-	t.targetType == "user"
-	t.target == "AllUsers"
-}
-
-# The target types each half may hold (R-TGT-6).
-half_target_types := {
-	"usersAndGroups": {"user", "group"},
-	"applications": {"application"},
-}
-
-# The half and targetType each keyword belongs to (R-TGT-6).
-target_keyword_place := {
-	"AllUsers": ["usersAndGroups", "user"],
-	"AllApplications": ["applications", "application"],
-	"Office365": ["applications", "application"],
-	"AllMicrosoftApps": ["applications", "application"],
-	"MicrosoftAdminPortals": ["applications", "application"],
-}
-
-# Problems of one target configuration tc used as half: {rule, message}.
-target_config_problems(tc, half) := (({problem |
-	not object.get(tc, "accessType", null) in {"allowed", "blocked"}
-	problem := {"rule": "R-COMB-2", "message": sprintf("%s has unknown accessType %v", [half, object.get(tc, "accessType", null)])}
-} | {problem |
-	some t in object.get(tc, "targets", [])
-	not object.get(t, "targetType", null) in half_target_types[half]
-	problem := {"rule": "R-TGT-6", "message": sprintf("%s holds target %v of targetType %v", [half, object.get(t, "target", null), object.get(t, "targetType", null)])}
-}) | {problem |
-	some t in object.get(tc, "targets", [])
-	place := target_keyword_place[t.target]
-	[half, object.get(t, "targetType", null)] != place
-	problem := {"rule": "R-TGT-6", "message": sprintf("%s holds the keyword %s with targetType %v", [half, t.target, object.get(t, "targetType", null)])}
-}) | {problem |
-	half == "applications"
-	some t in object.get(tc, "targets", [])
-	t.target == "MicrosoftAdminPortals"
-	problem := {"rule": "V-5", "message": "applications targets MicrosoftAdminPortals, which is not a valid application target"}
 }

@@ -220,7 +220,7 @@ test_tr_unknown_access_type_invalid_configuration if {
 		"setting": "partner",
 		"rule": "R-COMB-2",
 		"aadsts": null,
-		"message": "Woodgrove's tenant restrictions for Northwind: applications has unknown accessType unknownFutureValue",
+		"message": "Woodgrove's tenant restrictions settings for Northwind has the unknown accessType unknownFutureValue in applications (R-COMB-2)",
 	}]
 }
 

@@ -4,20 +4,10 @@
 # decision does not depend on how many tenants or partners exist.
 package xtenant.access
 
-# §1.15: what a fresh tenant returns. R-INH-9 substitutes these for anything
-# still missing after partner and default.
-allow_all := {
-	"usersAndGroups": {"accessType": "allowed", "targets": [{"target": "AllUsers", "targetType": "user"}]},
-	"applications": {"accessType": "allowed", "targets": [{"target": "AllApplications", "targetType": "application"}]},
-}
-
-block_all := {
-	"usersAndGroups": {"accessType": "blocked", "targets": [{"target": "AllUsers", "targetType": "user"}]},
-	"applications": {"accessType": "blocked", "targets": [{"target": "AllApplications", "targetType": "application"}]},
-}
-
-# Spelled out rather than built from allow_all and block_all: a ground
-# constant is not re-evaluated on every query.
+# R-INH-9, §1.15: what a fresh tenant returns, the last source of every
+# member. The only place the allow-all and block-all settings are written;
+# kept a ground constant, which OPA does not rebuild on every query (built
+# from allow_all and block_all it costs each decision 28 allocations more).
 service_default := {
 	"b2bCollaborationInbound": {"usersAndGroups": {"accessType": "allowed", "targets": [{"target": "AllUsers", "targetType": "user"}]}, "applications": {"accessType": "allowed", "targets": [{"target": "AllApplications", "targetType": "application"}]}},
 	"b2bCollaborationOutbound": {"usersAndGroups": {"accessType": "allowed", "targets": [{"target": "AllUsers", "targetType": "user"}]}, "applications": {"accessType": "allowed", "targets": [{"target": "AllApplications", "targetType": "application"}]}},
@@ -31,6 +21,12 @@ service_default := {
 	},
 	"automaticUserConsentSettings": {"inboundAllowed": false, "outboundAllowed": false},
 }
+
+# R-INH-9, §1.15, R-COMB-1: a fresh tenant's allow-all (its B2B
+# collaboration) and block-all (its direct connect and tenant restrictions).
+allow_all := service_default.b2bCollaborationInbound
+
+block_all := service_default.tenantRestrictions
 
 # partner_entry(x, y) is x's partner configuration for y; undefined if none.
 partner_entry(x, y) := tenants[x].crossTenantAccessPolicy.partners[y]

@@ -11,8 +11,7 @@ catalog := data.xtenant.catalog
 # configuration when any target matches. An empty list contains nothing (R-TGT-5).
 principal_listed(tc, _) if {
 	some t in tc.targets
-	t.targetType == "user"
-	t.target == "AllUsers"
+	all_users_target(t)
 }
 
 principal_listed(tc, p) if {
@@ -25,6 +24,12 @@ principal_listed(tc, p) if {
 	some t in tc.targets
 	t.targetType == "group"
 	p.groups[t.target]
+}
+
+# R-TGT-1: the AllUsers keyword (invitations ask whether a half lists it).
+all_users_target(t) if {
+	t.targetType == "user"
+	t.target == "AllUsers"
 }
 
 # R-TGT-3: AllApplications matches every app; Office365 and AllMicrosoftApps
@@ -91,10 +96,10 @@ in_rectangle(setting, p, app) if {
 	app_listed(setting.applications, app)
 }
 
-# Whom a setting admits, decided once per tenant pair (pair.rego): a
+# Whom a setting admits, decided once per tenant pair (tenant_pair.rego): a
 # fresh tenant's allow-all admits every principal and app, its block-all
 # none (R-COMB-1); any other setting "some", to be matched per request.
-admits(setting) := "all" if {
+permits_whom(setting) := "all" if {
 	setting == allow_all
 } else := "none" if {
 	setting == block_all

@@ -6,14 +6,15 @@ package xtenant.access
 
 # R-TRUST-2 with R-INH-3: the resource tenant's effective flags for the home
 # tenant (per-flag inheritance, §6 A1).
-# Resolved once per tenant pair (pair.rego).
-mfa_trust_flag := pair.trust.isMfaAccepted
+# Resolved once per tenant pair (tenant_pair.rego).
+mfa_trust_flag := tenant_pair.trust.isMfaAccepted
 
-compliant_trust_flag := pair.trust.isCompliantDeviceAccepted
+compliant_trust_flag := tenant_pair.trust.isCompliantDeviceAccepted
 
-hybrid_trust_flag := pair.trust.isHybridAzureADJoinedDeviceAccepted
+hybrid_trust_flag := tenant_pair.trust.isHybridAzureADJoinedDeviceAccepted
 
-trust_flags := ["isMfaAccepted", "isCompliantDeviceAccepted", "isHybridAzureADJoinedDeviceAccepted"]
+# R-TRUST-2: the inbound trust flags, named once: in the service default.
+trust_flags := object.keys(service_default.inboundTrust)
 
 # §2.13 step 1: home == resource; the session's claims are the tenant's own.
 internal_caller if not cross_tenant

@@ -5,6 +5,8 @@
 # policy (package xtenant.access) never reads this package.
 package xtenant.audit
 
+import data.xtenant.access
+
 default tenants := {}
 
 tenants := data.xtenant.tenants
@@ -50,7 +52,7 @@ rules := {
 	"AUD-INVALID-SETTING": {
 		"title": "A setting is invalid: every decision that needs it is a configuration deny",
 		"severity": "high",
-		"reference": "§2.14 (V-1, V-3, V-4, V-5, V-8), R-COMB-2, R-TGT-6: such settings give INVALID_CONFIGURATION",
+		"reference": "§2.14 (V-1..V-5, V-8), R-COMB-2, R-TGT-6: such settings give INVALID_CONFIGURATION",
 	},
 	"AUD-NEVER-APPLIES": {
 		"title": "A setting can never apply",
@@ -72,7 +74,7 @@ tenant_name(id) := name if {
 	is_string(name)
 } else := id
 
-xtap_path(id) := sprintf("/%s/crossTenantAccessPolicy", [id])
+cross_tenant_access_path(id) := sprintf("/%s/crossTenantAccessPolicy", [id])
 
 default_of(t) := object.get(object.get(t, "crossTenantAccessPolicy", {}), "default", null)
 
@@ -85,7 +87,7 @@ findings contains finding("AUD-INBOUND-DEFAULT", id, path, msg) if {
 	some id, t in tenants
 	access := default_of(t).b2bCollaborationInbound.usersAndGroups.accessType
 	access == "allowed"
-	path := sprintf("%s/default/b2bCollaborationInbound/usersAndGroups/accessType", [xtap_path(id)])
+	path := sprintf("%s/default/b2bCollaborationInbound/usersAndGroups/accessType", [cross_tenant_access_path(id)])
 	msg := sprintf("%s admits users of every tenant to B2B collaboration by default; block the default and allow partners one by one", [tenant_name(id)])
 }
 
@@ -94,7 +96,7 @@ findings contains finding("AUD-INBOUND-DEFAULT", id, path, msg) if {
 findings contains finding("AUD-INBOUND-DEFAULT", id, path, msg) if {
 	some id, t in tenants
 	not has_default_inbound(t)
-	path := sprintf("%s/default", [xtap_path(id)])
+	path := sprintf("%s/default", [cross_tenant_access_path(id)])
 	msg := sprintf("%s has no default inbound B2B collaboration setting, so the service default admits users of every tenant", [tenant_name(id)])
 }
 
@@ -177,7 +179,7 @@ findings contains finding("AUD-DEVICE-TRUST-DEFAULT", id, path, msg) if {
 	some id, t in tenants
 	some claim in device_claims
 	default_of(t).inboundTrust[claim] == true
-	path := sprintf("%s/default/inboundTrust/%s", [xtap_path(id), claim])
+	path := sprintf("%s/default/inboundTrust/%s", [cross_tenant_access_path(id), claim])
 	msg := sprintf("%s trusts the %s claim of every tenant by default; trust device claims per partner", [tenant_name(id), claim])
 }
 
@@ -190,40 +192,31 @@ findings contains finding("AUD-AUTO-REDEEM-BOTH", id, path, msg) if {
 	some pid, p in partners_of(t)
 	p.automaticUserConsentSettings.inboundAllowed == true
 	p.automaticUserConsentSettings.outboundAllowed == true
-	path := sprintf("%s/partners/%s/automaticUserConsentSettings", [xtap_path(id), pid])
+	path := sprintf("%s/partners/%s/automaticUserConsentSettings", [cross_tenant_access_path(id), pid])
 	msg := sprintf("%s suppresses the consent prompt in both directions with %s", [tenant_name(id), tenant_name(pid)])
 }
 
 # ---- AUD-INVALID-SETTING ----
 
-b2b_properties := ["b2bCollaborationInbound", "b2bCollaborationOutbound", "b2bDirectConnectInbound", "b2bDirectConnectOutbound"]
+# The B2B and tenant restrictions properties, whose validity is §2.14's.
+validated_properties := ["b2bCollaborationInbound", "b2bCollaborationOutbound", "b2bDirectConnectInbound", "b2bDirectConnectOutbound", "tenantRestrictions"]
 
-# Every stored B2B setting: the default's and each partner entry's.
+# Every stored B2B or TR setting: the default's and each partner entry's.
 stored contains s if {
 	some id, t in tenants
-	some prop in b2b_properties
+	some prop in validated_properties
 	value := default_of(t)[prop]
 	is_object(value)
-	s := {"tenant": id, "scope": "default", "property": prop, "value": value, "path": sprintf("%s/default/%s", [xtap_path(id), prop])}
+	s := {"tenant": id, "scope": "default", "property": prop, "value": value, "path": sprintf("%s/default/%s", [cross_tenant_access_path(id), prop])}
 }
 
 stored contains s if {
 	some id, t in tenants
 	some pid, p in partners_of(t)
-	some prop in b2b_properties
+	some prop in validated_properties
 	value := p[prop]
 	is_object(value)
-	s := {"tenant": id, "scope": pid, "property": prop, "value": value, "path": sprintf("%s/partners/%s/%s", [xtap_path(id), pid, prop])}
-}
-
-half_target_types := {"usersAndGroups": {"user", "group"}, "applications": {"application"}}
-
-keyword_place := {
-	"AllUsers": ["usersAndGroups", "user"],
-	"AllApplications": ["applications", "application"],
-	"Office365": ["applications", "application"],
-	"AllMicrosoftApps": ["applications", "application"],
-	"MicrosoftAdminPortals": ["applications", "application"],
+	s := {"tenant": id, "scope": pid, "property": prop, "value": value, "path": sprintf("%s/partners/%s/%s", [cross_tenant_access_path(id), pid, prop])}
 }
 
 invalid(s, half, basis, what) := finding(
@@ -235,87 +228,50 @@ scope_label("default") := "default"
 
 scope_label(scope) := sprintf("partner %s", [tenant_name(scope)]) if scope != "default"
 
-# AUD-INVALID-SETTING, R-COMB-2: accessType other than allowed/blocked.
-findings contains invalid(s, half, "R-COMB-2", sprintf("has the unknown accessType %v", [access])) if {
+# AUD-INVALID-SETTING: the settings the decision policy would deny under
+# R-COMB-2, R-TGT-6 and V-1..V-5 (its one validation,
+# data.xtenant.access.effective_setting_problems),
+# judged like a decision on the effective setting. "default" is never a
+# partner key (keys are GUIDs), so it resolves through the stored default as
+# for any tenant without a partner entry. A partner entry is blamed for the
+# problems of the halves it supplies and for those its halves make together
+# with the default's, never for the default's own.
+stored_problems(s) := access.effective_setting_problems(s.tenant, s.scope, s.property, access.effective_setting(s.tenant, s.scope, s.property))
+
+findings contains invalid(s, problem.half, problem.rule, problem.what) if {
 	some s in stored
-	some half, value in s.value
-	half_target_types[half]
-	is_object(value)
-	access := object.get(value, "accessType", null)
-	not access in {"allowed", "blocked"}
+	some problem in stored_problems(s)
+	blamed(s, problem)
 }
 
-# AUD-INVALID-SETTING, R-TGT-6: a targetType that does not belong in the half.
-findings contains invalid(s, half, "R-TGT-6", sprintf("has the target %v with targetType %v", [object.get(t, "target", null), object.get(t, "targetType", null)])) if {
-	some s in stored
-	some half, types in half_target_types
-	some t in s.value[half].targets
-	not object.get(t, "targetType", null) in types
+blamed(s, _) if s.scope == "default"
+
+blamed(s, problem) if {
+	s.scope != "default"
+	problem.setting == "partner"
 }
 
-# AUD-INVALID-SETTING, R-TGT-6: a keyword in the wrong half.
-findings contains invalid(s, half, "R-TGT-6", sprintf("has the keyword %s with targetType %v", [t.target, t.targetType])) if {
-	some s in stored
-	some half, _ in half_target_types
-	some t in s.value[half].targets
-	place := keyword_place[t.target]
-	[half, t.targetType] != place
+blamed(s, problem) if {
+	s.scope != "default"
+	problem.setting != "partner"
+	not problem in stored_problems(object.union(s, {"scope": "default"}))
 }
 
-# AUD-INVALID-SETTING, V-5: MicrosoftAdminPortals is no cross-tenant target.
-findings contains invalid(s, "applications", "V-5", "targets MicrosoftAdminPortals") if {
-	some s in stored
-	some t in s.value.applications.targets
-	t.target == "MicrosoftAdminPortals"
-}
-
-# AUD-INVALID-SETTING, V-1: the default inbound users may only be AllUsers.
-findings contains invalid(s, "usersAndGroups", "V-1", sprintf("lists %v, where the default inbound may only use AllUsers", [t.target])) if {
-	some s in stored
-	s.scope == "default"
-	endswith(s.property, "Inbound")
-	some t in s.value.usersAndGroups.targets
-	t.target != "AllUsers"
-}
-
-# AUD-INVALID-SETTING, V-3: blocking all users needs all applications blocked.
-findings contains invalid(s, "usersAndGroups", "V-3", "blocks all users without blocking all applications") if {
-	some s in stored
-	blocks_all(s.value.usersAndGroups, "AllUsers")
-	is_object(s.value.applications)
-	not blocks_all(s.value.applications, "AllApplications")
-}
-
-# AUD-INVALID-SETTING, V-4: outbound users allowed with every app blocked.
-findings contains invalid(s, "applications", "V-4", "allows users but blocks all applications") if {
-	some s in stored
-	endswith(s.property, "Outbound")
-	s.value.usersAndGroups.accessType == "allowed"
-	blocks_all(s.value.applications, "AllApplications")
-}
-
-blocks_all(tc, keyword) if {
-	tc.accessType == "blocked"
-	some t in tc.targets
-	t.target == keyword
-}
-
-# AUD-INVALID-SETTING, V-8: the default's automatic redemption must be off.
+# AUD-INVALID-SETTING: the default's automatic redemption must be off (V-8,
+# data.xtenant.access.default_consent_invalid).
 findings contains finding("AUD-INVALID-SETTING", id, path, msg) if {
-	some id, t in tenants
-	some flag in ["inboundAllowed", "outboundAllowed"]
-	default_of(t).automaticUserConsentSettings[flag] == true
-	path := sprintf("%s/default/automaticUserConsentSettings/%s", [xtap_path(id), flag])
+	some id, _ in tenants
+	some flag in access.consent_flags
+	access.default_consent_invalid(id, flag)
+	path := sprintf("%s/default/automaticUserConsentSettings/%s", [cross_tenant_access_path(id), flag])
 	msg := sprintf("%s's default automaticUserConsentSettings.%s must be false (V-8)", [tenant_name(id), flag])
 }
-
-ca_states := {"enabled", "disabled", "enabledForReportingButNotEnforced"}
 
 # AUD-INVALID-SETTING, §8.1: a Conditional Access policy with an unknown state.
 findings contains finding("AUD-INVALID-SETTING", id, sprintf("/%s/conditionalAccessPolicies/%d/state", [id, i]), msg) if {
 	some id, t in tenants
 	some i, p in t.conditionalAccessPolicies
-	not object.get(p, "state", null) in ca_states
+	not object.get(p, "state", null) in access.ca_known_states
 	msg := sprintf("%s's Conditional Access policy '%v' has the unknown state %v (§8.1)", [tenant_name(id), object.get(p, "displayName", i), object.get(p, "state", null)])
 }
 
@@ -328,12 +284,12 @@ findings contains finding("AUD-NEVER-APPLIES", id, path, msg) if {
 	some pid, p in partners_of(t)
 	p.identitySynchronization.userSyncInbound.isSyncAllowed == true
 	not object.get(object.get(p, "automaticUserConsentSettings", {}), "inboundAllowed", false) == true
-	path := sprintf("%s/partners/%s/identitySynchronization/userSyncInbound/isSyncAllowed", [xtap_path(id), pid])
+	path := sprintf("%s/partners/%s/identitySynchronization/userSyncInbound/isSyncAllowed", [cross_tenant_access_path(id), pid])
 	msg := sprintf("%s allows user sync from %s but not inbound automatic redemption, so every sync is denied (AUTOMATIC_REDEMPTION_REQUIRED)", [tenant_name(id), tenant_name(pid)])
 }
 
 # AUD-NEVER-APPLIES, §8.1: a partner entry for the tenant itself.
-findings contains finding("AUD-NEVER-APPLIES", id, sprintf("%s/partners/%s", [xtap_path(id), id]), msg) if {
+findings contains finding("AUD-NEVER-APPLIES", id, sprintf("%s/partners/%s", [cross_tenant_access_path(id), id]), msg) if {
 	some id, t in tenants
 	partners_of(t)[id]
 	msg := sprintf("%s has a partner entry for itself, which no cross-tenant request uses", [tenant_name(id)])

@@ -185,6 +185,31 @@ test_invalid_blocks_users_not_apps if {
 	invalid_paths([replace("/crossTenantAccessPolicy/partners/22222222-2222-2222-2222-222222222222/b2bCollaborationInbound/usersAndGroups", blocked.usersAndGroups)]) == {partner_path("b2bCollaborationInbound/usersAndGroups")}
 }
 
+# AUD-INVALID-SETTING, V-3, R-INH-3: a partner that allows some applications
+# while inheriting the default's blocked users makes the problem, so it is
+# blamed; the default alone is valid.
+test_invalid_partner_half_with_default_half if {
+	apps := {"accessType": "allowed", "targets": [{"target": "d1d1d1d1-0000-4000-8000-0000000000a1", "targetType": "application"}]}
+	invalid_paths([replace("/crossTenantAccessPolicy/partners/22222222-2222-2222-2222-222222222222/b2bCollaborationInbound", {"applications": apps})]) == {partner_path("b2bCollaborationInbound/usersAndGroups")}
+}
+
+# AUD-INVALID-SETTING, R-COMB-2, V-3: the problems of the default (here its
+# unknown accessType, and its blocked users without all applications blocked)
+# are the default's, not repeated at every partner that inherits them.
+test_invalid_default_not_blamed_on_partners if {
+	invalid_paths([
+		replace("/crossTenantAccessPolicy/default/b2bCollaborationInbound/applications/accessType", "unknownFutureValue"),
+		replace("/crossTenantAccessPolicy/partners/22222222-2222-2222-2222-222222222222/b2bCollaborationInbound", {"usersAndGroups": allowed.usersAndGroups}),
+	]) == {default_path("b2bCollaborationInbound/applications"), default_path("b2bCollaborationInbound/usersAndGroups")}
+}
+
+# AUD-INVALID-SETTING, V-2: the default tenant restrictions may only target
+# AllUsers.
+test_invalid_default_tenant_restrictions_group if {
+	group := {"accessType": "allowed", "targets": [{"target": "c3c3c3c3-0000-4000-8000-000000000001", "targetType": "group"}]}
+	invalid_paths([replace("/crossTenantAccessPolicy/default/tenantRestrictions", {"usersAndGroups": group})]) == {default_path("tenantRestrictions/usersAndGroups")}
+}
+
 # AUD-INVALID-SETTING, V-4: outbound users allowed, every app blocked.
 test_invalid_outbound_apps_blocked if {
 	invalid_paths([replace("/crossTenantAccessPolicy/default/b2bCollaborationOutbound/applications", blocked.applications)]) == {default_path("b2bCollaborationOutbound/applications")}

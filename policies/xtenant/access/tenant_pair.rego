@@ -1,0 +1,39 @@
+# The facts of a tenant pair
+# Much of a decision depends only on the pair key: access_type, home_tenant,
+# resource_tenant, home_cloud, resource_cloud and identity_kind (with the
+# data). tenant_pair_computed gathers those values in one object, and every
+# rule reads them through tenant_pair, so that the engine can compute them
+# once per pair and hand them back to later decisions of the pair. §8.25: no
+# input member is trusted to carry them; the engine substitutes its cached
+# value only through `with data.xtenant.access.tenant_pair as …` in its own
+# query, which no input can reach, and any other OPA (stock `opa`, every Data
+# API path) computes them here from the input and the data. The rules named
+# pair_* are the parts of tenant_pair_computed: read them only through
+# tenant_pair.
+package xtenant.access
+
+# §7 (pre-computed pair settings): the pair's facts, as the rules read them.
+tenant_pair := tenant_pair_computed
+
+# §7 (pre-computed pair settings): nothing here may read anything but the
+# pair key; the engine evaluates this rule with an input holding only those
+# members.
+tenant_pair_computed := {
+	"home_outbound": pair_home_outbound,
+	"resource_inbound": pair_resource_inbound,
+	"direct_connect": pair_direct_connect,
+	"ca_evaluated": pair_ca_evaluated,
+	"ca_report_only": pair_ca_report_only,
+	"trust": {flag: trust_flag(resource, home, flag) | some flag in trust_flags},
+	"trust_source": {flag: member_source(resource, home, "inboundTrust", flag) | some flag in trust_flags},
+	"consent_prompt": pair_consent_prompt,
+	"configuration_reasons": pair_configuration_reasons,
+	"cloud_reasons": pair_cloud_reasons,
+	"home_name": tenant_name(home),
+	"resource_name": tenant_name(resource),
+}
+
+# Tenant names for messages.
+home_name := tenant_pair.home_name
+
+resource_name := tenant_pair.resource_name
