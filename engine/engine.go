@@ -41,10 +41,6 @@ const (
 	wrappedPairKey    = "pair"
 )
 
-// maxCachedPairs bounds the pair summaries kept per snapshot (in each of two
-// generations): pairs come from outside.
-const maxCachedPairs = 8192
-
 // DefaultQueryCacheBytes bounds the prepared Data API queries kept per
 // snapshot (WithQueryCacheBytes): paths come from outside, and a prepared
 // query holds memory in proportion to its path.
@@ -58,35 +54,12 @@ type Engine struct {
 	newID             func() string
 	requireHomeTenant bool
 	queryBytes        int64
+	pairBytes         int64
 
 	current  atomic.Pointer[snapshot]
 	activate sync.Mutex // serialises Activate; evaluation never takes it
 
 	pairStats pairStats // across snapshots, for the console's status
-}
-
-// pairStats counts pair summary lookups.
-type pairStats struct {
-	hits, misses atomic.Uint64
-}
-
-// PairCacheStats are the pair summary cache's counters since start.
-type PairCacheStats struct {
-	Hits, Misses uint64
-	// Entries is the number of pair summaries the active snapshot holds.
-	Entries int
-}
-
-// PairCacheStats reports the pair summary cache (zero when the active
-// policy has no pair_summary).
-func (e *Engine) PairCacheStats() PairCacheStats {
-	st := PairCacheStats{Hits: e.pairStats.hits.Load(), Misses: e.pairStats.misses.Load()}
-	if s := e.current.Load(); s != nil {
-		s.pairsMu.RLock()
-		st.Entries = len(s.pairs) + len(s.pairsPrev)
-		s.pairsMu.RUnlock()
-	}
-	return st
 }
 
 var _ Evaluator = (*Engine)(nil)
@@ -131,6 +104,7 @@ func New(opts ...Option) *Engine {
 		log:        slog.New(slog.DiscardHandler),
 		newID:      NewDecisionID,
 		queryBytes: DefaultQueryCacheBytes,
+		pairBytes:  DefaultPairCacheBytes,
 	}
 	for _, o := range opts {
 		o(e)
@@ -156,15 +130,8 @@ type snapshot struct {
 	prevBytes   int64 // cost of queriesPrev
 	queryLimit  int64 // budget of both generations together
 
-	// Pair summaries, in two generations: when the current one is full it
-	// becomes the previous one, and a pair found there moves back, so pairs
-	// in use survive while idle ones age out (recency without bookkeeping on
-	// the hit path). They die with the snapshot.
-	pairsMu   sync.RWMutex
-	pairs     map[pairKey]ast.Value
-	pairsPrev map[pairKey]ast.Value
-	pairLimit int // entries per generation: maxCachedPairs (tests lower it)
-	stats     *pairStats
+	pairs *pairCache
+	stats *pairStats
 }
 
 // pairKey is every input member pair_summary may depend on.
@@ -218,8 +185,7 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 		store:      store,
 		queries:    make(map[string]*rego.PreparedEvalQuery),
 		queryLimit: e.queryBytes,
-		pairs:      make(map[pairKey]ast.Value),
-		pairLimit:  maxCachedPairs,
+		pairs:      newPairCache(e.pairBytes),
 		stats:      &e.pairStats,
 	}
 	// A policy with pair_summary and the pair rule reading it gets the
@@ -500,13 +466,7 @@ func (e *Engine) explain(ctx context.Context, snap *snapshot, input ast.Value) (
 // value is shared by every decision of the pair and never mutated.
 func (s *snapshot) pairSummary(ctx context.Context, req *Request) (ast.Value, error) {
 	key := pairKeyOf(req)
-	s.pairsMu.RLock()
-	v, current := s.pairs[key]
-	ok := current
-	if !ok {
-		v, ok = s.pairsPrev[key]
-	}
-	s.pairsMu.RUnlock()
+	v, ok, current := s.pairs.get(key)
 	if current {
 		s.stats.hits.Add(1)
 		return v, nil
@@ -525,22 +485,8 @@ func (s *snapshot) pairSummary(ctx context.Context, req *Request) (ast.Value, er
 	}
 	// A new pair, or one found in the previous generation: (back) into the
 	// current one.
-	s.storePair(key, v)
+	s.pairs.put(key, v)
 	return v, nil
-}
-
-// storePair puts v in the current generation, turning a full current
-// generation into the previous one first.
-func (s *snapshot) storePair(key pairKey, v ast.Value) {
-	s.pairsMu.Lock()
-	defer s.pairsMu.Unlock()
-	if _, ok := s.pairs[key]; ok {
-		return
-	}
-	if len(s.pairs) >= s.pairLimit {
-		s.pairsPrev, s.pairs = s.pairs, make(map[pairKey]ast.Value, s.pairLimit)
-	}
-	s.pairs[key] = v
 }
 
 func single(rs rego.ResultSet) (ast.Value, error) {

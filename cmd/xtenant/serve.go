@@ -78,6 +78,7 @@ func newServeCmd(e env) *cobra.Command {
 	f.Duration("cache-ttl", d.CacheTTL, "longest life of a cached decision (0 = until the next revision)")
 	f.String("max-body", "1MiB", "largest request body; larger ones get 413")
 	f.String("query-cache-size", "4MiB", "memory for prepared /v1/data queries, kept per path (0 keeps none)")
+	f.String("pair-cache-size", "64MiB", "memory for the tenant-pair summaries decisions share (0 keeps none)")
 	f.Bool("expose-data", false, "serve every /v1/data path (tenants' settings included), not only xtenant/access/decision and explain")
 	f.Duration("read-timeout", d.ReadTimeout, "longest time to read a request, headers and body")
 	f.Duration("write-timeout", d.WriteTimeout, "longest time from the end of the request headers to the end of the answer")
@@ -151,11 +152,17 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 	}
 	s := &server{cfg: cfg, log: log, metrics: metrics,
 		eng: engine.New(engine.WithLogger(log), engine.WithRequireHomeTenant(cfg.RequireHomeTenant),
-			engine.WithQueryCacheBytes(cfg.QueryCacheSize))}
+			engine.WithQueryCacheBytes(cfg.QueryCacheSize), engine.WithPairCacheBytes(cfg.PairCacheSize))}
 
 	sources, cancelSources := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelSources()
 	if err := s.startSources(sources); err != nil {
+		return err
+	}
+	if err := metrics.WatchPairCache(func() telemetry.PairCacheStats {
+		st := s.eng.PairCacheStats()
+		return telemetry.PairCacheStats{Hits: st.Hits, Misses: st.Misses, Entries: st.Entries, Bytes: st.Bytes, MaxBytes: st.MaxBytes}
+	}); err != nil {
 		return err
 	}
 

@@ -39,6 +39,9 @@ type Config struct {
 	// QueryCacheSize bounds the prepared Data API queries kept, in bytes of
 	// path (engine.WithQueryCacheBytes).
 	QueryCacheSize int64
+	// PairCacheSize bounds the engine's tenant-pair summaries, in bytes
+	// (engine.WithPairCacheBytes); 0 keeps none.
+	PairCacheSize int64
 	// ExposeData serves every /v1/data path, not only the decision paths.
 	ExposeData bool
 	// ReadTimeout, WriteTimeout and IdleTimeout bound an HTTP connection's
@@ -94,6 +97,7 @@ func Defaults() Config {
 		BundlePollMax:    60 * time.Second,
 		CacheSize:        256 << 20,
 		QueryCacheSize:   4 << 20,
+		PairCacheSize:    64 << 20,
 		ReadTimeout:      10 * time.Second,
 		WriteTimeout:     30 * time.Second,
 		IdleTimeout:      60 * time.Second,
@@ -152,6 +156,7 @@ var settings = []setting{
 	{name: "signing-alg", set: str(func(c *Config) *string { return &c.SigningAlg })},
 	{name: "cache-size", set: func(c *Config, v []string) error { return parseCacheSize(v[0], &c.CacheSize) }},
 	{name: "query-cache-size", set: func(c *Config, v []string) error { return parseSize(v[0], &c.QueryCacheSize) }},
+	{name: "pair-cache-size", set: func(c *Config, v []string) error { return parseSize(v[0], &c.PairCacheSize) }},
 	{name: "expose-data", set: func(c *Config, v []string) error { return parseBool(v[0], &c.ExposeData) }},
 	{name: "read-timeout", set: dur(func(c *Config) *time.Duration { return &c.ReadTimeout })},
 	{name: "write-timeout", set: dur(func(c *Config) *time.Duration { return &c.WriteTimeout })},
@@ -434,6 +439,7 @@ func (c Config) Validate() error {
 	check(slices.Contains(signingAlgs, c.SigningAlg), "signing-alg: expected one of %s, got %q", strings.Join(signingAlgs, ", "), c.SigningAlg)
 	check(c.CacheSize == 0 || c.CacheSize >= 1<<20, "cache-size: must be 0 (off) or at least 1MiB, got %d bytes", c.CacheSize)
 	check(c.QueryCacheSize >= 0, "query-cache-size: must not be negative")
+	check(c.PairCacheSize >= 0, "pair-cache-size: must not be negative")
 	check(c.ReadTimeout > 0, "read-timeout: must be positive")
 	check(c.WriteTimeout > 0, "write-timeout: must be positive")
 	check(c.IdleTimeout > 0, "idle-timeout: must be positive")
