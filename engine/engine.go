@@ -14,7 +14,6 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
-	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 )
 
@@ -116,7 +115,7 @@ func New(opts ...Option) *Engine {
 type snapshot struct {
 	revision string
 	compiler *ast.Compiler
-	store    storage.Store
+	store    rawStore
 	decision rego.PreparedEvalQuery
 	pair     *rego.PreparedEvalQuery // PairSummaryPath; nil when the policy has none
 
@@ -170,14 +169,21 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 		return fmt.Errorf("engine: activate %s: %w", p.Revision, compiler.Errors)
 	}
 
-	// The data is handed over without a JSON round trip and converted to
-	// AST values once, here, rather than on every read during evaluation.
-	// Callers do not mutate Policy.Data after Activate (documented on Policy).
-	data, err := astData(e.withOptions(p.Data))
-	if err != nil {
+	// The data stays the Go values it was handed over as (no JSON round
+	// trip, no copy; callers do not mutate Policy.Data after Activate), and
+	// the store returns them as they are. OPA's evaluator then wraps a Go
+	// object in ast.LazyObject, which converts only the members a query
+	// reads: a decision converts the two or three tenants it names and the
+	// partner entries between them, never the rest of the tenant data. The
+	// alternative, converting the whole document to AST values once, held a
+	// second copy of every tenant (about 180 MB per 10,000 partner entries)
+	// that every garbage collection had to mark, and doubled the time to
+	// ready. Semantics are OPA's own: stock `opa` reads its data this way.
+	data := e.withOptions(p.Data)
+	if err := checkData(data); err != nil {
 		return fmt.Errorf("engine: activate %s: data: %w", p.Revision, err)
 	}
-	store := inmem.NewFromASTObject(data)
+	store := rawStore{inmem.NewFromObjectWithOpts(data, inmem.OptRoundTripOnWrite(false))}
 
 	snap := &snapshot{
 		revision:   p.Revision,
@@ -193,7 +199,10 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 	summaryRef, _ := dataRef(PairSummaryPath)
 	pairRef, _ := dataRef(pairPath)
 	withPair := len(compiler.GetRulesExact(summaryRef)) > 0 && len(compiler.GetRulesExact(pairRef)) > 0
-	var pq *rego.PreparedEvalQuery
+	var (
+		pq  *rego.PreparedEvalQuery
+		err error
+	)
 	if withPair {
 		pq, err = snap.prepareWithPair(ctx, pairRef)
 	} else {
@@ -551,66 +560,4 @@ func NewDecisionID() string {
 	out[23] = '-'
 	hex.Encode(out[24:], b[10:])
 	return string(out[:])
-}
-
-// astData converts the data document to AST values once, for a store that
-// returns AST values on read (evaluation then never converts data). It does
-// what ast.InterfaceToValue does, but boxes each distinct string once: the
-// tenants loader stores every repeated string of Graph JSON (keys, keywords,
-// a tenant's group and app ids) once, and sharing their AST values too
-// saves millions of small allocations for a large configuration.
-func astData(data map[string]any) (ast.Object, error) {
-	c := astConverter{strs: make(map[string]ast.Value, 1024)}
-	v, err := c.value(data)
-	if err != nil {
-		return nil, err
-	}
-	return v.(ast.Object), nil
-}
-
-type astConverter struct {
-	strs map[string]ast.Value
-}
-
-func (c *astConverter) str(s string) ast.Value {
-	if v, ok := c.strs[s]; ok {
-		return v
-	}
-	v := ast.String(s)
-	c.strs[s] = v
-	return v
-}
-
-func (c *astConverter) value(x any) (ast.Value, error) {
-	switch t := x.(type) {
-	case string:
-		return c.str(t), nil
-	case map[string]any:
-		terms := make([]ast.Term, 2*len(t))
-		tuples := make([][2]*ast.Term, len(t))
-		i := 0
-		for k, item := range t {
-			v, err := c.value(item)
-			if err != nil {
-				return nil, err
-			}
-			terms[2*i].Value, terms[2*i+1].Value = c.str(k), v
-			tuples[i] = [2]*ast.Term{&terms[2*i], &terms[2*i+1]}
-			i++
-		}
-		return ast.NewObject(tuples...), nil
-	case []any:
-		terms := make([]ast.Term, len(t))
-		ptrs := make([]*ast.Term, len(t))
-		for i, item := range t {
-			v, err := c.value(item)
-			if err != nil {
-				return nil, err
-			}
-			terms[i].Value = v
-			ptrs[i] = &terms[i]
-		}
-		return ast.NewArray(ptrs...), nil
-	}
-	return ast.InterfaceToValue(x)
 }

@@ -273,3 +273,69 @@ func (d *decoder) number() (any, bool) {
 	d.pos = i
 	return json.Number(d.intern(d.data[start:i])), true
 }
+
+// parseStream validates a JSON tenants document one tenant at a time:
+// each tenant's value is decoded, checked, its partner entries compacted
+// (builder.add), and its decoded tree left to the garbage collector before
+// the next one is read, so that the whole document never exists as Go maps
+// at once (about five times its JSON size). ok is false on anything but a
+// valid, well-formed document without repeated tenant keys: the caller then
+// parses the document whole, which reports the error exactly as it always
+// did (the first tenant in sorted order, encoding/json's messages).
+func parseStream(name string, raw []byte) (s *Set, ok bool) {
+	d := &decoder{data: raw, strs: make(map[string]string, 1024)}
+	d.skipSpace()
+	if d.pos >= len(d.data) || d.data[d.pos] != '{' {
+		return nil, false
+	}
+	d.pos++
+	d.depth = 1
+	b := newBuilder(name, 0)
+	seen := map[string]struct{}{}
+	d.skipSpace()
+	if d.pos < len(d.data) && d.data[d.pos] == '}' {
+		d.pos++
+	} else {
+		for {
+			d.skipSpace()
+			if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+				return nil, false
+			}
+			key, ok := d.str()
+			if !ok {
+				return nil, false
+			}
+			if _, dup := seen[key]; dup {
+				return nil, false
+			}
+			seen[key] = struct{}{}
+			d.skipSpace()
+			if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+				return nil, false
+			}
+			d.pos++
+			v, ok := d.value()
+			if !ok || b.add(key, v) != nil {
+				return nil, false
+			}
+			d.skipSpace()
+			if d.pos >= len(d.data) {
+				return nil, false
+			}
+			if d.data[d.pos] == '}' {
+				d.pos++
+				break
+			}
+			if d.data[d.pos] != ',' {
+				return nil, false
+			}
+			d.pos++
+		}
+	}
+	d.skipSpace()
+	if d.pos != len(d.data) {
+		return nil, false
+	}
+	b.s.seal()
+	return b.s, true
+}
