@@ -54,6 +54,9 @@ type Engine struct {
 	requireHomeTenant bool
 	queryBytes        int64
 	pairBytes         int64
+	// eagerAST converts the whole data document to AST values at
+	// activation, as the engine used to: tests compare the two stores.
+	eagerAST bool
 
 	current  atomic.Pointer[snapshot]
 	activate sync.Mutex // serialises Activate; evaluation never takes it
@@ -184,6 +187,13 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 		return fmt.Errorf("engine: activate %s: data: %w", p.Revision, err)
 	}
 	store := rawStore{inmem.NewFromObjectWithOpts(data, inmem.OptRoundTripOnWrite(false))}
+	if e.eagerAST {
+		v, err := ast.InterfaceToValue(data)
+		if err != nil {
+			return fmt.Errorf("engine: activate %s: data: %w", p.Revision, err)
+		}
+		store = rawStore{inmem.NewFromASTObject(v.(ast.Object))}
+	}
 
 	snap := &snapshot{
 		revision:   p.Revision,

@@ -31,3 +31,7 @@ func (e *Engine) PairCached(req *Request) (current, previous bool) {
 	_, previous = s.pairs.prev[key]
 	return current, previous
 }
+
+// WithEagerAST makes Activate convert the whole data document to AST values,
+// as the engine did before it kept tenant data compact.
+func WithEagerAST() Option { return func(e *Engine) { e.eagerAST = true } }

@@ -37,6 +37,7 @@ import (
 	"github.com/xtenant/xtenant/internal/decisionlog"
 	"github.com/xtenant/xtenant/internal/extauthz"
 	"github.com/xtenant/xtenant/internal/httpapi"
+	"github.com/xtenant/xtenant/internal/memlimit"
 	"github.com/xtenant/xtenant/internal/reload"
 	"github.com/xtenant/xtenant/internal/telemetry"
 	"github.com/xtenant/xtenant/tenants"
@@ -143,6 +144,13 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 	log := newLogger(cfg, e.stderr)
 	if err := conflicting(cfg); err != nil {
 		return usageError{err}
+	}
+	// The GC setting is chosen here, not by hand (GOGC/GODEBUG): a soft
+	// limit just under the container's memory limit (internal/memlimit).
+	if ml, err := memlimit.Apply("/sys/fs/cgroup"); err != nil {
+		log.Warn("memory limit not set", "error", err)
+	} else {
+		log.Info("memory limit", "bytes", ml.Limit, "source", ml.Source)
 	}
 	gin.SetMode(gin.ReleaseMode)
 	reg := telemetry.NewRegistry()
