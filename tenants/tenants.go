@@ -323,6 +323,17 @@ func (s *Set) Tenants() map[string]any {
 	return out
 }
 
+// Tenant returns one tenant's object as Tenants does (nil when id is not
+// in the set), decoding only its own partner entries.
+func (s *Set) Tenant(id string) map[string]any {
+	t, ok := s.tenants[id]
+	if !ok {
+		return nil
+	}
+	m, _ := expandPartners(t).(map[string]any)
+	return m
+}
+
 // IDs lists the tenant ids, sorted.
 func (s *Set) IDs() []string { return slices.Sorted(maps.Keys(s.tenants)) }
 
