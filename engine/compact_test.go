@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"maps"
 	"os"
+	"reflect"
 	"strconv"
 	"testing"
 
@@ -116,4 +117,47 @@ func decide(ctx context.Context, e *engine.Engine, input []byte, explain bool) (
 	}
 	b, err := json.Marshal(d)
 	return string(b), err
+}
+
+// Data API reads of paths inside compacted values (a partner entry's
+// member, a member of a tenant's converted settings) answer what the
+// former store answered.
+func TestCompactDataPathReads(t *testing.T) {
+	ts, err := bundles.ExampleTenants()
+	if err != nil {
+		t.Fatal(err)
+	}
+	compact, err := bundles.Builtin(ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	newEngine, oldEngine := engine.New(), engine.New(engine.WithEagerAST())
+	if err := newEngine.Activate(ctx, compact); err != nil {
+		t.Fatal(err)
+	}
+	if err := oldEngine.Activate(ctx, compact); err != nil {
+		t.Fatal(err)
+	}
+	const contoso, fabrikam = "22222222-2222-2222-2222-222222222222", "11111111-1111-1111-1111-111111111111"
+	entry := "xtenant/tenants/" + contoso + "/crossTenantAccessPolicy/partners/" + fabrikam
+	defined := 0
+	for _, path := range []string{
+		entry, entry + "/tenantId", entry + "/b2bCollaborationInbound/usersAndGroups/targets/0",
+		entry + "/nothing", entry + "/b2bCollaborationInbound/usersAndGroups/targets/9",
+		"xtenant/tenants/" + contoso + "/displayName", "xtenant/tenants/" + contoso + "/conditionalAccessPolicies/0/id",
+		"xtenant/tenants/" + contoso + "/crossTenantAccessPolicy/default", "xtenant/tenants", "",
+	} {
+		got, gotDef, err1 := newEngine.Query(ctx, path, nil)
+		want, wantDef, err2 := oldEngine.Query(ctx, path, nil)
+		if err1 != nil || err2 != nil || gotDef != wantDef || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: compact %v %v %v; eager %v %v %v", path, got, gotDef, err1, want, wantDef, err2)
+		}
+		if gotDef {
+			defined++
+		}
+	}
+	if defined < 6 {
+		t.Errorf("only %d paths defined: the example tenants changed?", defined)
+	}
 }

@@ -172,18 +172,12 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 		return fmt.Errorf("engine: activate %s: %w", p.Revision, compiler.Errors)
 	}
 
-	// The data stays the Go values it was handed over as (no JSON round
-	// trip, no copy; callers do not mutate Policy.Data after Activate), and
-	// the store returns them as they are. OPA's evaluator then wraps a Go
-	// object in ast.LazyObject, which converts only the members a query
-	// reads: a decision converts the two or three tenants it names and the
-	// partner entries between them, never the rest of the tenant data. The
-	// alternative, converting the whole document to AST values once, held a
-	// second copy of every tenant (about 180 MB per 10,000 partner entries)
-	// that every garbage collection had to mark, and doubled the time to
-	// ready. Semantics are OPA's own: stock `opa` reads its data this way.
-	data := e.withOptions(p.Data)
-	if err := checkData(data); err != nil {
+	// Tenant data is held compactly and converted where a decision reads
+	// it (prepareData, docs/architecture.md "Tenant data in memory").
+	// Callers do not mutate Policy.Data after Activate (documented on
+	// Policy): the raw values are shared, not copied.
+	data, err := prepareData(e.withOptions(p.Data))
+	if err != nil {
 		return fmt.Errorf("engine: activate %s: data: %w", p.Revision, err)
 	}
 	store := rawStore{inmem.NewFromObjectWithOpts(data, inmem.OptRoundTripOnWrite(false))}
@@ -209,10 +203,7 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 	summaryRef, _ := dataRef(PairSummaryPath)
 	pairRef, _ := dataRef(pairPath)
 	withPair := len(compiler.GetRulesExact(summaryRef)) > 0 && len(compiler.GetRulesExact(pairRef)) > 0
-	var (
-		pq  *rego.PreparedEvalQuery
-		err error
-	)
+	var pq *rego.PreparedEvalQuery
 	if withPair {
 		pq, err = snap.prepareWithPair(ctx, pairRef)
 	} else {
@@ -472,7 +463,11 @@ func (e *Engine) explain(ctx context.Context, snap *snapshot, input ast.Value) (
 	if len(rs) == 0 {
 		return nil, nil
 	}
-	m, ok := rs[0].Expressions[0].Value.(map[string]any)
+	v, err := plain(rs[0].Expressions[0].Value)
+	if err != nil {
+		return nil, fmt.Errorf("engine: explain: %w", err)
+	}
+	m, ok := v.(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("engine: explain: expected object, got %T", rs[0].Expressions[0].Value)
 	}
@@ -550,7 +545,11 @@ func (e *Engine) Query(ctx context.Context, path string, input any) (result any,
 	if len(rs) == 0 {
 		return nil, false, nil
 	}
-	return rs[0].Expressions[0].Value, true, nil
+	v, err := plain(rs[0].Expressions[0].Value)
+	if err != nil {
+		return nil, false, fmt.Errorf("engine: query %s: %w", path, err)
+	}
+	return v, true, nil
 }
 
 // NewDecisionID returns a random UUID (version 4) from crypto/rand.

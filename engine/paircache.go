@@ -83,7 +83,10 @@ func (c *pairCache) get(key pairKey) (v ast.Value, ok, current bool) {
 
 // put files v under key in the current generation, turning a half-full
 // current generation into the previous one first. A summary larger than
-// half the budget is not kept.
+// half the budget is not kept. astCost walks every member before v is
+// shared, which also completes any object OPA converts lazily from the
+// store (ast.LazyObject fills its own cache on reads): other goroutines
+// then only read it.
 func (c *pairCache) put(key pairKey, v ast.Value) {
 	half := c.limit / 2
 	if half <= 0 {

@@ -17,7 +17,8 @@ import (
 // partner entries grows, on the generated data of bench-scale (500 partners
 // per tenant). Issue 11: latency and allocations per decision flat (≤ 1.2×)
 // from 1,000 to 1,000,000 partner entries. 1,000,000 is opt-in
-// (XTENANT_BENCH_1M=1): it generates 2.5 GB of JSON.
+// (XTENANT_BENCH_1M=1): it generates 2.5 GB of JSON. XTENANT_BENCH_EAGER=1
+// measures the former store instead (the whole document as AST values).
 //
 //	go test -run '^$' -bench EvaluateByPartners -benchmem ./engine
 func BenchmarkEvaluateByPartners(b *testing.B) {
@@ -42,7 +43,11 @@ func BenchmarkEvaluateByPartners(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			e := engine.New()
+			var opts []engine.Option
+			if os.Getenv("XTENANT_BENCH_EAGER") != "" {
+				opts = append(opts, engine.WithEagerAST())
+			}
+			e := engine.New(opts...)
 			if err := e.Activate(ctx, p); err != nil {
 				b.Fatal(err)
 			}
