@@ -14,7 +14,6 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
-	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 )
 
@@ -41,10 +40,6 @@ const (
 	wrappedPairKey    = "pair"
 )
 
-// maxCachedPairs bounds the pair summaries kept per snapshot (in each of two
-// generations): pairs come from outside.
-const maxCachedPairs = 8192
-
 // DefaultQueryCacheBytes bounds the prepared Data API queries kept per
 // snapshot (WithQueryCacheBytes): paths come from outside, and a prepared
 // query holds memory in proportion to its path.
@@ -58,35 +53,15 @@ type Engine struct {
 	newID             func() string
 	requireHomeTenant bool
 	queryBytes        int64
+	pairBytes         int64
+	// eagerAST converts the whole data document to AST values at
+	// activation, as the engine used to: tests compare the two stores.
+	eagerAST bool
 
 	current  atomic.Pointer[snapshot]
 	activate sync.Mutex // serialises Activate; evaluation never takes it
 
 	pairStats pairStats // across snapshots, for the console's status
-}
-
-// pairStats counts pair summary lookups.
-type pairStats struct {
-	hits, misses atomic.Uint64
-}
-
-// PairCacheStats are the pair summary cache's counters since start.
-type PairCacheStats struct {
-	Hits, Misses uint64
-	// Entries is the number of pair summaries the active snapshot holds.
-	Entries int
-}
-
-// PairCacheStats reports the pair summary cache (zero when the active
-// policy has no tenant_pair_computed).
-func (e *Engine) PairCacheStats() PairCacheStats {
-	st := PairCacheStats{Hits: e.pairStats.hits.Load(), Misses: e.pairStats.misses.Load()}
-	if s := e.current.Load(); s != nil {
-		s.pairsMu.RLock()
-		st.Entries = len(s.pairs) + len(s.pairsPrev)
-		s.pairsMu.RUnlock()
-	}
-	return st
 }
 
 var _ Evaluator = (*Engine)(nil)
@@ -131,6 +106,7 @@ func New(opts ...Option) *Engine {
 		log:        slog.New(slog.DiscardHandler),
 		newID:      NewDecisionID,
 		queryBytes: DefaultQueryCacheBytes,
+		pairBytes:  DefaultPairCacheBytes,
 	}
 	for _, o := range opts {
 		o(e)
@@ -142,7 +118,7 @@ func New(opts ...Option) *Engine {
 type snapshot struct {
 	revision string
 	compiler *ast.Compiler
-	store    storage.Store
+	store    rawStore
 	decision rego.PreparedEvalQuery
 	pair     *rego.PreparedEvalQuery // PairSummaryPath; nil when the policy has none
 
@@ -156,15 +132,8 @@ type snapshot struct {
 	prevBytes   int64 // cost of queriesPrev
 	queryLimit  int64 // budget of both generations together
 
-	// Pair summaries, in two generations: when the current one is full it
-	// becomes the previous one, and a pair found there moves back, so pairs
-	// in use survive while idle ones age out (recency without bookkeeping on
-	// the hit path). They die with the snapshot.
-	pairsMu   sync.RWMutex
-	pairs     map[pairKey]ast.Value
-	pairsPrev map[pairKey]ast.Value
-	pairLimit int // entries per generation: maxCachedPairs (tests lower it)
-	stats     *pairStats
+	pairs *pairCache
+	stats *pairStats
 }
 
 // pairKey is every input member tenant_pair_computed may depend on.
@@ -203,14 +172,22 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 		return fmt.Errorf("engine: activate %s: %w", p.Revision, compiler.Errors)
 	}
 
-	// The data is handed over without a JSON round trip and converted to
-	// AST values once, here, rather than on every read during evaluation.
-	// Callers do not mutate Policy.Data after Activate (documented on Policy).
-	data, err := astData(e.withOptions(p.Data))
+	// Tenant data is held compactly and converted where a decision reads
+	// it (prepareData, docs/architecture.md "Tenant data in memory").
+	// Callers do not mutate Policy.Data after Activate (documented on
+	// Policy): the raw values are shared, not copied.
+	data, err := prepareData(e.withOptions(p.Data))
 	if err != nil {
 		return fmt.Errorf("engine: activate %s: data: %w", p.Revision, err)
 	}
-	store := inmem.NewFromASTObject(data)
+	store := rawStore{inmem.NewFromObjectWithOpts(data, inmem.OptRoundTripOnWrite(false))}
+	if e.eagerAST {
+		v, err := ast.InterfaceToValue(data)
+		if err != nil {
+			return fmt.Errorf("engine: activate %s: data: %w", p.Revision, err)
+		}
+		store = rawStore{inmem.NewFromASTObject(v.(ast.Object))}
+	}
 
 	snap := &snapshot{
 		revision:   p.Revision,
@@ -218,8 +195,7 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 		store:      store,
 		queries:    make(map[string]*rego.PreparedEvalQuery),
 		queryLimit: e.queryBytes,
-		pairs:      make(map[pairKey]ast.Value),
-		pairLimit:  maxCachedPairs,
+		pairs:      newPairCache(e.pairBytes),
 		stats:      &e.pairStats,
 	}
 	// A policy with tenant_pair_computed and the tenant_pair rule reading it gets the
@@ -490,7 +466,11 @@ func (e *Engine) explain(ctx context.Context, snap *snapshot, input ast.Value) (
 	if len(rs) == 0 {
 		return nil, nil
 	}
-	m, ok := rs[0].Expressions[0].Value.(map[string]any)
+	v, err := plain(rs[0].Expressions[0].Value)
+	if err != nil {
+		return nil, fmt.Errorf("engine: explain: %w", err)
+	}
+	m, ok := v.(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("engine: explain: expected object, got %T", rs[0].Expressions[0].Value)
 	}
@@ -503,13 +483,7 @@ func (e *Engine) explain(ctx context.Context, snap *snapshot, input ast.Value) (
 // value is shared by every decision of the pair and never mutated.
 func (s *snapshot) pairSummary(ctx context.Context, req *Request) (ast.Value, error) {
 	key := pairKeyOf(req)
-	s.pairsMu.RLock()
-	v, current := s.pairs[key]
-	ok := current
-	if !ok {
-		v, ok = s.pairsPrev[key]
-	}
-	s.pairsMu.RUnlock()
+	v, ok, current := s.pairs.get(key)
 	if current {
 		s.stats.hits.Add(1)
 		return v, nil
@@ -528,22 +502,8 @@ func (s *snapshot) pairSummary(ctx context.Context, req *Request) (ast.Value, er
 	}
 	// A new pair, or one found in the previous generation: (back) into the
 	// current one.
-	s.storePair(key, v)
+	s.pairs.put(key, v)
 	return v, nil
-}
-
-// storePair puts v in the current generation, turning a full current
-// generation into the previous one first.
-func (s *snapshot) storePair(key pairKey, v ast.Value) {
-	s.pairsMu.Lock()
-	defer s.pairsMu.Unlock()
-	if _, ok := s.pairs[key]; ok {
-		return
-	}
-	if len(s.pairs) >= s.pairLimit {
-		s.pairsPrev, s.pairs = s.pairs, make(map[pairKey]ast.Value, s.pairLimit)
-	}
-	s.pairs[key] = v
 }
 
 // onlyValue is the value of a query that must have exactly one result (the
@@ -590,7 +550,11 @@ func (e *Engine) Query(ctx context.Context, path string, input any) (result any,
 	if len(rs) == 0 {
 		return nil, false, nil
 	}
-	return rs[0].Expressions[0].Value, true, nil
+	v, err := plain(rs[0].Expressions[0].Value)
+	if err != nil {
+		return nil, false, fmt.Errorf("engine: query %s: %w", path, err)
+	}
+	return v, true, nil
 }
 
 // NewDecisionID returns a random UUID (version 4) from crypto/rand.
@@ -610,66 +574,4 @@ func NewDecisionID() string {
 	out[23] = '-'
 	hex.Encode(out[24:], b[10:])
 	return string(out[:])
-}
-
-// astData converts the data document to AST values once, for a store that
-// returns AST values on read (evaluation then never converts data). It does
-// what ast.InterfaceToValue does, but boxes each distinct string once: the
-// tenants loader stores every repeated string of Graph JSON (keys, keywords,
-// a tenant's group and app ids) once, and sharing their AST values too
-// saves millions of small allocations for a large configuration.
-func astData(data map[string]any) (ast.Object, error) {
-	c := astConverter{strs: make(map[string]ast.Value, 1024)}
-	v, err := c.value(data)
-	if err != nil {
-		return nil, err
-	}
-	return v.(ast.Object), nil
-}
-
-type astConverter struct {
-	strs map[string]ast.Value
-}
-
-func (c *astConverter) str(s string) ast.Value {
-	if v, ok := c.strs[s]; ok {
-		return v
-	}
-	v := ast.String(s)
-	c.strs[s] = v
-	return v
-}
-
-func (c *astConverter) value(x any) (ast.Value, error) {
-	switch t := x.(type) {
-	case string:
-		return c.str(t), nil
-	case map[string]any:
-		terms := make([]ast.Term, 2*len(t))
-		tuples := make([][2]*ast.Term, len(t))
-		i := 0
-		for k, item := range t {
-			v, err := c.value(item)
-			if err != nil {
-				return nil, err
-			}
-			terms[2*i].Value, terms[2*i+1].Value = c.str(k), v
-			tuples[i] = [2]*ast.Term{&terms[2*i], &terms[2*i+1]}
-			i++
-		}
-		return ast.NewObject(tuples...), nil
-	case []any:
-		terms := make([]ast.Term, len(t))
-		ptrs := make([]*ast.Term, len(t))
-		for i, item := range t {
-			v, err := c.value(item)
-			if err != nil {
-				return nil, err
-			}
-			terms[i].Value = v
-			ptrs[i] = &terms[i]
-		}
-		return ast.NewArray(ptrs...), nil
-	}
-	return ast.InterfaceToValue(x)
 }

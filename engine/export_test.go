@@ -4,10 +4,7 @@ package engine
 // tests and benchmarks can see the cost and the result of a miss.
 func (e *Engine) ForgetPairs() {
 	if s := e.current.Load(); s != nil {
-		s.pairsMu.Lock()
-		clear(s.pairs)
-		s.pairsPrev = nil
-		s.pairsMu.Unlock()
+		s.pairs.clear()
 	}
 }
 
@@ -15,9 +12,9 @@ func (e *Engine) ForgetPairs() {
 // cache, so that a test can watch generations turn over.
 func (e *Engine) SetPairLimit(n int) {
 	if s := e.current.Load(); s != nil {
-		s.pairsMu.Lock()
-		s.pairLimit = n
-		s.pairsMu.Unlock()
+		s.pairs.mu.Lock()
+		s.pairs.maxPerGen = n
+		s.pairs.mu.Unlock()
 	}
 }
 
@@ -32,9 +29,13 @@ func (e *Engine) PairCached(req *Request) (current, previous bool) {
 		return false, false
 	}
 	key := pairKeyOf(req)
-	s.pairsMu.RLock()
-	defer s.pairsMu.RUnlock()
-	_, current = s.pairs[key]
-	_, previous = s.pairsPrev[key]
+	s.pairs.mu.RLock()
+	defer s.pairs.mu.RUnlock()
+	_, current = s.pairs.cur[key]
+	_, previous = s.pairs.prev[key]
 	return current, previous
 }
+
+// WithEagerAST makes Activate convert the whole data document to AST values,
+// as the engine did before it kept tenant data compact.
+func WithEagerAST() Option { return func(e *Engine) { e.eagerAST = true } }

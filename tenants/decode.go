@@ -87,39 +87,52 @@ func (d *decoder) literal(lit string) bool {
 }
 
 func (d *decoder) object() (any, bool) {
-	if d.depth++; d.depth > maxDepth {
+	m := make(map[string]any)
+	ok := d.members(func(k string) bool {
+		v, ok := d.value()
+		m[k] = v // a repeated key: the last one wins, as in encoding/json
+		return ok
+	})
+	if !ok {
 		return nil, false
 	}
+	return m, true
+}
+
+// members reads the object starting at d.pos (a brace), calling member with
+// each key once the colon is read; member reads the value. It returns false
+// on malformed input or when member does.
+func (d *decoder) members(member func(key string) bool) bool {
+	if d.depth++; d.depth > maxDepth {
+		return false
+	}
 	d.pos++ // {
-	m := make(map[string]any)
 	d.skipSpace()
 	if d.pos < len(d.data) && d.data[d.pos] == '}' {
 		d.pos++
 		d.depth--
-		return m, true
+		return true
 	}
 	for {
 		d.skipSpace()
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
-			return nil, false
+			return false
 		}
 		k, ok := d.str()
 		if !ok {
-			return nil, false
+			return false
 		}
 		d.skipSpace()
 		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
-			return nil, false
+			return false
 		}
 		d.pos++
-		v, ok := d.value()
-		if !ok {
-			return nil, false
+		if !member(k) {
+			return false
 		}
-		m[k] = v // a repeated key: the last one wins, as in encoding/json
 		d.skipSpace()
 		if d.pos >= len(d.data) {
-			return nil, false
+			return false
 		}
 		switch d.data[d.pos] {
 		case ',':
@@ -127,9 +140,9 @@ func (d *decoder) object() (any, bool) {
 		case '}':
 			d.pos++
 			d.depth--
-			return m, true
+			return true
 		default:
-			return nil, false
+			return false
 		}
 	}
 }
@@ -272,4 +285,36 @@ func (d *decoder) number() (any, bool) {
 	}
 	d.pos = i
 	return json.Number(d.intern(d.data[start:i])), true
+}
+
+// parseStream validates a JSON tenants document one tenant at a time:
+// each tenant's value is decoded, checked, its partner entries compacted
+// (builder.add), and its decoded tree left to the garbage collector before
+// the next one is read, so that the whole document never exists as Go maps
+// at once (about five times its JSON size). ok is false on anything but a
+// valid, well-formed document without repeated tenant keys: the caller then
+// parses the document whole, which reports the error exactly as it always
+// did (the first tenant in sorted order, encoding/json's messages).
+func parseStream(name string, raw []byte) (s *Set, ok bool) {
+	d := &decoder{data: raw, strs: make(map[string]string, 1024)}
+	d.skipSpace()
+	if d.pos >= len(d.data) || d.data[d.pos] != '{' {
+		return nil, false
+	}
+	b := newBuilder(name, 0)
+	seen := map[string]struct{}{}
+	ok = d.members(func(key string) bool {
+		if _, dup := seen[key]; dup {
+			return false
+		}
+		seen[key] = struct{}{}
+		v, ok := d.value()
+		return ok && b.add(key, v) == nil
+	})
+	d.skipSpace()
+	if !ok || d.pos != len(d.data) {
+		return nil, false
+	}
+	b.s.seal()
+	return b.s, true
 }

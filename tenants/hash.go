@@ -5,7 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"hash"
+	"io"
 	"slices"
 	"strconv"
 )
@@ -16,15 +16,23 @@ import (
 // gives an equal hash, and the value is the one json.Marshal always gave.
 func contentHash(v any) string {
 	h := sha256.New()
-	w := &canonicalWriter{w: bufio.NewWriterSize(h, 64<<10), h: h}
+	bw := bufio.NewWriterSize(h, 64<<10)
+	w := &canonicalWriter{w: bw}
 	w.value(v)
-	w.w.Flush()
+	bw.Flush()
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// byteWriter is what canonicalWriter writes to: a bufio.Writer over the
+// hash, or a bytes.Buffer for a partner entry's canonical bytes.
+type byteWriter interface {
+	io.Writer
+	io.ByteWriter
+	io.StringWriter
+}
+
 type canonicalWriter struct {
-	w    *bufio.Writer
-	h    hash.Hash
+	w    byteWriter
 	keys []string // scratch, reused across objects
 }
 
@@ -36,6 +44,10 @@ func (c *canonicalWriter) value(v any) {
 		c.w.WriteString(strconv.FormatBool(t))
 	case string:
 		c.str(t)
+	case json.RawMessage:
+		// A partner entry held as its canonical bytes (compact.go): they
+		// are what this writer wrote for it.
+		c.w.Write(t)
 	case json.Number:
 		if t == "" {
 			c.w.WriteByte('0') // as encoding/json writes an empty Number

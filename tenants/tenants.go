@@ -137,6 +137,9 @@ func Parse(name string, raw []byte) (*Set, error) {
 		}
 		raw = j
 	}
+	if s, ok := parseStream(name, raw); ok {
+		return s, nil
+	}
 	doc, ok := decodeFast(raw)
 	if !ok {
 		// Only malformed input gets here: encoding/json names the problem.
@@ -171,53 +174,75 @@ func FromObject(name string, obj map[string]any) (*Set, error) {
 
 // build validates and normalises doc in place.
 func build(name string, doc map[string]any) (*Set, error) {
-	s := &Set{
-		tenants: make(map[string]any, len(doc)),
-		sources: make(map[string]string, len(doc)),
-		domains: map[string]string{},
-	}
+	b := newBuilder(name, len(doc))
 	for _, key := range sortedKeys(doc) {
-		if !guid.Valid(key) {
-			return nil, &Error{File: name, Path: "/" + jsonpointer.Escape(key), Message: fmt.Sprintf("tenant key %q: expected a tenant id (GUID)", key)}
-		}
-		id := strings.ToLower(key)
-		if _, dup := s.tenants[id]; dup {
-			return nil, &Error{File: name, Tenant: id, Message: "defined twice (keys differ only in case)"}
-		}
-		c := &checker{tenant: id}
-		v, err := c.check(tenantSchema, doc[key])
-		if err != nil {
-			// Redo it in sorted order so that the error reported does not
-			// depend on map order. Normalisation is idempotent and never
-			// changes what is an error, so the partly normalised value
-			// gives the same first error as the original.
-			c = &checker{tenant: id, sorted: true}
-			if _, err2 := c.check(tenantSchema, doc[key]); err2 != nil {
-				err = err2
-			}
-			var te *Error
-			if errors.As(err, &te) {
-				te.File, te.Tenant = name, id
-				if te.Path == "" {
-					te.Path = "/"
-				}
-			}
-			return nil, err
-		}
-		if v == nil {
-			v = map[string]any{} // a null tenant is a tenant with every setting missing
-		}
-		t := v.(map[string]any)
-		c.checkRules(t)
-		s.tenants[id] = t
-		s.sources[id] = name
-		s.warnings = append(s.warnings, c.warnings...)
-		if err := s.addDomains(name, id, t); err != nil {
+		if err := b.add(key, doc[key]); err != nil {
 			return nil, err
 		}
 	}
-	s.seal()
-	return s, nil
+	b.s.seal()
+	return b.s, nil
+}
+
+// builder adds tenants to a Set one at a time, so that a document can be
+// validated and compacted tenant by tenant (parseStream) as well as whole.
+type builder struct {
+	name string
+	s    *Set
+}
+
+func newBuilder(name string, n int) *builder {
+	return &builder{name: name, s: &Set{
+		tenants: make(map[string]any, n),
+		sources: make(map[string]string, n),
+		domains: map[string]string{},
+	}}
+}
+
+// add validates and normalises tenant key's configuration v (in place) and
+// adds it, its partner entries compacted (compactPartners).
+func (b *builder) add(key string, v any) error {
+	name, s := b.name, b.s
+	if !guid.Valid(key) {
+		return &Error{File: name, Path: "/" + jsonpointer.Escape(key), Message: fmt.Sprintf("tenant key %q: expected a tenant id (GUID)", key)}
+	}
+	id := strings.ToLower(key)
+	if _, dup := s.tenants[id]; dup {
+		return &Error{File: name, Tenant: id, Message: "defined twice (keys differ only in case)"}
+	}
+	c := &checker{tenant: id}
+	out, err := c.check(tenantSchema, v)
+	if err != nil {
+		// Redo it in sorted order so that the error reported does not
+		// depend on map order. Normalisation is idempotent and never
+		// changes what is an error, so the partly normalised value
+		// gives the same first error as the original.
+		c = &checker{tenant: id, sorted: true}
+		if _, err2 := c.check(tenantSchema, v); err2 != nil {
+			err = err2
+		}
+		var te *Error
+		if errors.As(err, &te) {
+			te.File, te.Tenant = name, id
+			if te.Path == "" {
+				te.Path = "/"
+			}
+		}
+		return err
+	}
+	if out == nil {
+		out = map[string]any{} // a null tenant is a tenant with every setting missing
+	}
+	t := out.(map[string]any)
+	c.checkRules(t)
+	if err := s.addDomains(name, id, t); err != nil {
+		return err
+	}
+	compactPartners(t)
+	s.tenants[id] = t
+	s.sources[id] = name
+	s.warnings = append(s.warnings, c.warnings...)
+	return nil
 }
 
 func (s *Set) addDomains(file, id string, t map[string]any) error {
@@ -274,6 +299,9 @@ func Merge(sets ...*Set) (*Set, error) {
 // Data returns the data document parts to mount at data.xtenant:
 // {"tenants": {<id>: …}, "domains": {<domain>: <tenant id>}}. The maps are
 // fresh at the top level; the tenant objects are shared and read-only.
+// Each partner entry is a json.RawMessage holding its canonical JSON
+// (compactPartners): JSON encoders write it as the object it holds, and the
+// engine's store decodes it only when a decision reads it.
 func (s *Set) Data() map[string]any {
 	domains := make(map[string]any, len(s.domains))
 	for d, id := range s.domains {
@@ -285,8 +313,27 @@ func (s *Set) Data() map[string]any {
 	}
 }
 
-// Tenants returns the tenant objects keyed by lower-case id (shared, read-only).
-func (s *Set) Tenants() map[string]any { return maps.Clone(s.tenants) }
+// Tenants returns the tenant objects keyed by lower-case id, every partner
+// entry decoded (Data holds them compacted). The maps are fresh down to the
+// partner entries; the rest is shared and read-only.
+func (s *Set) Tenants() map[string]any {
+	out := make(map[string]any, len(s.tenants))
+	for id, t := range s.tenants {
+		out[id] = expandPartners(t)
+	}
+	return out
+}
+
+// Tenant returns one tenant's object as Tenants does (nil when id is not
+// in the set), decoding only its own partner entries.
+func (s *Set) Tenant(id string) map[string]any {
+	t, ok := s.tenants[id]
+	if !ok {
+		return nil
+	}
+	m, _ := expandPartners(t).(map[string]any)
+	return m
+}
 
 // IDs lists the tenant ids, sorted.
 func (s *Set) IDs() []string { return slices.Sorted(maps.Keys(s.tenants)) }

@@ -35,6 +35,7 @@ import (
 	"github.com/xtenant/xtenant/internal/extauthz"
 	"github.com/xtenant/xtenant/internal/httpapi"
 	"github.com/xtenant/xtenant/internal/listener"
+	"github.com/xtenant/xtenant/internal/memlimit"
 	"github.com/xtenant/xtenant/internal/telemetry"
 	"github.com/xtenant/xtenant/tenants"
 )
@@ -76,6 +77,7 @@ func newServeCmd(e env) *cobra.Command {
 	f.Duration("cache-ttl", d.CacheTTL, "longest life of a cached decision (0 = until the next revision)")
 	f.String("max-body", "1MiB", "largest request body; larger ones get 413")
 	f.String("query-cache-size", "4MiB", "memory for prepared /v1/data queries, kept per path (0 keeps none)")
+	f.String("pair-cache-size", "64MiB", "memory for the tenant-pair summaries decisions share (0 keeps none)")
 	f.Bool("expose-data", false, "serve every /v1/data path (tenants' settings included), not only xtenant/access/decision and explain")
 	f.Duration("read-timeout", d.ReadTimeout, "longest time to read a request, headers and body")
 	f.Duration("write-timeout", d.WriteTimeout, "longest time from the end of the request headers to the end of the answer")
@@ -137,6 +139,13 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 	if err := conflicting(cfg); err != nil {
 		return usageError{err}
 	}
+	// The GC setting is chosen here, not by hand (GOGC/GODEBUG): a soft
+	// limit just under the container's memory limit (internal/memlimit).
+	if ml, err := memlimit.Apply("/sys/fs/cgroup"); err != nil {
+		log.Warn("memory limit not set", "error", err)
+	} else {
+		log.Info("memory limit", "bytes", ml.Limit, "source", ml.Source)
+	}
 	gin.SetMode(gin.ReleaseMode)
 	reg := telemetry.NewRegistry()
 	metrics, err := telemetry.New(reg)
@@ -145,11 +154,17 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 	}
 	s := &server{cfg: cfg, log: log, metrics: metrics,
 		eng: engine.New(engine.WithLogger(log), engine.WithRequireHomeTenant(cfg.RequireHomeTenant),
-			engine.WithQueryCacheBytes(cfg.QueryCacheSize))}
+			engine.WithQueryCacheBytes(cfg.QueryCacheSize), engine.WithPairCacheBytes(cfg.PairCacheSize))}
 
 	sources, cancelSources := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelSources()
 	if err := s.startSources(sources); err != nil {
+		return err
+	}
+	if err := metrics.WatchPairCache(func() telemetry.PairCacheStats {
+		st := s.eng.PairCacheStats()
+		return telemetry.PairCacheStats{Hits: st.Hits, Misses: st.Misses, Entries: st.Entries, Bytes: st.Bytes, MaxBytes: st.MaxBytes}
+	}); err != nil {
 		return err
 	}
 

@@ -42,6 +42,9 @@ type Config struct {
 	// QueryCacheSize bounds the prepared Data API queries kept, in bytes of
 	// path (engine.WithQueryCacheBytes).
 	QueryCacheSize int64
+	// PairCacheSize bounds the engine's tenant-pair summaries, in bytes
+	// (engine.WithPairCacheBytes); 0 keeps none.
+	PairCacheSize int64
 	// ExposeData serves every /v1/data path, not only the decision paths.
 	ExposeData bool
 	// ReadTimeout, WriteTimeout and IdleTimeout bound an HTTP connection's
@@ -98,6 +101,7 @@ func Defaults() Config {
 		CacheSize:        100000,
 		CacheMaxBytes:    256 << 20,
 		QueryCacheSize:   4 << 20,
+		PairCacheSize:    64 << 20,
 		ReadTimeout:      10 * time.Second,
 		WriteTimeout:     30 * time.Second,
 		IdleTimeout:      60 * time.Second,
@@ -157,6 +161,7 @@ var settings = []setting{
 	{name: "cache-size", set: func(c *Config, v []string) error { return parseCacheSize(v[0], &c.CacheSize) }},
 	{name: "cache-max-bytes", set: func(c *Config, v []string) error { return parseSize(v[0], &c.CacheMaxBytes) }},
 	{name: "query-cache-size", set: func(c *Config, v []string) error { return parseSize(v[0], &c.QueryCacheSize) }},
+	{name: "pair-cache-size", set: func(c *Config, v []string) error { return parseSize(v[0], &c.PairCacheSize) }},
 	{name: "expose-data", set: func(c *Config, v []string) error { return parseBool(v[0], &c.ExposeData) }},
 	{name: "read-timeout", set: dur(func(c *Config) *time.Duration { return &c.ReadTimeout })},
 	{name: "write-timeout", set: dur(func(c *Config) *time.Duration { return &c.WriteTimeout })},
@@ -436,6 +441,7 @@ func (c Config) Validate() error {
 	check(slices.Contains(signingAlgs, c.SigningAlg), "signing-alg: expected one of %s, got %q", strings.Join(signingAlgs, ", "), c.SigningAlg)
 	check(c.CacheSize == 0 || c.CacheMaxBytes >= 1<<20, "cache-max-bytes: must be at least 1MiB, got %d bytes", c.CacheMaxBytes)
 	check(c.QueryCacheSize >= 0, "query-cache-size: must not be negative")
+	check(c.PairCacheSize >= 0, "pair-cache-size: must not be negative")
 	check(c.ReadTimeout > 0, "read-timeout: must be positive")
 	check(c.WriteTimeout > 0, "write-timeout: must be positive")
 	check(c.IdleTimeout > 0, "idle-timeout: must be positive")

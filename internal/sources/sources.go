@@ -345,7 +345,6 @@ func (c *Config) TenantName(id string) string {
 	if c.Tenants == nil {
 		return ""
 	}
-	t, _ := c.Tenants.Tenants()[id].(map[string]any)
-	name, _ := t["displayName"].(string)
+	name, _ := c.Tenants.Tenant(id)["displayName"].(string)
 	return name
 }

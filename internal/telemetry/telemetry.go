@@ -233,6 +233,52 @@ func (m *Metrics) WatchCache(stats func() CacheStats) error {
 	return nil
 }
 
+// PairCacheStats is what the engine's pair summary cache reports at scrape
+// time.
+type PairCacheStats struct {
+	Hits, Misses    uint64
+	Entries         int
+	Bytes, MaxBytes int64
+}
+
+// WatchPairCache exports the engine's pair summary cache (--pair-cache-size):
+// lookups by result, their hit ratio since start, and what it holds.
+func (m *Metrics) WatchPairCache(stats func() PairCacheStats) error {
+	for _, c := range []prometheus.Collector{
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "xtenant_pair_cache_requests_total", Help: "Tenant-pair summary lookups, by result.",
+			ConstLabels: prometheus.Labels{"result": "hit"},
+		}, func() float64 { return float64(stats().Hits) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "xtenant_pair_cache_requests_total", Help: "Tenant-pair summary lookups, by result.",
+			ConstLabels: prometheus.Labels{"result": "miss"},
+		}, func() float64 { return float64(stats().Misses) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "xtenant_pair_cache_hit_ratio", Help: "Share of tenant-pair summary lookups answered from the cache since start (0 before the first).",
+		}, func() float64 {
+			st := stats()
+			if st.Hits+st.Misses == 0 {
+				return 0
+			}
+			return float64(st.Hits) / float64(st.Hits+st.Misses)
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "xtenant_pair_cache_entries", Help: "Tenant-pair summaries held.",
+		}, func() float64 { return float64(stats().Entries) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "xtenant_pair_cache_bytes", Help: "Estimated bytes the tenant-pair summaries hold.",
+		}, func() float64 { return float64(stats().Bytes) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "xtenant_pair_cache_max_bytes", Help: "Byte budget of the tenant-pair summaries (--pair-cache-size).",
+		}, func() float64 { return float64(stats().MaxBytes) }),
+	} {
+		if err := m.reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // LimitStats are the figures of xtenant serve's resource limits, read at
 // scrape time.
 type LimitStats struct {

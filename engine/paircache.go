@@ -1,0 +1,161 @@
+package engine
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// DefaultPairCacheBytes bounds the pair summaries kept per snapshot
+// (WithPairCacheBytes, --pair-cache-size). A summary of the built-in policy
+// costs 2–10 KiB (astCost), so this holds several thousand pairs.
+const DefaultPairCacheBytes = 64 << 20
+
+// WithPairCacheBytes bounds the memory of the pair summaries kept per
+// snapshot, as estimated by astCost; 0 keeps none (every decision computes
+// its pair summary).
+func WithPairCacheBytes(n int64) Option {
+	return func(e *Engine) { e.pairBytes = max(n, 0) }
+}
+
+// pairStats counts pair summary lookups.
+type pairStats struct {
+	hits, misses atomic.Uint64
+}
+
+// PairCacheStats are the pair summary cache's counters since start.
+type PairCacheStats struct {
+	Hits, Misses uint64
+	// Entries and Bytes are what the active snapshot holds (Bytes as
+	// estimated by astCost); MaxBytes is its budget.
+	Entries         int
+	Bytes, MaxBytes int64
+}
+
+// PairCacheStats reports the pair summary cache (zero entries when the
+// active policy has no tenant_pair_computed).
+func (e *Engine) PairCacheStats() PairCacheStats {
+	st := PairCacheStats{Hits: e.pairStats.hits.Load(), Misses: e.pairStats.misses.Load(), MaxBytes: e.pairBytes}
+	if s := e.current.Load(); s != nil {
+		st.Entries, st.Bytes = s.pairs.size()
+	}
+	return st
+}
+
+// pairCache holds pair summaries in two generations bounded in bytes: when
+// the current one holds half the budget it becomes the previous one, and a
+// pair found there moves back, so pairs in use survive while idle ones age
+// out (recency without bookkeeping on the hit path). Counting bytes rather
+// than entries keeps the heap flat whatever the size of the summaries
+// (a summary carries the tenants' Conditional Access results). It dies with
+// its snapshot.
+type pairCache struct {
+	mu        sync.RWMutex
+	cur, prev map[pairKey]pairEntry
+	curBytes  int64
+	prevBytes int64
+	limit     int64 // bytes, both generations together
+	maxPerGen int   // entries per generation, 0 = no count limit (tests)
+}
+
+type pairEntry struct {
+	v    ast.Value
+	cost int64
+}
+
+func newPairCache(limit int64) *pairCache {
+	return &pairCache{cur: make(map[pairKey]pairEntry), limit: limit}
+}
+
+// get returns the summary of key and whether it was in the current
+// generation.
+func (c *pairCache) get(key pairKey) (v ast.Value, ok, current bool) {
+	c.mu.RLock()
+	e, current := c.cur[key]
+	ok = current
+	if !ok {
+		e, ok = c.prev[key]
+	}
+	c.mu.RUnlock()
+	return e.v, ok, current
+}
+
+// put files v under key in the current generation, turning a half-full
+// current generation into the previous one first. A summary larger than
+// half the budget is not kept. astCost walks every member before v is
+// shared, which also completes any object OPA converts lazily from the
+// store (ast.LazyObject fills its own cache on reads): other goroutines
+// then only read it.
+func (c *pairCache) put(key pairKey, v ast.Value) {
+	half := c.limit / 2
+	if half <= 0 {
+		return
+	}
+	cost := astCost(v)
+	if cost > half {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.cur[key]; ok {
+		return
+	}
+	if c.curBytes+cost > half || (c.maxPerGen > 0 && len(c.cur) >= c.maxPerGen) {
+		c.prev, c.prevBytes = c.cur, c.curBytes
+		c.cur, c.curBytes = make(map[pairKey]pairEntry, len(c.prev)), 0
+	}
+	c.cur[key] = pairEntry{v: v, cost: cost}
+	c.curBytes += cost
+}
+
+func (c *pairCache) size() (int, int64) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.cur) + len(c.prev), c.curBytes + c.prevBytes
+}
+
+func (c *pairCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cur, c.prev, c.curBytes, c.prevBytes = make(map[pairKey]pairEntry), nil, 0, 0
+}
+
+// pairKeyCost is what a cache entry costs besides its value: the key's six
+// strings and the map slot.
+const pairKeyCost = 6*16 + 64
+
+// astCost estimates the heap an AST value holds: a term and its value box
+// for each node (measured on OPA v1.22: ~48 B per term, ~100 B per object
+// member with its hash slot), plus string bytes. It walks the value once;
+// the value is a pair summary, small next to the evaluation that made it.
+func astCost(v ast.Value) int64 {
+	n := int64(pairKeyCost)
+	var walk func(ast.Value)
+	walk = func(v ast.Value) {
+		switch t := v.(type) {
+		case ast.String:
+			n += 48 + int64(len(t))
+		case ast.Object:
+			n += 64
+			t.Foreach(func(k, v *ast.Term) {
+				n += 100
+				walk(k.Value)
+				walk(v.Value)
+			})
+		case *ast.Array:
+			n += 64 + 8*int64(t.Len())
+			t.Foreach(func(e *ast.Term) { walk(e.Value) })
+		case ast.Set:
+			n += 64
+			t.Foreach(func(e *ast.Term) {
+				n += 100
+				walk(e.Value)
+			})
+		default:
+			n += 48
+		}
+	}
+	walk(v)
+	return n
+}

@@ -1,0 +1,76 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/xtenant/xtenant/benchmarks/workload"
+	"github.com/xtenant/xtenant/bundles"
+	"github.com/xtenant/xtenant/engine"
+	"github.com/xtenant/xtenant/tenants"
+)
+
+// BenchmarkEvaluateByPartners: the cost of one uncached decision (pair
+// summaries included: the cache is emptied before each) as the number of
+// partner entries grows, on the generated data of bench-scale (500 partners
+// per tenant). Issue 11: latency and allocations per decision flat (≤ 1.2×)
+// from 1,000 to 1,000,000 partner entries. 1,000,000 is opt-in
+// (XTENANT_BENCH_1M=1): it generates 2.5 GB of JSON. XTENANT_BENCH_EAGER=1
+// measures the former store instead (the whole document as AST values).
+//
+//	go test -run '^$' -bench EvaluateByPartners -benchmem ./engine
+func BenchmarkEvaluateByPartners(b *testing.B) {
+	sizes := []int{1000, 10000, 100000}
+	if os.Getenv("XTENANT_BENCH_1M") != "" {
+		sizes = append(sizes, 1000000)
+	}
+	ctx := context.Background()
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("partners=%d", n), func(b *testing.B) {
+			d := workload.Generate(workload.Config{Seed: 1, Partners: n})
+			raw, err := d.TenantsJSON()
+			if err != nil {
+				b.Fatal(err)
+			}
+			ts, err := tenants.Parse("generated.json", raw)
+			if err != nil {
+				b.Fatal(err)
+			}
+			raw = nil
+			p, err := bundles.Builtin(ts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var opts []engine.Option
+			if os.Getenv("XTENANT_BENCH_EAGER") != "" {
+				opts = append(opts, engine.WithEagerAST())
+			}
+			e := engine.New(opts...)
+			if err := e.Activate(ctx, p); err != nil {
+				b.Fatal(err)
+			}
+			inputs := d.Inputs(512)
+			reqs := make([]*engine.Request, len(inputs))
+			for i, in := range inputs {
+				if reqs[i], err = engine.DecodeRequest(in); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			i := 0
+			for b.Loop() {
+				b.StopTimer()
+				e.ForgetPairs()
+				req := *reqs[i%len(reqs)]
+				i++
+				b.StartTimer()
+				if _, err := e.Evaluate(ctx, &req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
