@@ -61,7 +61,7 @@ test-rego: $(OPA) build
 # decisions with the stock opa binary; XTENANT_E2E=1 (set by .ci/run) makes
 # a missing nginx or caddy a failure. A serial test renamed must be renamed
 # here too, or it leaves the second pass (and runs, slowly, in the first).
-SERIAL_TESTS := TestScenarios|TestPairSummaryMatchesFullEvaluation|TestScenariosOverHTTP|TestAuthZENScenarios|TestBuildVerifyServe|TestStockOPAServesSameDecisions|TestRunRegoBuiltin|TestScenariosConformToSchemas|TestCacheBytesBounded|TestPlaygroundScenarioCases|TestMatrixTenThousandPartners
+SERIAL_TESTS := TestScenarios|TestPairSummaryMatchesFullEvaluation|TestScenariosOverHTTP|TestAuthZENScenarios|TestBuildVerifyServe|TestStockOPAServesSameDecisions|TestRunRegoBuiltin|TestScenariosConformToSchemas|TestCacheBytesBounded|TestPlaygroundScenarioCases|TestMatrixTenThousandPartners|TestCompactDataDecidesAsEagerAST
 SERIAL_PKGS  := ./engine/ ./engine/policytest/ ./engine/decisioncache/ ./internal/httpapi/ ./internal/console/ ./bundles/
 test-go: $(OPA)
 	XTENANT_OPA_BIN=$(OPA) $(GO) test -count=1 -race -timeout 30m -skip '^($(SERIAL_TESTS))$$' ./...
