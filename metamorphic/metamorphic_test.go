@@ -193,7 +193,7 @@ func newServer(t testing.TB, ts *tenants.Set) *server {
 		// 403 in front of them without --expose-data is tested in httpapi.
 		ExposeData: true,
 		Ready:      func() error { return nil },
-		Status:     func() httpapi.Status { return httpapi.Status{Revision: eng.Revision()} },
+		Status:     func(context.Context) httpapi.Status { return httpapi.Status{Revision: eng.Revision()} },
 	})
 	return &server{eng: eng, h: h}
 }

@@ -76,7 +76,7 @@ func scenarioEngines() func(*scenario.File) (engine.Evaluator, error) {
 
 func (s *server) consoleSources() []console.Source {
 	var out []console.Source
-	for _, st := range s.sources.Status() {
+	for _, st := range s.sourceStatuses(context.Background()) {
 		src := console.Source{Name: st.Name, Location: st.Location, Revision: st.Revision, LoadedAt: st.LoadedAt,
 			LastError: st.LastError, LastErrorAt: st.LastErrorAt}
 		for _, w := range st.Warnings {

@@ -27,6 +27,7 @@ import (
 	"github.com/xtenant/xtenant/engine"
 	"github.com/xtenant/xtenant/engine/decisioncache"
 	"github.com/xtenant/xtenant/internal/admission"
+	"github.com/xtenant/xtenant/internal/audit"
 	"github.com/xtenant/xtenant/internal/auth"
 	"github.com/xtenant/xtenant/internal/config"
 	"github.com/xtenant/xtenant/internal/connlimit"
@@ -132,6 +133,10 @@ type server struct {
 	limiter  *admission.Limiter
 	sources  *bundles.Loop // the --tenants file or the --bundle sources
 	stopping atomic.Bool
+
+	// settingWarnings are the §2.14 warnings /v1/status adds to the tenants
+	// source's, computed by the policy once per revision.
+	settingWarnings *audit.SettingWarnings
 }
 
 func serve(ctx context.Context, cfg config.Config, e env) error {
@@ -155,6 +160,7 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 	s := &server{cfg: cfg, log: log, metrics: metrics,
 		eng: engine.New(engine.WithLogger(log), engine.WithRequireHomeTenant(cfg.RequireHomeTenant),
 			engine.WithQueryCacheBytes(cfg.QueryCacheSize), engine.WithPairCacheBytes(cfg.PairCacheSize))}
+	s.settingWarnings = audit.NewSettingWarnings(s.eng, s.eng.Revision, settingCheckTimeout)
 
 	sources, cancelSources := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelSources()
@@ -398,8 +404,8 @@ func (s *server) ready() error {
 	return nil
 }
 
-func (s *server) status() httpapi.Status {
-	st := httpapi.Status{Revision: s.eng.Revision(), Sources: s.sources.Status()}
+func (s *server) status(ctx context.Context) httpapi.Status {
+	st := httpapi.Status{Revision: s.eng.Revision(), Sources: s.sourceStatuses(ctx)}
 	if s.cache != nil {
 		cs := s.cache.Stats()
 		st.Cache = &httpapi.CacheStatus{Size: s.cache.Size(), MaxBytes: s.cache.MaxBytes(), Entries: cs.Entries, Bytes: cs.Bytes, Hits: cs.Hits, Misses: cs.Misses}

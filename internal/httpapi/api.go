@@ -38,8 +38,9 @@ type Config struct {
 	// Ready returns nil once policy and data are active and the server is
 	// not shutting down, else why not.
 	Ready func() error
-	// Status describes what is active, for GET /v1/status.
-	Status func() Status
+	// Status describes what is active, for GET /v1/status; ctx is the
+	// request's (some of it is computed on the first request that asks).
+	Status func(ctx context.Context) Status
 	// Metrics may be nil.
 	Metrics Metrics
 	// MetricsHandler serves GET /metrics; nil leaves the route out.

@@ -56,7 +56,7 @@ func newFixture(t testing.TB, ts *tenants.Set, opts ...func(*httpapi.Config)) *f
 			}
 			return nil
 		},
-		Status: func() httpapi.Status {
+		Status: func(context.Context) httpapi.Status {
 			s := cache.Stats()
 			return httpapi.Status{Revision: eng.Revision(), Sources: []string{"test"},
 				Cache: &httpapi.CacheStatus{Size: cache.Size(), Entries: s.Entries, Hits: s.Hits, Misses: s.Misses}}

@@ -36,7 +36,7 @@ func (a *api) status(c *gin.Context) {
 		a.fail(c, errNotFound)
 		return
 	}
-	s := a.cfg.Status()
+	s := a.cfg.Status(c.Request.Context())
 	if cs := s.Cache; cs != nil && cs.Hits+cs.Misses > 0 {
 		cs.HitRatio = float64(cs.Hits) / float64(cs.Hits+cs.Misses)
 	}

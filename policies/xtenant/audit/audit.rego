@@ -238,7 +238,13 @@ scope_label(scope) := sprintf("partner %s", [tenant_name(scope)]) if scope != "d
 # with the default's, never for the default's own.
 stored_problems(s) := access.effective_setting_problems(s.tenant, s.scope, s.property, access.effective_setting(s.tenant, s.scope, s.property))
 
-findings contains invalid(s, problem.half, problem.rule, problem.what) if {
+# AUD-INVALID-SETTING, §2.14 (R-COMB-2, R-TGT-6, V-1..V-5, V-8): the
+# findings of the settings that break §2.14, in a rule of their own because
+# /v1/status lists them as the tenants source's warnings without running the
+# whole audit (internal/audit.SettingWarnings, once per revision).
+findings contains f if some f in invalid_settings
+
+invalid_settings contains invalid(s, problem.half, problem.rule, problem.what) if {
 	some s in stored
 	some problem in stored_problems(s)
 	blamed(s, problem)
@@ -259,7 +265,7 @@ blamed(s, problem) if {
 
 # AUD-INVALID-SETTING: the default's automatic redemption must be off (V-8,
 # data.xtenant.access.default_consent_invalid).
-findings contains finding("AUD-INVALID-SETTING", id, path, msg) if {
+invalid_settings contains finding("AUD-INVALID-SETTING", id, path, msg) if {
 	some id, _ in tenants
 	some flag in access.consent_flags
 	access.default_consent_invalid(id, flag)

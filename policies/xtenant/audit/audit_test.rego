@@ -225,6 +225,25 @@ test_invalid_ca_state if {
 	invalid_paths([replace("/conditionalAccessPolicies/0/state", "unknownFutureValue")]) == {sprintf("/%s/conditionalAccessPolicies/0/state", [t1])}
 }
 
+# AUD-INVALID-SETTING, §2.14 (V-3, V-8): invalid_settings, which /v1/status
+# lists, holds the §2.14 findings and no other: not the Conditional Access
+# state (a loader warning already) nor another rule's finding.
+test_invalid_settings_are_the_section_2_14_findings if {
+	ops := [
+		replace("/crossTenantAccessPolicy/partners/22222222-2222-2222-2222-222222222222/b2bCollaborationInbound/usersAndGroups", blocked.usersAndGroups),
+		replace("/crossTenantAccessPolicy/default/automaticUserConsentSettings/inboundAllowed", true),
+		replace("/conditionalAccessPolicies/0/state", "unknownFutureValue"),
+		replace("/crossTenantAccessPolicy/default/b2bCollaborationInbound/usersAndGroups/accessType", "allowed"),
+	]
+	fs := audit.invalid_settings with data.xtenant.tenants as {t1: json.patch(good, ops)}
+	{f.path | some f in fs} == {partner_path("b2bCollaborationInbound/usersAndGroups"), default_path("automaticUserConsentSettings/inboundAllowed")}
+	every f in fs {
+		f.rule == "AUD-INVALID-SETTING"
+		f in findings_with(ops)
+	}
+	count(audit.invalid_settings) == 0 with data.xtenant.tenants as {t1: good}
+}
+
 # AUD-NEVER-APPLIES, §2.9: sync allowed without inbound automatic redemption.
 test_never_applies_sync if {
 	fs := findings_with([replace("/crossTenantAccessPolicy/partners/22222222-2222-2222-2222-222222222222/automaticUserConsentSettings", {"inboundAllowed": null})])
