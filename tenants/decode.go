@@ -308,6 +308,11 @@ func parseStream(name string, raw []byte) (s *Set, ok bool) {
 			return false
 		}
 		seen[key] = struct{}{}
+		// Strings are shared within a tenant (its keys, keywords, group
+		// and app ids); a table over the whole document would hold every
+		// partner id of 100,000 entries, whose decoded trees are dropped
+		// once compacted, and its lookups would miss the cache.
+		clear(d.strs)
 		v, ok := d.value()
 		return ok && b.add(key, v) == nil
 	})
