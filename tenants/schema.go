@@ -226,6 +226,7 @@ func (c *checker) check(n *node, v any) (any, error) {
 		if !ok {
 			return nil, typeError(c.at(), "string", v)
 		}
+		orig := s
 		if n.guid && guid.Valid(s) {
 			s = strings.ToLower(s)
 		}
@@ -233,6 +234,9 @@ func (c *checker) check(n *node, v any) (any, error) {
 			s = strings.ToLower(s)
 		}
 		c.checkEnum(n, s)
+		if s == orig {
+			return v, nil // already normal: no new box for an unchanged string
+		}
 		return s, nil
 	case kArray:
 		a, ok := v.([]any)
