@@ -326,7 +326,7 @@ func (c *checker) checkField(n *node, m map[string]any, k string, item any) erro
 func (c *checker) checkPartners(n *node, m map[string]any) (map[string]any, error) {
 	inPlace := true
 	for k := range m {
-		if !guid.Valid(k) || strings.ToLower(k) != k {
+		if !guid.Valid(k) || toLower(k) != k {
 			inPlace = false
 			break
 		}
