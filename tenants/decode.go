@@ -23,14 +23,14 @@ type decoder struct {
 	data  []byte
 	pos   int
 	depth int
-	strs  map[string]string
-	stack []any // elements of the arrays being decoded, reused
+	strs  map[string]any // each distinct string, boxed once: no allocation to repeat it
+	stack []any          // elements of the arrays being decoded, reused
 }
 
 // decodeFast decodes raw. ok is false when raw is not one well-formed JSON
 // value followed only by white space.
 func decodeFast(raw []byte) (v any, ok bool) {
-	d := &decoder{data: raw, strs: make(map[string]string, 1024)}
+	d := &decoder{data: raw, strs: make(map[string]any, 1024)}
 	v, ok = d.value()
 	if !ok {
 		return nil, false
@@ -64,8 +64,7 @@ func (d *decoder) value() (any, bool) {
 	case c == '[':
 		return d.array()
 	case c == '"':
-		s, ok := d.str()
-		return s, ok
+		return d.str()
 	case c == 't':
 		return true, d.literal("true")
 	case c == 'f':
@@ -118,10 +117,11 @@ func (d *decoder) members(member func(key string) bool) bool {
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
 			return false
 		}
-		k, ok := d.str()
+		kv, ok := d.str()
 		if !ok {
 			return false
 		}
+		k := kv.(string)
 		d.skipSpace()
 		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
 			return false
@@ -191,7 +191,7 @@ func (d *decoder) array() (any, bool) {
 // str decodes the string starting at d.pos (a quote). Plain ASCII without
 // escapes is sliced and interned; anything else is decoded by encoding/json
 // (escapes, invalid UTF-8 replaced by U+FFFD exactly as it does).
-func (d *decoder) str() (string, bool) {
+func (d *decoder) str() (any, bool) {
 	start := d.pos + 1
 	i := start
 	for i < len(d.data) {
@@ -205,10 +205,10 @@ func (d *decoder) str() (string, bool) {
 		}
 		i++
 	}
-	return "", false
+	return nil, false
 }
 
-func (d *decoder) slowStr(start int) (string, bool) {
+func (d *decoder) slowStr(start int) (any, bool) {
 	i := start
 	for i < len(d.data) {
 		switch c := d.data[i]; {
@@ -218,29 +218,31 @@ func (d *decoder) slowStr(start int) (string, bool) {
 		case c == '"':
 			var s string
 			if err := json.Unmarshal(d.data[start-1:i+1], &s); err != nil {
-				return "", false
+				return nil, false
 			}
 			d.pos = i + 1
 			if v, ok := d.strs[s]; ok {
 				return v, true
 			}
-			d.strs[s] = s
-			return s, true
+			var v any = s
+			d.strs[s] = v
+			return v, true
 		case c < 0x20:
-			return "", false
+			return nil, false
 		}
 		i++
 	}
-	return "", false
+	return nil, false
 }
 
-func (d *decoder) intern(b []byte) string {
-	if s, ok := d.strs[string(b)]; ok { // no allocation for the lookup
-		return s
+func (d *decoder) intern(b []byte) any {
+	if v, ok := d.strs[string(b)]; ok { // no allocation for the lookup
+		return v
 	}
 	s := string(b)
-	d.strs[s] = s
-	return s
+	var v any = s
+	d.strs[s] = v
+	return v
 }
 
 // number checks the JSON number grammar and keeps the literal, as
@@ -284,7 +286,7 @@ func (d *decoder) number() (any, bool) {
 		}
 	}
 	d.pos = i
-	return json.Number(d.intern(d.data[start:i])), true
+	return json.Number(d.intern(d.data[start:i]).(string)), true
 }
 
 // parseStream validates a JSON tenants document one tenant at a time:
@@ -296,7 +298,7 @@ func (d *decoder) number() (any, bool) {
 // parses the document whole, which reports the error exactly as it always
 // did (the first tenant in sorted order, encoding/json's messages).
 func parseStream(name string, raw []byte) (s *Set, ok bool) {
-	d := &decoder{data: raw, strs: make(map[string]string, 1024)}
+	d := &decoder{data: raw, strs: make(map[string]any, 1024)}
 	d.skipSpace()
 	if d.pos >= len(d.data) || d.data[d.pos] != '{' {
 		return nil, false
@@ -308,6 +310,11 @@ func parseStream(name string, raw []byte) (s *Set, ok bool) {
 			return false
 		}
 		seen[key] = struct{}{}
+		// Strings are shared within a tenant (its keys, keywords, group
+		// and app ids); a table over the whole document would hold every
+		// partner id of 100,000 entries, whose decoded trees are dropped
+		// once compacted, and its lookups would miss the cache.
+		clear(d.strs)
 		v, ok := d.value()
 		return ok && b.add(key, v) == nil
 	})

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -79,3 +80,36 @@ func checkDecode(t *testing.T, raw []byte) {
 }
 
 func deep(raw []byte) bool { return bytes.Count(raw, []byte("[")) > maxDepth/2 }
+
+// The canonical writer's per-byte table must escape exactly what
+// encoding/json escapes: every byte, every rune up to U+FFFF (with U+2028
+// and U+2029), invalid UTF-8, in strings alone and with plain text around.
+func TestCanonicalStringMatchesEncodingJSON(t *testing.T) {
+	var inputs []string
+	for b := 0; b < 256; b++ {
+		inputs = append(inputs, string([]byte{byte(b)}), "a"+string([]byte{byte(b)})+"z")
+	}
+	for r := rune(0x80); r <= 0xffff; r++ {
+		inputs = append(inputs, string(r), "id-"+string(r))
+	}
+	inputs = append(inputs, "\xed\xa0\x80", "\xff\xfe", "<script>&amp;</script>", "😀")
+	var buf bytes.Buffer
+	w := &canonicalWriter{w: &buf}
+	for _, s := range inputs {
+		buf.Reset()
+		w.str(s)
+		want, _ := json.Marshal(s)
+		if !bytes.Equal(buf.Bytes(), want) {
+			t.Fatalf("%q: wrote %s, encoding/json writes %s", s, buf.Bytes(), want)
+		}
+	}
+}
+
+func TestToLowerMatchesStrings(t *testing.T) {
+	for _, s := range []string{"", "abc", "ABC", "0f1e-AbCd", "11111111-1111-1111-1111-111111111111",
+		"ÄÖÜ", "é", "İ", "KELVIN\u212a", "\xff", "mixed Ünicode"} {
+		if got, want := toLower(s), strings.ToLower(s); got != want {
+			t.Errorf("toLower(%q) = %q, strings.ToLower gives %q", s, got, want)
+		}
+	}
+}

@@ -101,11 +101,24 @@ func (c *canonicalWriter) value(v any) {
 	}
 }
 
+// plainByte[b] is true for the bytes encoding/json writes as they are in a
+// string (printable ASCII but " \ < > &); a table lookup per byte instead
+// of seven comparisons, over every string of every partner entry.
+var plainByte = func() (t [256]bool) {
+	for b := 0x20; b < 0x7f; b++ {
+		t[b] = true
+	}
+	for _, b := range `"\<>&` {
+		t[b] = false
+	}
+	return t
+}()
+
 // str writes s as encoding/json does (HTML-safe escaping): plain printable
 // ASCII is written as is, anything else goes through json.Marshal.
 func (c *canonicalWriter) str(s string) {
 	for i := 0; i < len(s); i++ {
-		if b := s[i]; b < 0x20 || b >= 0x7f || b == '"' || b == '\\' || b == '<' || b == '>' || b == '&' {
+		if !plainByte[s[i]] {
 			out, _ := json.Marshal(s)
 			c.w.Write(out)
 			return

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/xtenant/xtenant/guid"
 	"github.com/xtenant/xtenant/jsonpointer"
@@ -209,6 +210,18 @@ func (c *checker) keys(m map[string]any) []string {
 	return sortedKeys(m)
 }
 
+// toLower is strings.ToLower with the common case, a string that is
+// already lower case ASCII (nearly every id and keyword of a large file),
+// inlined at the call: one pass over the bytes, no call.
+func toLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
 // check validates v at the current path against n and returns the
 // normalised value.
 func (c *checker) check(n *node, v any) (any, error) {
@@ -226,13 +239,14 @@ func (c *checker) check(n *node, v any) (any, error) {
 		if !ok {
 			return nil, typeError(c.at(), "string", v)
 		}
-		if n.guid && guid.Valid(s) {
-			s = strings.ToLower(s)
-		}
-		if n.lower {
-			s = strings.ToLower(s)
+		orig := s
+		if n.guid && guid.Valid(s) || n.lower {
+			s = toLower(s)
 		}
 		c.checkEnum(n, s)
+		if s == orig {
+			return v, nil // already normal: no new box for an unchanged string
+		}
 		return s, nil
 	case kArray:
 		a, ok := v.([]any)
@@ -312,7 +326,7 @@ func (c *checker) checkField(n *node, m map[string]any, k string, item any) erro
 func (c *checker) checkPartners(n *node, m map[string]any) (map[string]any, error) {
 	inPlace := true
 	for k := range m {
-		if !guid.Valid(k) || strings.ToLower(k) != k {
+		if !guid.Valid(k) || toLower(k) != k {
 			inPlace = false
 			break
 		}
