@@ -22,6 +22,7 @@
 # XTENANT_BENCH_REPS (3), XTENANT_BENCH_CONNECTIONS (32),
 # XTENANT_BENCH_PARTNERS (10000), XTENANT_BENCH_SEED (1),
 # XTENANT_BENCH_CACHE_SIZE (100000), XTENANT_BENCH_SERVERS, XTENANT_BENCH_WORKLOADS,
+# XTENANT_BENCH_SERVE_FLAGS (extra flags for both xtenant servers, e.g. "--pair-cache-size 1GiB"),
 # XTENANT_BENCH_LOADGEN (wrk|go; default wrk, installed with apt-get when
 # missing, else go), XTENANT_BENCH_HALF (1: run the half-load measurement),
 # XTENANT_BENCH_RESULTS (benchmarks/results).
@@ -134,8 +135,8 @@ start_server() {
   addr="127.0.0.1:$port"
   local cmd=()
   case "$name" in
-    xtenant) cmd=("$XTENANT_BIN" serve --tenants "$DATA/tenants.json" --addr "$addr" --cache-size "$CACHE_SIZE" --log-level error) ;;
-    xtenant-nocache) cmd=("$XTENANT_BIN" serve --tenants "$DATA/tenants.json" --addr "$addr" --cache-size 0 --log-level error) ;;
+    xtenant) cmd=("$XTENANT_BIN" serve --tenants "$DATA/tenants.json" --addr "$addr" --cache-size "$CACHE_SIZE" --log-level error ${XTENANT_BENCH_SERVE_FLAGS:-}) ;;
+    xtenant-nocache) cmd=("$XTENANT_BIN" serve --tenants "$DATA/tenants.json" --addr "$addr" --cache-size 0 --log-level error ${XTENANT_BENCH_SERVE_FLAGS:-}) ;;
     opa)
       [ -x "$OPA_BIN" ] || { echo "$OPA_BIN missing (make opa)" >&2; return 1; }
       [ -z "$BUNDLE_ERR" ] || { echo "$BUNDLE_ERR" >&2; return 1; }
