@@ -8,7 +8,7 @@ OPA          := $(BIN)/opa-$(OPA_VERSION)
 COVERAGE_MIN ?= 95
 PREFIX       ?= $(HOME)/.local
 
-.PHONY: all build install test-readme run test test-go test-race test-metamorphic test-rego vet lint check-imports fuzz bench bench-smoke bench-http bench-scale soak opa clean
+.PHONY: all build install test-readme run test test-go test-go-race test-race test-metamorphic test-rego vet lint check-imports fuzz bench bench-smoke bench-http bench-scale soak opa clean
 
 all: build
 
@@ -33,7 +33,11 @@ $(OPA):
 	GOBIN=$(BIN) $(GO) install github.com/open-policy-agent/opa@$(OPA_VERSION)
 	mv $(BIN)/opa $(OPA)
 
-test: vet check-imports test-rego test-go test-metamorphic bench-smoke
+# The serial corpus tests and the metamorphic tests are mostly single-threaded:
+# they run side by side, one per core, after the race pass.
+test: vet check-imports test-rego test-go-race
+	$(GO_SERIAL) & serial=$$!; $(GO_METAMORPHIC); m=$$?; wait $$serial; s=$$?; [ $$m = 0 ] && [ $$s = 0 ]
+	$(MAKE) --no-print-directory bench-smoke
 
 vet:
 	$(GO) vet ./...
@@ -63,9 +67,12 @@ test-rego: $(OPA) build
 # here too, or it leaves the second pass (and runs, slowly, in the first).
 SERIAL_TESTS := TestScenarios|TestPairSummaryMatchesFullEvaluation|TestScenariosOverHTTP|TestAuthZENScenarios|TestBuildVerifyServe|TestStockOPAServesSameDecisions|TestRunRegoBuiltin|TestScenariosConformToSchemas|TestCacheBytesBounded|TestPlaygroundScenarioCases|TestMatrixTenThousandPartners|TestCompactDataDecidesAsEagerAST
 SERIAL_PKGS  := ./engine/ ./engine/policytest/ ./engine/decisioncache/ ./internal/httpapi/ ./internal/console/ ./bundles/
-test-go: $(OPA)
+GO_SERIAL      = XTENANT_OPA_BIN=$(OPA) $(GO) test -count=1 -timeout 30m -run '^($(SERIAL_TESTS))$$' $(SERIAL_PKGS)
+GO_METAMORPHIC = XTENANT_OPA_BIN=$(OPA) $(GO) test -count=1 -timeout 30m ./metamorphic/
+test-go-race: $(OPA)
 	XTENANT_OPA_BIN=$(OPA) $(GO) test -count=1 -race -timeout 30m -skip '^($(SERIAL_TESTS))$$' ./...
-	XTENANT_OPA_BIN=$(OPA) $(GO) test -count=1 -timeout 30m -run '^($(SERIAL_TESTS))$$' $(SERIAL_PKGS)
+test-go: test-go-race
+	$(GO_SERIAL)
 
 test-race: test-go
 
@@ -73,7 +80,7 @@ test-race: test-go
 # path and the stock opa. Without -race (the files are built only then):
 # they are slow under it and exercise no concurrency of their own.
 test-metamorphic: $(OPA)
-	XTENANT_OPA_BIN=$(OPA) $(GO) test -count=1 -timeout 30m ./metamorphic/
+	$(GO_METAMORPHIC)
 
 # Every shell block of README.md, run on a fresh copy of the repository
 # (also part of test-go).
