@@ -57,6 +57,12 @@ type countingQuerier struct {
 func (c *countingQuerier) Query(ctx context.Context, path string, input any) (any, bool, error) {
 	c.n.Add(1)
 	time.Sleep(c.delay)
+	// OPA notices a cancelled context asynchronously: a query fast enough can
+	// finish first. A querier that honours ctx, as the engine's callers
+	// expect, refuses once it is done; the deadline test depends on that.
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
 	return c.next.Query(ctx, path, input)
 }
 
