@@ -245,6 +245,25 @@ func (b *builder) add(key string, v any) error {
 	return nil
 }
 
+// addCompacted adds tenant key's configuration v whose partner entries
+// were checked and compacted from their bytes (partnerWriter): partners
+// goes in as it is, with the warnings about it, and the rest of v is
+// checked as add checks it.
+func (b *builder) addCompacted(key string, v any, partners map[string]any, warnings []Warning) error {
+	if err := b.add(key, v); err != nil {
+		return err
+	}
+	id := strings.ToLower(key)
+	t, _ := b.s.tenants[id].(map[string]any)
+	ctap, ok := t["crossTenantAccessPolicy"].(map[string]any)
+	if !ok {
+		panic("tenants: a checked tenant lost its crossTenantAccessPolicy object")
+	}
+	ctap["partners"] = partners
+	b.s.warnings = append(b.s.warnings, warnings...)
+	return nil
+}
+
 func (s *Set) addDomains(file, id string, t map[string]any) error {
 	list, _ := t["domains"].([]any)
 	for _, d := range list {

@@ -1,0 +1,591 @@
+package tenants
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/xtenant/xtenant/guid"
+	"github.com/xtenant/xtenant/jsonpointer"
+)
+
+// partnerWriter checks a tenant's partner entries against the schema and
+// writes each one's canonical JSON straight from the document's bytes,
+// without decoding it into Go maps first. Partner entries are nearly all of
+// a large configuration (100,000 of them are 240 MB of JSON), and decoding
+// them into maps, walking the maps to check them and walking them again to
+// write their canonical bytes was nine tenths of the time to load it.
+//
+// It must accept only what the map path (decoder, checker.checkPartners,
+// canonicalWriter) accepts, and then give the same canonical bytes and the
+// same warnings; FuzzPartnerBytes compares the two on arbitrary entries.
+// Whatever it does not handle exactly (a partner key that is not a lower
+// case GUID, a key repeated in an object, an escaped or non-ASCII key,
+// very deep nesting) and every error make it give up: the caller then
+// decodes the tenant again the map way, which accepts it or reports the
+// error as it always did.
+type partnerWriter struct {
+	data []byte
+	pos  int
+
+	// out holds the canonical bytes written for the entry being read.
+	// An object's member values are written first, then the object
+	// itself, sorted, after them; out is reset for every entry.
+	out     []byte
+	members []member // members of the objects being written (a stack)
+	segs    []seg    // JSON path below the partner entry, for warnings
+	depth   int
+
+	tenant   string // tenant id (lower case), for warnings
+	partner  string // key of the entry being read
+	warnings []Warning
+
+	slab []byte // storage of the entries' canonical bytes
+}
+
+// member is one member of an object being written: its key (plain ASCII,
+// so its bytes are the decoded key) and its canonical value, out[start:end].
+type member struct {
+	key        []byte
+	start, end int
+}
+
+// seg is one JSON path segment: an object key, or an array index when key
+// is nil.
+type seg struct {
+	key   []byte
+	index int
+}
+
+// maxPartnerDepth bounds the nesting inside one entry; deeper entries go
+// the map way, which applies encoding/json's limit to the whole document.
+const maxPartnerDepth = 256
+
+// slabSize is the size of the blocks the canonical bytes are stored in:
+// one allocation for about a hundred entries rather than one each.
+const slabSize = 256 << 10
+
+// bstr views b as a string for a call that does not keep it.
+func bstr(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// partners reads the partners object starting at w.pos (a brace). It gives
+// each entry's canonical bytes (json.RawMessage), or nil for a null entry,
+// keyed by partner id. ok is false when the map path must decide.
+func (w *partnerWriter) partners() (map[string]any, bool) {
+	w.pos++ // {
+	m := map[string]any{}
+	w.skipSpace()
+	if w.pos < len(w.data) && w.data[w.pos] == '}' {
+		w.pos++
+		return m, true
+	}
+	for {
+		w.skipSpace()
+		key, ok := w.plainKey()
+		if !ok || !guid.Valid(bstr(key)) || !isLowerASCII(key) {
+			return nil, false // the map path re-keys and reports bad keys
+		}
+		if _, dup := m[string(key)]; dup {
+			return nil, false
+		}
+		if !w.colon() {
+			return nil, false
+		}
+		id := string(key)
+		v, ok := w.entry(id)
+		if !ok {
+			return nil, false
+		}
+		m[id] = v
+		w.skipSpace()
+		if w.pos >= len(w.data) {
+			return nil, false
+		}
+		switch w.data[w.pos] {
+		case ',':
+			w.pos++
+		case '}':
+			w.pos++
+			return m, true
+		default:
+			return nil, false
+		}
+	}
+}
+
+// entry reads one partner entry stored under key id.
+func (w *partnerWriter) entry(id string) (any, bool) {
+	w.skipSpace()
+	if w.pos >= len(w.data) {
+		return nil, false
+	}
+	switch w.data[w.pos] {
+	case 'n':
+		return nil, w.literal("null")
+	case '{':
+	default:
+		return nil, false // a type error
+	}
+	w.partner = id
+	w.out, w.segs, w.depth = w.out[:0], w.segs[:0], 0
+	start, end, ok := w.object(tenantSchema.fields["crossTenantAccessPolicy"].fields["partners"].elem)
+	if !ok {
+		return nil, false
+	}
+	b := w.out[start:end]
+	if len(w.slab)+len(b) > cap(w.slab) {
+		w.slab = make([]byte, 0, max(slabSize, len(b)))
+	}
+	at := len(w.slab)
+	w.slab = append(w.slab, b...)
+	return json.RawMessage(w.slab[at:len(w.slab):len(w.slab)]), true
+}
+
+func (w *partnerWriter) skipSpace() {
+	for w.pos < len(w.data) {
+		switch w.data[w.pos] {
+		case ' ', '\t', '\n', '\r':
+			w.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (w *partnerWriter) literal(lit string) bool {
+	if len(w.data)-w.pos < len(lit) || bstr(w.data[w.pos:w.pos+len(lit)]) != lit {
+		return false
+	}
+	w.pos += len(lit)
+	return true
+}
+
+func (w *partnerWriter) colon() bool {
+	w.skipSpace()
+	if w.pos >= len(w.data) || w.data[w.pos] != ':' {
+		return false
+	}
+	w.pos++
+	return true
+}
+
+// plainKey reads an object key made of plain bytes only (plainByte: the
+// key is its bytes, and encoding/json writes it as they are).
+func (w *partnerWriter) plainKey() ([]byte, bool) {
+	if w.pos >= len(w.data) || w.data[w.pos] != '"' {
+		return nil, false
+	}
+	start := w.pos + 1
+	for i := start; i < len(w.data); i++ {
+		c := w.data[i]
+		if c == '"' {
+			w.pos = i + 1
+			return w.data[start:i], true
+		}
+		if !plainByte[c] {
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// value writes any JSON value canonically (a field the schema does not
+// know, or an object the schema does not look into).
+func (w *partnerWriter) value() (start, end int, ok bool) {
+	w.skipSpace()
+	if w.pos >= len(w.data) {
+		return 0, 0, false
+	}
+	start = len(w.out)
+	switch c := w.data[w.pos]; {
+	case c == '{':
+		return w.object(nil)
+	case c == '[':
+		return w.array(nil)
+	case c == '"':
+		s, plain, ok := w.str()
+		if !ok {
+			return 0, 0, false
+		}
+		w.appendStr(s, plain)
+	case c == 't':
+		if !w.literal("true") {
+			return 0, 0, false
+		}
+		w.out = append(w.out, "true"...)
+	case c == 'f':
+		if !w.literal("false") {
+			return 0, 0, false
+		}
+		w.out = append(w.out, "false"...)
+	case c == 'n':
+		if !w.literal("null") {
+			return 0, 0, false
+		}
+		w.out = append(w.out, "null"...)
+	case c == '-' || '0' <= c && c <= '9':
+		lit, ok := w.number()
+		if !ok {
+			return 0, 0, false
+		}
+		w.out = append(w.out, lit...)
+	default:
+		return 0, 0, false
+	}
+	return start, len(w.out), true
+}
+
+// checked writes a value the schema describes (n), checking it as
+// checker.check does: null is always allowed, anything else must have n's
+// type.
+func (w *partnerWriter) checked(n *node) (start, end int, ok bool) {
+	w.skipSpace()
+	if w.pos >= len(w.data) {
+		return 0, 0, false
+	}
+	start = len(w.out)
+	c := w.data[w.pos]
+	if c == 'n' {
+		if !w.literal("null") {
+			return 0, 0, false
+		}
+		w.out = append(w.out, "null"...)
+		return start, len(w.out), true
+	}
+	switch n.kind {
+	case kBool:
+		if c != 't' && c != 'f' {
+			return 0, 0, false
+		}
+		return w.value()
+	case kString:
+		if c != '"' {
+			return 0, 0, false
+		}
+		return w.checkedStr(n)
+	case kArray:
+		if c != '[' {
+			return 0, 0, false
+		}
+		return w.array(n.elem)
+	case kObject:
+		if c != '{' {
+			return 0, 0, false
+		}
+		if len(n.fields) == 0 {
+			return w.object(nil)
+		}
+		return w.object(n)
+	}
+	return 0, 0, false // kMap: not inside a partner entry
+}
+
+// object writes the object at w.pos with its members sorted by key, as
+// encoding/json does. n is its schema (nil: not checked).
+func (w *partnerWriter) object(n *node) (start, end int, ok bool) {
+	if w.depth++; w.depth > maxPartnerDepth {
+		return 0, 0, false
+	}
+	w.pos++ // {
+	base := len(w.members)
+	defer func() { w.members = w.members[:base] }()
+	w.skipSpace()
+	if w.pos < len(w.data) && w.data[w.pos] == '}' {
+		w.pos++
+	} else {
+		for {
+			w.skipSpace()
+			key, ok := w.plainKey()
+			if !ok || !w.colon() {
+				return 0, 0, false
+			}
+			var f *node
+			if n != nil {
+				f = n.fields[bstr(key)]
+			}
+			var vs, ve int
+			if f != nil {
+				w.segs = append(w.segs, seg{key: key})
+				vs, ve, ok = w.checked(f)
+				w.segs = w.segs[:len(w.segs)-1]
+			} else {
+				vs, ve, ok = w.value()
+			}
+			if !ok {
+				return 0, 0, false
+			}
+			w.members = append(w.members, member{key: key, start: vs, end: ve})
+			w.skipSpace()
+			if w.pos >= len(w.data) {
+				return 0, 0, false
+			}
+			if w.data[w.pos] == ',' {
+				w.pos++
+				continue
+			}
+			if w.data[w.pos] != '}' {
+				return 0, 0, false
+			}
+			w.pos++
+			break
+		}
+	}
+	w.depth--
+	ms := w.members[base:]
+	// Insertion sort: a few members, often nearly sorted.
+	for i := 1; i < len(ms); i++ {
+		for j := i; j > 0 && bytes.Compare(ms[j-1].key, ms[j].key) > 0; j-- {
+			ms[j-1], ms[j] = ms[j], ms[j-1]
+		}
+	}
+	start = len(w.out)
+	w.out = append(w.out, '{')
+	for i, m := range ms {
+		if i > 0 {
+			if bytes.Equal(ms[i-1].key, m.key) {
+				return 0, 0, false // repeated: the map path keeps the last
+			}
+			w.out = append(w.out, ',')
+		}
+		w.out = append(w.out, '"')
+		w.out = append(w.out, m.key...)
+		w.out = append(w.out, '"', ':')
+		w.out = append(w.out, w.out[m.start:m.end]...)
+	}
+	w.out = append(w.out, '}')
+	return start, len(w.out), true
+}
+
+// array writes the array at w.pos. elem is its items' schema (nil: not
+// checked); a checked array may not hold null.
+func (w *partnerWriter) array(elem *node) (start, end int, ok bool) {
+	if w.depth++; w.depth > maxPartnerDepth {
+		return 0, 0, false
+	}
+	w.pos++ // [
+	start = len(w.out)
+	w.out = append(w.out, '[')
+	w.skipSpace()
+	if w.pos < len(w.data) && w.data[w.pos] == ']' {
+		w.pos++
+		w.depth--
+		w.out = append(w.out, ']')
+		return start, len(w.out), true
+	}
+	for i := 0; ; i++ {
+		if i > 0 {
+			w.out = append(w.out, ',')
+		}
+		at := len(w.out)
+		var s, e int
+		var ok bool
+		if elem != nil {
+			w.skipSpace()
+			if w.pos < len(w.data) && w.data[w.pos] == 'n' {
+				return 0, 0, false // null item: a type error
+			}
+			w.segs = append(w.segs, seg{index: i})
+			s, e, ok = w.checked(elem)
+			w.segs = w.segs[:len(w.segs)-1]
+		} else {
+			s, e, ok = w.value()
+		}
+		if !ok {
+			return 0, 0, false
+		}
+		if s != at {
+			// An object is written after its members' values: move
+			// it to its place.
+			w.out = w.out[:at+copy(w.out[at:], w.out[s:e])]
+		}
+		w.skipSpace()
+		if w.pos >= len(w.data) {
+			return 0, 0, false
+		}
+		if w.data[w.pos] == ',' {
+			w.pos++
+			continue
+		}
+		if w.data[w.pos] != ']' {
+			return 0, 0, false
+		}
+		w.pos++
+		w.depth--
+		w.out = append(w.out, ']')
+		return start, len(w.out), true
+	}
+}
+
+// str reads the string at w.pos (a quote). plain reports a string of plain
+// bytes only, returned as a view of the document; any other string is
+// decoded by encoding/json (escapes, invalid UTF-8 replaced by U+FFFD), as
+// the decoder does.
+func (w *partnerWriter) str() (s string, plain, ok bool) {
+	start := w.pos + 1
+	for i := start; i < len(w.data); i++ {
+		c := w.data[i]
+		if c == '"' {
+			w.pos = i + 1
+			return bstr(w.data[start:i]), true, true
+		}
+		if !plainByte[c] {
+			break
+		}
+	}
+	i := start
+	for i < len(w.data) {
+		switch c := w.data[i]; {
+		case c == '\\':
+			i += 2
+			continue
+		case c == '"':
+			if err := json.Unmarshal(w.data[start-1:i+1], &s); err != nil {
+				return "", false, false
+			}
+			w.pos = i + 1
+			return s, false, true
+		case c < 0x20:
+			return "", false, false
+		}
+		i++
+	}
+	return "", false, false
+}
+
+// appendStr writes s as canonicalWriter.str does; plain says that every
+// byte of s is plain.
+func (w *partnerWriter) appendStr(s string, plain bool) {
+	if !plain {
+		for i := 0; i < len(s); i++ {
+			if !plainByte[s[i]] {
+				out, _ := json.Marshal(s)
+				w.out = append(w.out, out...)
+				return
+			}
+		}
+	}
+	w.out = append(w.out, '"')
+	w.out = append(w.out, s...)
+	w.out = append(w.out, '"')
+}
+
+// checkedStr writes a string the schema describes, normalised and its enum
+// checked as checker.check does.
+func (w *partnerWriter) checkedStr(n *node) (start, end int, ok bool) {
+	s, plain, ok := w.str()
+	if !ok {
+		return 0, 0, false
+	}
+	start = len(w.out)
+	if n.guid && guid.Valid(s) || n.lower {
+		if plain {
+			// ASCII: lower it while writing it.
+			w.out = append(w.out, '"')
+			for i := 0; i < len(s); i++ {
+				c := s[i]
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				w.out = append(w.out, c)
+			}
+			w.out = append(w.out, '"')
+			lowered := bstr(w.out[start+1 : len(w.out)-1])
+			if len(n.enum) > 0 {
+				w.checkEnum(n, lowered)
+			}
+			if !w.tenantIDMatches(lowered) {
+				return 0, 0, false
+			}
+			return start, len(w.out), true
+		}
+		s = toLower(s)
+	}
+	if len(n.enum) > 0 {
+		w.checkEnum(n, s)
+	}
+	if !w.tenantIDMatches(s) {
+		return 0, 0, false
+	}
+	w.appendStr(s, plain)
+	return start, len(w.out), true
+}
+
+// tenantIDMatches applies checkPartner's rule to s, the normalised value of
+// the current string: the entry's own tenantId must equal its key but for
+// case.
+func (w *partnerWriter) tenantIDMatches(s string) bool {
+	return len(w.segs) != 1 || bstr(w.segs[0].key) != "tenantId" || strings.EqualFold(s, w.partner)
+}
+
+// checkEnum is checker.checkEnum at the current path; s is only read.
+func (w *partnerWriter) checkEnum(n *node, s string) {
+	if !n.flags {
+		for _, e := range n.enum {
+			if e == s {
+				return
+			}
+		}
+		w.warn(s, n.enum)
+		return
+	}
+	for member := range strings.SplitSeq(s, ",") {
+		member = strings.TrimSpace(member)
+		known := false
+		for _, e := range n.enum {
+			known = known || e == member
+		}
+		if !known {
+			w.warn(member, n.enum)
+		}
+	}
+}
+
+func (w *partnerWriter) warn(value string, enum []string) {
+	w.warnings = append(w.warnings, Warning{Tenant: w.tenant, Path: w.at(),
+		Message: fmt.Sprintf("unknown value %q (known: %s)", value, strings.Join(enum, ", "))})
+}
+
+// at is the JSON pointer of the current value in the tenant, as
+// checker.at gives it.
+func (w *partnerWriter) at() string {
+	var b strings.Builder
+	b.WriteString("/crossTenantAccessPolicy/partners/")
+	b.WriteString(jsonpointer.Escape(w.partner))
+	for _, s := range w.segs {
+		b.WriteByte('/')
+		if s.key == nil {
+			b.WriteString(strconv.Itoa(s.index))
+		} else {
+			b.WriteString(jsonpointer.Escape(string(s.key)))
+		}
+	}
+	return b.String()
+}
+
+// number reads a JSON number, checking the grammar as decoder.number does,
+// and gives its literal, which is what json.Number writes.
+func (w *partnerWriter) number() ([]byte, bool) {
+	d := decoder{data: w.data, pos: w.pos}
+	i, ok := d.numberEnd()
+	if !ok {
+		return nil, false
+	}
+	lit := w.data[w.pos:i]
+	w.pos = i
+	return lit, true
+}
+
+// isLowerASCII reports whether b holds no upper case ASCII letter and no
+// byte beyond ASCII (then strings.ToLower leaves it as it is).
+func isLowerASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
+}
