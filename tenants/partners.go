@@ -436,6 +436,12 @@ func (w *partnerWriter) str() (s string, plain, ok bool) {
 			break
 		}
 	}
+	return w.escapedStr(start)
+}
+
+// escapedStr is str for a string with other than plain bytes, starting at
+// start (after the quote); apart so that str does not allocate.
+func (w *partnerWriter) escapedStr(start int) (s string, plain, ok bool) {
 	i := start
 	for i < len(w.data) {
 		switch c := w.data[i]; {
@@ -485,14 +491,13 @@ func (w *partnerWriter) checkedStr(n *node) (start, end int, ok bool) {
 		if plain {
 			// ASCII: lower it while writing it.
 			w.out = append(w.out, '"')
-			for i := 0; i < len(s); i++ {
-				c := s[i]
-				if 'A' <= c && c <= 'Z' {
-					c += 'a' - 'A'
-				}
-				w.out = append(w.out, c)
-			}
+			w.out = append(w.out, s...)
 			w.out = append(w.out, '"')
+			for i := start + 1; i < len(w.out)-1; i++ {
+				if c := w.out[i]; 'A' <= c && c <= 'Z' {
+					w.out[i] = c + 'a' - 'A'
+				}
+			}
 			lowered := bstr(w.out[start+1 : len(w.out)-1])
 			if len(n.enum) > 0 {
 				w.checkEnum(n, lowered)

@@ -140,6 +140,13 @@ func Parse(name string, raw []byte) (*Set, error) {
 	if s, ok := parseStream(name, raw); ok {
 		return s, nil
 	}
+	return parseWhole(name, raw)
+}
+
+// parseWhole reads one JSON tenants document decoded whole, every partner
+// entry a Go map until it is checked: the reference parseStream must agree
+// with, and the one that reports errors.
+func parseWhole(name string, raw []byte) (*Set, error) {
 	doc, ok := decodeFast(raw)
 	if !ok {
 		// Only malformed input gets here: encoding/json names the problem.
