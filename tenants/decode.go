@@ -318,7 +318,7 @@ func parseStream(name string, raw []byte) (s *Set, ok bool) {
 		return nil, false
 	}
 	b := newBuilder(name, 0)
-	w := &partnerWriter{data: raw}
+	w := newPartnerWriter(raw)
 	seen := map[string]struct{}{}
 	ok = d.members(func(key string) bool {
 		if _, dup := seen[key]; dup {

@@ -32,13 +32,20 @@ type partnerWriter struct {
 	data []byte
 	pos  int
 
-	// out holds the canonical bytes written for the entry being read.
-	// An object's member values are written first, then the object
-	// itself, sorted, after them; out is reset for every entry.
-	out     []byte
-	members []member // members of the objects being written (a stack)
-	segs    []seg    // JSON path below the partner entry, for warnings
-	depth   int
+	// out holds the canonical bytes written for the entry being read,
+	// reset for every entry. Each value is written at its end as it is
+	// read; an object whose keys came out of order is then sorted in place
+	// through scratch, or into sorted for the entry itself (reordered).
+	out       []byte
+	scratch   []byte
+	sorted    []byte
+	top       bool // the next object is the entry itself
+	reordered bool
+	members   []member // members of the objects being written (a stack)
+	segs      []seg    // JSON path below the partner entry, for warnings
+	depth     int
+
+	partnerNode *node // the schema of a partner entry
 
 	tenant   string // tenant id (lower case), for warnings
 	partner  string // key of the entry being read
@@ -48,7 +55,8 @@ type partnerWriter struct {
 }
 
 // member is one member of an object being written: its key (plain ASCII,
-// so its bytes are the decoded key) and its canonical value, out[start:end].
+// so its bytes are the decoded key) and its canonical "key":value,
+// out[start:end].
 type member struct {
 	key        []byte
 	start, end int
@@ -68,6 +76,10 @@ const maxPartnerDepth = 256
 // slabSize is the size of the blocks the canonical bytes are stored in:
 // one allocation for about a hundred entries rather than one each.
 const slabSize = 256 << 10
+
+func newPartnerWriter(data []byte) *partnerWriter {
+	return &partnerWriter{data: data, partnerNode: tenantSchema.fields["crossTenantAccessPolicy"].fields["partners"].elem}
+}
 
 // bstr views b as a string for a call that does not keep it.
 func bstr(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
@@ -132,11 +144,14 @@ func (w *partnerWriter) entry(id string) (any, bool) {
 	}
 	w.partner = id
 	w.out, w.segs, w.depth = w.out[:0], w.segs[:0], 0
-	start, end, ok := w.object(tenantSchema.fields["crossTenantAccessPolicy"].fields["partners"].elem)
-	if !ok {
+	w.top = true // the entry's own members go straight to the slab, in order
+	if !w.object(w.partnerNode) {
 		return nil, false
 	}
-	b := w.out[start:end]
+	b := w.out
+	if w.reordered {
+		b = w.sorted
+	}
 	if len(w.slab)+len(b) > cap(w.slab) {
 		w.slab = make([]byte, 0, max(slabSize, len(b)))
 	}
@@ -194,13 +209,12 @@ func (w *partnerWriter) plainKey() ([]byte, bool) {
 }
 
 // value writes any JSON value canonically (a field the schema does not
-// know, or an object the schema does not look into).
-func (w *partnerWriter) value() (start, end int, ok bool) {
+// know, or an object the schema does not look into) at the end of w.out.
+func (w *partnerWriter) value() bool {
 	w.skipSpace()
 	if w.pos >= len(w.data) {
-		return 0, 0, false
+		return false
 	}
-	start = len(w.out)
 	switch c := w.data[w.pos]; {
 	case c == '{':
 		return w.object(nil)
@@ -209,90 +223,100 @@ func (w *partnerWriter) value() (start, end int, ok bool) {
 	case c == '"':
 		s, plain, ok := w.str()
 		if !ok {
-			return 0, 0, false
+			return false
 		}
 		w.appendStr(s, plain)
 	case c == 't':
 		if !w.literal("true") {
-			return 0, 0, false
+			return false
 		}
 		w.out = append(w.out, "true"...)
 	case c == 'f':
 		if !w.literal("false") {
-			return 0, 0, false
+			return false
 		}
 		w.out = append(w.out, "false"...)
 	case c == 'n':
 		if !w.literal("null") {
-			return 0, 0, false
+			return false
 		}
 		w.out = append(w.out, "null"...)
 	case c == '-' || '0' <= c && c <= '9':
 		lit, ok := w.number()
 		if !ok {
-			return 0, 0, false
+			return false
 		}
 		w.out = append(w.out, lit...)
 	default:
-		return 0, 0, false
+		return false
 	}
-	return start, len(w.out), true
+	return true
 }
 
 // checked writes a value the schema describes (n), checking it as
 // checker.check does: null is always allowed, anything else must have n's
 // type.
-func (w *partnerWriter) checked(n *node) (start, end int, ok bool) {
+func (w *partnerWriter) checked(n *node) bool {
 	w.skipSpace()
 	if w.pos >= len(w.data) {
-		return 0, 0, false
+		return false
 	}
-	start = len(w.out)
 	c := w.data[w.pos]
 	if c == 'n' {
 		if !w.literal("null") {
-			return 0, 0, false
+			return false
 		}
 		w.out = append(w.out, "null"...)
-		return start, len(w.out), true
+		return true
 	}
 	switch n.kind {
 	case kBool:
-		if c != 't' && c != 'f' {
-			return 0, 0, false
-		}
-		return w.value()
+		return (c == 't' || c == 'f') && w.value()
 	case kString:
-		if c != '"' {
-			return 0, 0, false
-		}
-		return w.checkedStr(n)
+		return c == '"' && w.checkedStr(n)
 	case kArray:
-		if c != '[' {
-			return 0, 0, false
-		}
-		return w.array(n.elem)
+		return c == '[' && w.array(n.elem)
 	case kObject:
 		if c != '{' {
-			return 0, 0, false
+			return false
 		}
 		if len(n.fields) == 0 {
 			return w.object(nil)
 		}
 		return w.object(n)
 	}
-	return 0, 0, false // kMap: not inside a partner entry
+	return false // kMap: not inside a partner entry
 }
 
-// object writes the object at w.pos with its members sorted by key, as
-// encoding/json does. n is its schema (nil: not checked).
-func (w *partnerWriter) object(n *node) (start, end int, ok bool) {
+// field is n's schema for the member named key (nil: not checked). A scan
+// of a few names, shortest first, is cheaper than hashing the key.
+func field(n *node, key []byte) *node {
+	for i := range n.list {
+		f := &n.list[i]
+		if len(f.name) == len(key) && f.name == bstr(key) {
+			return f.node
+		}
+	}
+	return nil
+}
+
+// object writes the object at w.pos at the end of w.out with its members
+// sorted by key, as encoding/json does. n is its schema (nil: not
+// checked). Members are written as they come, "key":value, and only
+// reordered when they came out of order: Graph's own order is sorted for
+// most of the small objects (a target, accessType and targets).
+func (w *partnerWriter) object(n *node) bool {
+	top := w.top
+	w.top = false
 	if w.depth++; w.depth > maxPartnerDepth {
-		return 0, 0, false
+		return false
 	}
 	w.pos++ // {
+	start := len(w.out)
+	w.out = append(w.out, '{')
 	base := len(w.members)
 	defer func() { w.members = w.members[:base] }()
+	inOrder := true
 	w.skipSpace()
 	if w.pos < len(w.data) && w.data[w.pos] == '}' {
 		w.pos++
@@ -301,40 +325,56 @@ func (w *partnerWriter) object(n *node) (start, end int, ok bool) {
 			w.skipSpace()
 			key, ok := w.plainKey()
 			if !ok || !w.colon() {
-				return 0, 0, false
+				return false
 			}
+			if len(w.members) > base {
+				if bytes.Compare(w.members[len(w.members)-1].key, key) >= 0 {
+					inOrder = false
+				}
+				w.out = append(w.out, ',')
+			}
+			ms := len(w.out)
+			w.out = append(w.out, '"')
+			w.out = append(w.out, key...)
+			w.out = append(w.out, '"', ':')
 			var f *node
 			if n != nil {
-				f = n.fields[bstr(key)]
+				f = field(n, key)
 			}
-			var vs, ve int
 			if f != nil {
 				w.segs = append(w.segs, seg{key: key})
-				vs, ve, ok = w.checked(f)
+				ok = w.checked(f)
 				w.segs = w.segs[:len(w.segs)-1]
 			} else {
-				vs, ve, ok = w.value()
+				ok = w.value()
 			}
 			if !ok {
-				return 0, 0, false
+				return false
 			}
-			w.members = append(w.members, member{key: key, start: vs, end: ve})
+			w.members = append(w.members, member{key: key, start: ms, end: len(w.out)})
 			w.skipSpace()
 			if w.pos >= len(w.data) {
-				return 0, 0, false
+				return false
 			}
 			if w.data[w.pos] == ',' {
 				w.pos++
 				continue
 			}
 			if w.data[w.pos] != '}' {
-				return 0, 0, false
+				return false
 			}
 			w.pos++
 			break
 		}
 	}
 	w.depth--
+	w.out = append(w.out, '}')
+	if top {
+		w.reordered = !inOrder
+	}
+	if inOrder {
+		return true
+	}
 	ms := w.members[base:]
 	// Insertion sort: a few members, often nearly sorted.
 	for i := 1; i < len(ms); i++ {
@@ -342,81 +382,84 @@ func (w *partnerWriter) object(n *node) (start, end int, ok bool) {
 			ms[j-1], ms[j] = ms[j], ms[j-1]
 		}
 	}
-	start = len(w.out)
-	w.out = append(w.out, '{')
-	for i, m := range ms {
-		if i > 0 {
-			if bytes.Equal(ms[i-1].key, m.key) {
-				return 0, 0, false // repeated: the map path keeps the last
-			}
-			w.out = append(w.out, ',')
+	for i := 1; i < len(ms); i++ {
+		if bytes.Equal(ms[i-1].key, ms[i].key) {
+			return false // repeated: the map path keeps the last
 		}
-		w.out = append(w.out, '"')
-		w.out = append(w.out, m.key...)
-		w.out = append(w.out, '"', ':')
-		w.out = append(w.out, w.out[m.start:m.end]...)
 	}
-	w.out = append(w.out, '}')
-	return start, len(w.out), true
+	if top {
+		// The entry itself: sorted into w.sorted, which goes to the
+		// slab, rather than sorted in place and copied again.
+		w.sorted = gather(w.sorted[:0], w.out, ms, 0)
+		return true
+	}
+	w.scratch = append(w.scratch[:0], w.out[start:]...)
+	w.out = gather(w.out[:start], w.scratch, ms, start)
+	return true
 }
 
-// array writes the array at w.pos. elem is its items' schema (nil: not
-// checked); a checked array may not hold null.
-func (w *partnerWriter) array(elem *node) (start, end int, ok bool) {
+// gather appends to dst the object whose members ms are in src, shifted by
+// off, in the order of ms.
+func gather(dst, src []byte, ms []member, off int) []byte {
+	dst = append(dst, '{')
+	for i, m := range ms {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, src[m.start-off:m.end-off]...)
+	}
+	return append(dst, '}')
+}
+
+// array writes the array at w.pos at the end of w.out. elem is its items'
+// schema (nil: not checked); a checked array may not hold null.
+func (w *partnerWriter) array(elem *node) bool {
 	if w.depth++; w.depth > maxPartnerDepth {
-		return 0, 0, false
+		return false
 	}
 	w.pos++ // [
-	start = len(w.out)
 	w.out = append(w.out, '[')
 	w.skipSpace()
 	if w.pos < len(w.data) && w.data[w.pos] == ']' {
 		w.pos++
 		w.depth--
 		w.out = append(w.out, ']')
-		return start, len(w.out), true
+		return true
 	}
 	for i := 0; ; i++ {
 		if i > 0 {
 			w.out = append(w.out, ',')
 		}
-		at := len(w.out)
-		var s, e int
 		var ok bool
 		if elem != nil {
 			w.skipSpace()
 			if w.pos < len(w.data) && w.data[w.pos] == 'n' {
-				return 0, 0, false // null item: a type error
+				return false // null item: a type error
 			}
 			w.segs = append(w.segs, seg{index: i})
-			s, e, ok = w.checked(elem)
+			ok = w.checked(elem)
 			w.segs = w.segs[:len(w.segs)-1]
 		} else {
-			s, e, ok = w.value()
+			ok = w.value()
 		}
 		if !ok {
-			return 0, 0, false
-		}
-		if s != at {
-			// An object is written after its members' values: move
-			// it to its place.
-			w.out = w.out[:at+copy(w.out[at:], w.out[s:e])]
+			return false
 		}
 		w.skipSpace()
 		if w.pos >= len(w.data) {
-			return 0, 0, false
+			return false
 		}
 		if w.data[w.pos] == ',' {
 			w.pos++
 			continue
 		}
 		if w.data[w.pos] != ']' {
-			return 0, 0, false
+			return false
 		}
 		w.pos++
 		w.depth--
 		w.out = append(w.out, ']')
-		return start, len(w.out), true
+		return true
 	}
 }
 
@@ -481,12 +524,12 @@ func (w *partnerWriter) appendStr(s string, plain bool) {
 
 // checkedStr writes a string the schema describes, normalised and its enum
 // checked as checker.check does.
-func (w *partnerWriter) checkedStr(n *node) (start, end int, ok bool) {
+func (w *partnerWriter) checkedStr(n *node) bool {
 	s, plain, ok := w.str()
+	start := len(w.out)
 	if !ok {
-		return 0, 0, false
+		return false
 	}
-	start = len(w.out)
 	if n.guid && guid.Valid(s) || n.lower {
 		if plain {
 			// ASCII: lower it while writing it.
@@ -503,9 +546,9 @@ func (w *partnerWriter) checkedStr(n *node) (start, end int, ok bool) {
 				w.checkEnum(n, lowered)
 			}
 			if !w.tenantIDMatches(lowered) {
-				return 0, 0, false
+				return false
 			}
-			return start, len(w.out), true
+			return true
 		}
 		s = toLower(s)
 	}
@@ -513,10 +556,10 @@ func (w *partnerWriter) checkedStr(n *node) (start, end int, ok bool) {
 		w.checkEnum(n, s)
 	}
 	if !w.tenantIDMatches(s) {
-		return 0, 0, false
+		return false
 	}
 	w.appendStr(s, plain)
-	return start, len(w.out), true
+	return true
 }
 
 // tenantIDMatches applies checkPartner's rule to s, the normalised value of

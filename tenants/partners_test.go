@@ -37,7 +37,8 @@ func mapPartners(raw []byte) (partners map[string]any, warnings []Warning, ok bo
 // bytePartners is the byte way for a partners object alone (white space
 // around it allowed).
 func bytePartners(raw []byte) (partners map[string]any, warnings []Warning, ok bool) {
-	w := &partnerWriter{data: raw, tenant: partnerTenant}
+	w := newPartnerWriter(raw)
+	w.tenant = partnerTenant
 	w.skipSpace()
 	if w.pos >= len(raw) || raw[w.pos] != '{' {
 		return nil, nil, false
