@@ -144,7 +144,7 @@ func (w *partnerWriter) entry(id string) (any, bool) {
 	}
 	w.partner = id
 	w.out, w.segs, w.depth = w.out[:0], w.segs[:0], 0
-	w.top = true // the entry's own members go straight to the slab, in order
+	w.top = true // the entry itself, when reordered, is sorted into w.sorted
 	if !w.object(w.partnerNode) {
 		return nil, false
 	}
@@ -289,7 +289,8 @@ func (w *partnerWriter) checked(n *node) bool {
 }
 
 // field is n's schema for the member named key (nil: not checked). A scan
-// of a few names, shortest first, is cheaper than hashing the key.
+// of a dozen names at most, comparing lengths first, is cheaper than
+// hashing the key.
 func field(n *node, key []byte) *node {
 	for i := range n.list {
 		f := &n.list[i]
