@@ -2,6 +2,7 @@ package tenants
 
 import (
 	"encoding/json"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -248,7 +249,18 @@ func (d *decoder) intern(b []byte) any {
 // number checks the JSON number grammar and keeps the literal, as
 // json.Number does.
 func (d *decoder) number() (any, bool) {
+	end, ok := d.numberEnd()
+	if !ok {
+		return nil, false
+	}
 	start := d.pos
+	d.pos = end
+	return json.Number(d.intern(d.data[start:end]).(string)), true
+}
+
+// numberEnd checks the JSON number grammar at d.pos and gives the offset
+// just past the number.
+func (d *decoder) numberEnd() (int, bool) {
 	i := d.pos
 	n := len(d.data)
 	if i < n && d.data[i] == '-' {
@@ -262,12 +274,12 @@ func (d *decoder) number() (any, bool) {
 			i++
 		}
 	default:
-		return nil, false
+		return 0, false
 	}
 	if i < n && d.data[i] == '.' {
 		i++
 		if i >= n || d.data[i] < '0' || d.data[i] > '9' {
-			return nil, false
+			return 0, false
 		}
 		for i < n && '0' <= d.data[i] && d.data[i] <= '9' {
 			i++
@@ -279,24 +291,26 @@ func (d *decoder) number() (any, bool) {
 			i++
 		}
 		if i >= n || d.data[i] < '0' || d.data[i] > '9' {
-			return nil, false
+			return 0, false
 		}
 		for i < n && '0' <= d.data[i] && d.data[i] <= '9' {
 			i++
 		}
 	}
-	d.pos = i
-	return json.Number(d.intern(d.data[start:i]).(string)), true
+	return i, true
 }
 
 // parseStream validates a JSON tenants document one tenant at a time:
 // each tenant's value is decoded, checked, its partner entries compacted
 // (builder.add), and its decoded tree left to the garbage collector before
 // the next one is read, so that the whole document never exists as Go maps
-// at once (about five times its JSON size). ok is false on anything but a
-// valid, well-formed document without repeated tenant keys: the caller then
-// parses the document whole, which reports the error exactly as it always
-// did (the first tenant in sorted order, encoding/json's messages).
+// at once (about five times its JSON size). The partner entries themselves
+// are checked and written canonically from their bytes (partnerWriter),
+// never decoded; a tenant whose entries it cannot take is decoded again
+// whole, the map way. ok is false on anything but a valid, well-formed
+// document without repeated tenant keys: the caller then parses the
+// document whole, which reports the error exactly as it always did (the
+// first tenant in sorted order, encoding/json's messages).
 func parseStream(name string, raw []byte) (s *Set, ok bool) {
 	d := &decoder{data: raw, strs: make(map[string]any, 1024)}
 	d.skipSpace()
@@ -304,6 +318,7 @@ func parseStream(name string, raw []byte) (s *Set, ok bool) {
 		return nil, false
 	}
 	b := newBuilder(name, 0)
+	w := newPartnerWriter(raw)
 	seen := map[string]struct{}{}
 	ok = d.members(func(key string) bool {
 		if _, dup := seen[key]; dup {
@@ -315,8 +330,21 @@ func parseStream(name string, raw []byte) (s *Set, ok bool) {
 		// partner id of 100,000 entries, whose decoded trees are dropped
 		// once compacted, and its lookups would miss the cache.
 		clear(d.strs)
-		v, ok := d.value()
-		return ok && b.add(key, v) == nil
+		start, depth := d.pos, d.depth
+		w.tenant, w.warnings = strings.ToLower(key), w.warnings[:0]
+		v, partners, ok := d.tenant(w)
+		if ok && partners != nil {
+			return b.addCompacted(key, v, partners, w.warnings) == nil
+		}
+		if !ok {
+			// Not for the byte path (or not valid): the map way.
+			d.pos, d.depth = start, depth
+			clear(d.strs)
+			if v, ok = d.value(); !ok {
+				return false
+			}
+		}
+		return b.add(key, v) == nil
 	})
 	d.skipSpace()
 	if !ok || d.pos != len(d.data) {
@@ -324,4 +352,58 @@ func parseStream(name string, raw []byte) (s *Set, ok bool) {
 	}
 	b.s.seal()
 	return b.s, true
+}
+
+// tenant decodes a tenant's value as value does, but for its partner
+// entries (crossTenantAccessPolicy.partners), which w checks and writes
+// canonically: partners is then the partners object, entries as
+// json.RawMessage, which v does not hold (nil when v has no partners
+// object). ok is false when the value is malformed or w gives up.
+func (d *decoder) tenant(w *partnerWriter) (v any, partners map[string]any, ok bool) {
+	d.skipSpace()
+	if d.pos >= len(d.data) || d.data[d.pos] != '{' {
+		v, ok = d.value()
+		return v, nil, ok
+	}
+	m := make(map[string]any)
+	ok = d.members(func(k string) bool {
+		if k != "crossTenantAccessPolicy" {
+			v, ok := d.value()
+			m[k] = v
+			return ok
+		}
+		if partners != nil {
+			// Repeated: the last one wins, with its warnings only.
+			// Rare enough to be left to the map way.
+			return false
+		}
+		d.skipSpace()
+		if d.pos >= len(d.data) || d.data[d.pos] != '{' {
+			v, ok := d.value()
+			m[k] = v
+			return ok
+		}
+		ctap := make(map[string]any)
+		m[k] = ctap
+		return d.members(func(k string) bool {
+			if k == "partners" && partners != nil {
+				return false // repeated, as above
+			}
+			d.skipSpace()
+			if k != "partners" || d.pos >= len(d.data) || d.data[d.pos] != '{' {
+				v, ok := d.value()
+				ctap[k] = v
+				return ok
+			}
+			w.pos = d.pos
+			p, ok := w.partners()
+			d.pos = w.pos
+			partners = p
+			return ok
+		})
+	})
+	if !ok {
+		return nil, nil, false
+	}
+	return m, partners, true
 }

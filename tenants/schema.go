@@ -36,6 +36,36 @@ type node struct {
 	guid bool
 	// lower lower-cases the value.
 	lower bool
+	// list holds fields again, shortest name first, for partnerWriter
+	// (listFields).
+	list []namedNode
+}
+
+type namedNode struct {
+	name string
+	node *node
+}
+
+// listFields fills list in n and every node below it.
+func listFields(n *node) {
+	if n == nil {
+		return
+	}
+	if len(n.fields) > 0 && n.list == nil {
+		for name, f := range n.fields {
+			n.list = append(n.list, namedNode{name, f})
+		}
+		slices.SortFunc(n.list, func(a, b namedNode) int {
+			if c := len(a.name) - len(b.name); c != 0 {
+				return c
+			}
+			return strings.Compare(a.name, b.name)
+		})
+		for _, f := range n.list {
+			listFields(f.node)
+		}
+	}
+	listFields(n.elem)
 }
 
 func str(enum ...string) *node     { return &node{kind: kString, enum: enum} }
@@ -146,7 +176,7 @@ var tenantSchema = func() *node {
 		}),
 		"sessionControls": obj(nil),
 	})
-	return obj(map[string]*node{
+	tenant := obj(map[string]*node{
 		"displayName": str(),
 		"cloud":       str(clouds...),
 		"crossTenantAccessPolicy": obj(map[string]*node{
@@ -166,6 +196,8 @@ var tenantSchema = func() *node {
 		}),
 		"domains": lowerArr(),
 	})
+	listFields(tenant)
+	return tenant
 }()
 
 // checker walks one tenant document against tenantSchema, normalising in

@@ -140,6 +140,13 @@ func Parse(name string, raw []byte) (*Set, error) {
 	if s, ok := parseStream(name, raw); ok {
 		return s, nil
 	}
+	return parseWhole(name, raw)
+}
+
+// parseWhole reads one JSON tenants document decoded whole, every partner
+// entry a Go map until it is checked: the reference parseStream must agree
+// with, and the one that reports errors.
+func parseWhole(name string, raw []byte) (*Set, error) {
 	doc, ok := decodeFast(raw)
 	if !ok {
 		// Only malformed input gets here: encoding/json names the problem.
@@ -242,6 +249,25 @@ func (b *builder) add(key string, v any) error {
 	s.tenants[id] = t
 	s.sources[id] = name
 	s.warnings = append(s.warnings, c.warnings...)
+	return nil
+}
+
+// addCompacted adds tenant key's configuration v whose partner entries
+// were checked and compacted from their bytes (partnerWriter): partners
+// goes in as it is, with the warnings about it, and the rest of v is
+// checked as add checks it.
+func (b *builder) addCompacted(key string, v any, partners map[string]any, warnings []Warning) error {
+	if err := b.add(key, v); err != nil {
+		return err
+	}
+	id := strings.ToLower(key)
+	t, _ := b.s.tenants[id].(map[string]any)
+	ctap, ok := t["crossTenantAccessPolicy"].(map[string]any)
+	if !ok {
+		panic("tenants: a checked tenant lost its crossTenantAccessPolicy object")
+	}
+	ctap["partners"] = partners
+	b.s.warnings = append(b.s.warnings, warnings...)
 	return nil
 }
 

@@ -6,8 +6,9 @@
 #   opa      stock opa run --server --bundle B (B = xtenant bundle build --tenants FILE)
 #
 # one at a time, pinned to core 0 under /usr/bin/time -v, and record the time
-# to ready (process start to the first 200 from its readiness endpoint), the
-# peak RSS, and the latency of single decisions at that size (one connection,
+# to ready (process start to the first 200 from its readiness endpoint, and
+# the CPU time the server used until then), the peak RSS, and the latency of
+# single decisions at that size (one connection,
 # closed loop, from core 1: no queueing, so this is the evaluation latency
 # plus one HTTP round trip), after a warm-up of XTENANT_SCALE_WARMUP. The
 # report goes to stdout and benchmarks/results/.
@@ -113,9 +114,17 @@ for n in $SIZES; do
       sleep 0.1
     done
     t1="$(date +%s.%N)"
+    # CPU seconds the server used until ready (user + system, from
+    # /proc): on a shared machine the wall time to ready depends on what
+    # else runs, the CPU time much less.
+    ready_cpu=""
+    server_pid="$(pgrep -P "$TIME_PID" || true)"
+    if [ -n "$server_pid" ] && [ -r "/proc/$server_pid/stat" ]; then
+      ready_cpu="$(sed 's/^.*) //' "/proc/$server_pid/stat" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($12 + $13) / hz }')"
+    fi
     if [ "$status" != ok ]; then
       stop_server
-      row "$n | $server | n/a: ${status//|//} | | |"
+      row "$n | $server | n/a: ${status//|//} | | | |"
       continue
     fi
     ready_s="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')"
@@ -130,12 +139,12 @@ for n in $SIZES; do
     errors="$(sed -n 's/.*"errors":\([0-9]*\).*/\1/p' <<<"$lat")"
     rps="$(sed -n 's/.*"rps":\([0-9.]*\).*/\1/p' <<<"$lat")"
     if [ -z "$p50" ]; then
-      row "$n | $server | $ready_s | $rss_mb | | n/a: ${lat//|//} |"
+      row "$n | $server | $ready_s | ${ready_cpu:-?} | $rss_mb | | n/a: ${lat//|//} |"
     else
-      row "$n | $server | $ready_s | $rss_mb | $(printf '%.0f' "$rps") | $(printf '%.2f / %.2f' "$p50" "$p99") | ${errors:-?}"
+      row "$n | $server | $ready_s | ${ready_cpu:-?} | $rss_mb | $(printf '%.0f' "$rps") | $(printf '%.2f / %.2f' "$p50" "$p99") | ${errors:-?}"
     fi
   done
-  echo "| $n | (data) | tenants.json $tenants_mb MB${bundle_note:+; bundle build $bundle_note} | | | | |" >>"$ROWS"
+  echo "| $n | (data) | tenants.json $tenants_mb MB${bundle_note:+; bundle build $bundle_note} | | | | | |" >>"$ROWS"
 done
 
 commit="$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
@@ -150,12 +159,12 @@ out="$RESULTS/scale-$stamp.md"
   echo "- commit: $commit"
   echo "- machine: $(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1), $(nproc) cores, $(free -g | awk '/^Mem:/ { print $2 }') GiB, $(uname -sr); server on core 0, client on core 1"
   echo "- go: $($GO version | awk '{print $3}'); opa: $OPA_VERSION"
-  echo "- ready: process start to the first 200 from /health/ready (xtenant) or /health?bundles (opa); peak RSS from /usr/bin/time -v"
+  echo "- ready: process start to the first 200 from /health/ready (xtenant) or /health?bundles (opa); CPU s to ready: the server's user + system time then (/proc/PID/stat); peak RSS from /usr/bin/time -v"
   echo "- latency: one connection, closed loop, $DURATION after a $WARMUP warm-up, distinct inputs (benchmarks/cmd/xtenant-load): one decision plus one HTTP round trip; decisions/s of that one connection"
   echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared: compare the servers within one run)"
   echo
-  echo "| partners | server | ready s | peak RSS MB | decisions/s (1 conn) | latency p50 / p99 ms | errors |"
-  echo "|---:|---|---:|---:|---:|---:|---:|"
+  echo "| partners | server | ready s | CPU s to ready | peak RSS MB | decisions/s (1 conn) | latency p50 / p99 ms | errors |"
+  echo "|---:|---|---:|---:|---:|---:|---:|---:|"
   cat "$ROWS"
 } >"$out"
 cat "$out"

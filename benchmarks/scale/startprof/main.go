@@ -53,6 +53,8 @@ func main() {
 		log.Fatal(err)
 	}
 	phase("load")
+	// The content hash names the data a run loaded: equal hashes, equal data.
+	fmt.Printf("tenants    %d, %d warnings, content hash %s\n", set.Len(), len(set.Warnings()), set.Hash())
 	p, err := bundles.Builtin(set)
 	if err != nil {
 		log.Fatal(err)
