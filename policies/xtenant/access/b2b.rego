@@ -32,48 +32,47 @@ b2b_block_rule := "R-COMB-1" if collaboration
 
 else := "R-DC-1"
 
-# R-INH-1..4, R-INH-9: the effective settings, resolved once per tenant pair
-# (tenant_pair.rego); null when the side does not apply. The home side is needed
-# only when the home tenant is configured (docs/contract.md: otherwise its
-# outbound stage is skipped).
-pair_home_outbound := {
-	"setting": s,
-	"permits_whom": permits_whom(s),
-	"source": setting_source(home, resource, outbound_property),
-} if {
-	s := effective_setting(home, resource, outbound_property)
+# R-INH-1..4, R-INH-9: the effective settings, resolved once per tenant pair;
+# undefined when the side does not apply. The home side is needed only when
+# the home tenant is configured (docs/contract.md: otherwise its outbound
+# stage is skipped).
+pair_home_outbound_setting := s if {
 	b2b_settings_apply
 	home_known
-} else := null
+	s := effective_setting(home, resource, outbound_property)
+}
 
-pair_resource_inbound := {
-	"setting": s,
-	"permits_whom": permits_whom(s),
-	"source": setting_source(resource, home, inbound_property),
-} if {
-	s := effective_setting(resource, home, inbound_property)
+pair_resource_inbound_setting := s if {
 	b2b_settings_apply
 	resource_known
+	s := effective_setting(resource, home, inbound_property)
+}
+
+# Each side as the pair summary holds it (tenant_pair.rego): whom it admits,
+# its targets digested (side_summary) and its source; null when the side
+# does not apply.
+pair_home_outbound := object.union(side_summary(s), {"source": setting_source(home, resource, outbound_property)}) if {
+	s := pair_home_outbound_setting
 } else := null
 
-home_outbound_setting := tenant_pair.home_outbound.setting
+pair_resource_inbound := object.union(side_summary(s), {"source": setting_source(resource, home, inbound_property)}) if {
+	s := pair_resource_inbound_setting
+} else := null
+
+# R-B2B-1, R-DC-1: the side is checked (its setting applies).
+home_outbound_checked if tenant_pair.home_outbound.source
+
+resource_inbound_checked if tenant_pair.resource_inbound.source
 
 home_outbound_source := tenant_pair.home_outbound.source
-
-resource_inbound_setting := tenant_pair.resource_inbound.setting
 
 resource_inbound_source := tenant_pair.resource_inbound.source
 
 # R-B2B-1 (a), R-B2B-3, R-DC-1: the home tenant's outbound settings.
-home_outbound_permits if tenant_pair.home_outbound.permits_whom == "all"
-
-else if {
-	tenant_pair.home_outbound.permits_whom == "some"
-	permits(home_outbound_setting, request_principal, request_app)
-}
+home_outbound_permits if side_permits(tenant_pair.home_outbound)
 
 home_outbound_reasons contains reason if {
-	home_outbound_setting
+	home_outbound_checked
 	not home_outbound_permits
 	reason := {
 		"code": "HOME_OUTBOUND_BLOCKED",
@@ -87,15 +86,10 @@ home_outbound_reasons contains reason if {
 }
 
 # R-B2B-1 (b), R-B2B-3, R-DC-1: the resource tenant's inbound settings.
-resource_inbound_permits if tenant_pair.resource_inbound.permits_whom == "all"
-
-else if {
-	tenant_pair.resource_inbound.permits_whom == "some"
-	permits(resource_inbound_setting, request_principal, request_app)
-}
+resource_inbound_permits if side_permits(tenant_pair.resource_inbound)
 
 resource_inbound_reasons contains reason if {
-	resource_inbound_setting
+	resource_inbound_checked
 	not resource_inbound_permits
 	reason := {
 		"code": "RESOURCE_INBOUND_BLOCKED",

@@ -64,7 +64,6 @@ pair_configuration_reasons contains reason if {
 # Unknown grant controls and operators count only in policies that apply to
 # this caller, so they are not part of the pair summary.
 configuration_reasons contains violation_reason(v) if {
-	some _ in ca_policies
 	some v in ca_grant_violations
 }
 
@@ -90,7 +89,7 @@ setting_violations contains v if {
 # otherwise). A fresh tenant's allow-all or block-all is valid whatever its
 # source, so the common case costs one lookup.
 needed_settings contains s if {
-	setting := pair_home_outbound.setting
+	setting := pair_home_outbound_setting
 	not fresh_tenant_setting(setting)
 	s := {
 		"tenant": home, "counterpart": resource, "property": outbound_property,
@@ -99,7 +98,7 @@ needed_settings contains s if {
 }
 
 needed_settings contains s if {
-	setting := pair_resource_inbound.setting
+	setting := pair_resource_inbound_setting
 	not fresh_tenant_setting(setting)
 	s := {
 		"tenant": resource, "counterpart": home, "property": inbound_property,
