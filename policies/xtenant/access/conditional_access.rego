@@ -127,18 +127,14 @@ ca_app_tokens := ({"All", app_id} | {"Office365" | catalog.office365[app_id]}) |
 # §3.3, §3.2: one side (include or exclude) of a policy's users, once per
 # tenant pair: its users and groups entries, and the guestOrExternalUserTypes
 # of its guest spec when the spec's tenants match the home tenant (§3.2), as
-# sets; an empty set is left out. Without conditions.users as an object the
-# side matches nobody.
-ca_users_side(p, kind) := {k: v |
-	users := p.conditions.users
-	is_object(users)
-	some k, v in {
-		"users": {u | some u in users[concat("", [kind, "Users"])]},
-		"groups": {g | some g in users[concat("", [kind, "Groups"])]},
-		"guest_types": ca_guest_types(ca_guest_spec(object.get(users, concat("", [kind, "GuestsOrExternalUsers"]), null))),
-	}
-	count(v) > 0
-}
+# sets. Without conditions.users as an object the side matches nobody.
+ca_users_side(users, kind) := {
+	"users": {u | some u in users[concat("", [kind, "Users"])]},
+	"groups": {g | some g in users[concat("", [kind, "Groups"])]},
+	"guest_types": ca_guest_types(ca_guest_spec(object.get(users, concat("", [kind, "GuestsOrExternalUsers"]), null))),
+} if is_object(users)
+
+else := {"users": set(), "groups": set(), "guest_types": set()}
 
 ca_guest_types(guests) := guests.types if guests.tenant_matches == true
 
@@ -166,11 +162,12 @@ else := null
 # by a users entry (tokens), by a group, or as one of the guest or external
 # user types (§3.2) it belongs to. A side without groups never reads the
 # caller's groups.
-ca_user_matches(side, tokens) if count(side.users & tokens) > 0
+ca_user_matches(side, tokens) if count(side.users & tokens) + count(side.guest_types & caller_types) > 0
 
-ca_user_matches(side, _) if count(side.groups & ca_groups) > 0
-
-ca_user_matches(side, _) if count(side.guest_types & caller_types) > 0
+ca_user_matches(side, _) if {
+	count(side.groups) > 0
+	count(side.groups & ca_groups) > 0
+}
 
 # conditionalAccessGuestsOrExternalUsers: the listed types and whether, for
 # external callers, the home tenant matches (§3.2); null when the spec lists
@@ -227,14 +224,18 @@ ca_operator(gc) := "OR" if gc.operator == "OR"
 
 else := "AND"
 
-# R-CA-2, R-CA-4: the outcome of one applicable policy, given its operator.
-ca_outcome(operator, controls) := {"result": "block"} if {
+# R-CA-2, §8.22: the outcome of one applicable policy when its grant alone
+# decides it, once per tenant pair; null when it depends on the request's
+# controls (ca_entry_outcome). A policy with an unknown grant control or
+# operator cannot be satisfied; enforced, it is a configuration deny
+# (configuration.rego); report-only, it reports failure.
+ca_fixed_outcome(violations, controls) := {"result": "fail", "failing": []} if {
+	count(violations) > 0
+} else := {"result": "block"} if {
 	"block" in controls
 } else := {"result": "satisfied"} if {
 	count(controls) == 0
-} else := ca_and_outcome(controls) if {
-	operator == "AND"
-} else := ca_or_outcome(controls)
+} else := null
 
 ca_and_outcome(controls) := {"result": "fail", "failing": failing} if {
 	failing := [c | some c in controls; control_value(c) == "unsatisfiable"]
@@ -259,16 +260,20 @@ pair_ca_evaluated := [entry |
 	some i, p in ca_policies
 	p.state in ca_evaluated_states
 	gc := ca_grant(p)
+	users := object.get(p, ["conditions", "users"], null)
+	controls := ca_required_controls(gc)
+	violations := ca_policy_grant_violations(p)
 	entry := {
 		"index": i,
 		"name": ca_policy_name(p),
 		"enforced": p.state == "enabled",
-		"controls": ca_required_controls(gc),
+		"controls": controls,
 		"operator": ca_operator(gc),
-		"grant_violations": ca_policy_grant_violations(p),
+		"grant_violations": violations,
+		"outcome": ca_fixed_outcome(violations, controls),
 		"apps": ca_apps_digest(p),
-		"include": ca_users_side(p, "include"),
-		"exclude": ca_users_side(p, "exclude"),
+		"include": ca_users_side(users, "include"),
+		"exclude": ca_users_side(users, "exclude"),
 	}
 ]
 
@@ -285,12 +290,13 @@ ca_results[i] := result if {
 	}
 }
 
-# §8.22: a policy with an unknown grant control or operator cannot be
-# satisfied; enforced, it is a configuration deny (configuration.rego);
-# report-only, it reports failure.
-ca_entry_outcome(entry) := {"result": "fail", "failing": []} if {
-	count(entry.grant_violations) > 0
-} else := ca_outcome(entry.operator, entry.controls)
+# R-CA-2, R-CA-4: the outcome of one applicable policy, given its operator.
+ca_entry_outcome(entry) := o if {
+	o := entry.outcome
+	o != null
+} else := ca_and_outcome(entry.controls) if {
+	entry.operator == "AND"
+} else := ca_or_outcome(entry.controls)
 
 ca_enforced_controls contains c if {
 	some r in ca_results

@@ -133,36 +133,14 @@ digest_permitted := {
 	"blocked": {"allowed": {[false, true]}, "blocked": {[false, false], [false, true], [true, false]}},
 }
 
-# R-COMB-1, R-TGT-1..4: permits(setting, request_principal, request_app) for
-# the setting d digests.
-digest_permits(d) if {
-	listed := [digest_principal_listed(d), digest_app_listed(d)]
-	listed in digest_permitted[d.access[0]][d.access[1]]
-}
+# R-TGT-1, R-TGT-2, R-TGT-4: the user targets that name the request's
+# principal (its groups are matched on their own).
+digest_user_tokens := {"AllUsers", user_id}
 
-# R-TGT-1, R-TGT-2, R-TGT-4: principal_listed on a digest.
-digest_principal_listed(d) if {
-	"AllUsers" in d.users
-} else if {
-	user_id in d.users
-} else if {
-	count(d.groups & user_groups) > 0
-} else := false
-
-# R-TGT-3, §6 A5: app_listed on a digest.
-digest_app_listed(d) if {
-	"AllApplications" in d.apps
-} else if {
-	app_id in d.apps
-} else if {
-	client_id in d.apps
-} else if {
-	"Office365" in d.apps
-	catalog.office365[app_id]
-} else if {
-	"AllMicrosoftApps" in d.apps
-	catalog.microsoft_first_party[app_id]
-} else := false
+# R-TGT-3, §6 A5: the application targets that name the request's app:
+# AllApplications, its resource and client ids, and Office365 or
+# AllMicrosoftApps when the catalog lists it there.
+digest_app_tokens := ({"AllApplications", app_id, client_id} | {"Office365" | catalog.office365[app_id]}) | {"AllMicrosoftApps" | catalog.microsoft_first_party[app_id]}
 
 # A side of the pair summary (home outbound, resource inbound, the direct
 # connect sides): whom its setting admits and, for "some", its digest.
@@ -178,9 +156,14 @@ side_targets(whom, _) := null if whom != "some"
 # R-COMB-1: does the side's setting permit the request's principal and app?
 side_permits(side) if side.permits_whom == "all"
 
+# R-COMB-1, R-TGT-1..4: for "some", permits(setting, request_principal,
+# request_app) on the digest (target_digest).
 side_permits(side) if {
 	side.permits_whom == "some"
-	digest_permits(side.targets)
+	d := side.targets
+	users_listed := (count(d.users & digest_user_tokens) + count(d.groups & user_groups)) > 0
+	apps_listed := count(d.apps & digest_app_tokens) > 0
+	[users_listed, apps_listed] in digest_permitted[d.access[0]][d.access[1]]
 }
 
 # The principal and the app of the current sign-in request.

@@ -29,6 +29,7 @@ tenant_pair_computed := {
 	"consent_prompt": pair_consent_prompt,
 	"configuration_reasons": pair_configuration_reasons,
 	"cloud_reasons": pair_cloud_reasons,
+	"service_provider": pair_service_provider,
 	"home_name": tenant_name(home),
 	"resource_name": tenant_name(resource),
 }

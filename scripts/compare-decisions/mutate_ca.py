@@ -1,0 +1,73 @@
+# Give every configured tenant a seeded mix of Conditional Access policies with the odd shapes of
+# §3 and §8.23 (missing or null conditions, lists as objects, guest specs, unknown enums, grant
+# controls), naming ids that the inputs use (home tenants, resource objects and groups, apps), so
+# that comparing two builds exercises every way a policy applies or not.
+# usage: mutate_ca.py TENANTS_IN TENANTS_OUT INPUTS SEED
+import json, random, sys
+t = json.load(open(sys.argv[1])); random.seed(int(sys.argv[4]))
+homes, objs, groups, apps = set(), set(), set(), set()
+for i, line in enumerate(open(sys.argv[3])):
+    if i > 5000: break
+    d = json.loads(line); u = d.get('user') or {}
+    if d.get('home_tenant'): homes.add(d['home_tenant'])
+    if u.get('resource_object_id'): objs.add(u['resource_object_id'])
+    groups.update(u.get('resource_groups') or []); groups.update(u.get('groups') or [])
+    if (d.get('application') or {}).get('id'): apps.add(d['application']['id'])
+homes, objs, groups, apps = (sorted(s) for s in (homes, objs, groups, apps))
+pick = lambda xs, k: random.sample(xs, min(k, len(xs)))
+TYPES = ['b2bCollaborationGuest', 'b2bCollaborationMember', 'b2bDirectConnectUser', 'internalGuest', 'otherExternalUser', 'serviceProvider', 'none']
+def guest_spec():
+    r = random.random()
+    if r < 0.1: return None
+    if r < 0.15: return {'guestOrExternalUserTypes': 42}
+    types = ', '.join(random.sample(TYPES + (['bogusType'] if random.random() < 0.05 else []), random.randint(1, 3)))
+    kind = random.choice(['all', 'all', 'enumerated', 'enumerated', 'bogus', None])
+    ext = None if kind is None else {'membershipKind': kind}
+    if kind == 'enumerated': ext['members'] = pick(homes, 3) + (['x'] if random.random() < 0.2 else [])
+    return {'guestOrExternalUserTypes': types, 'externalTenants': ext}
+def lst(xs):
+    r = random.random()
+    if r < 0.08: return None
+    if r < 0.12: return {str(i): x for i, x in enumerate(xs)}
+    if r < 0.14: return xs[0] if xs else 'All'
+    return xs
+def users():
+    r = random.random()
+    if r < 0.05: return None
+    if r < 0.07: return 'All'
+    u = {}
+    for key, pool in [('includeUsers', ['All', 'GuestsOrExternalUsers', 'None'] + pick(objs, 3)), ('excludeUsers', ['All', 'GuestsOrExternalUsers'] + pick(objs, 3)),
+                      ('includeGroups', pick(groups, 4)), ('excludeGroups', pick(groups, 4))]:
+        if random.random() < 0.6: u[key] = lst(random.sample(pool, random.randint(0, min(3, len(pool)))))
+    for key in ['includeGuestsOrExternalUsers', 'excludeGuestsOrExternalUsers']:
+        if random.random() < 0.6: u[key] = guest_spec()
+    return u
+def applications():
+    r = random.random()
+    if r < 0.05: return None
+    a = {}
+    pool = ['All', 'Office365', 'MicrosoftAdminPortals', 'None'] + pick(apps, 4)
+    if random.random() < 0.93: a['includeApplications'] = lst(random.sample(pool, random.randint(0, 3)))
+    if random.random() < 0.6: a['excludeApplications'] = lst(random.sample(pool, random.randint(0, 2)))
+    return a
+def grant():
+    if random.random() < 0.05: return None
+    g = {'operator': random.choice(['AND', 'OR', 'OR', 'XOR', None]),
+         'builtInControls': random.sample(['mfa', 'compliantDevice', 'domainJoinedDevice', 'block', 'approvedApplication', 'passwordChange', 'bogusControl'], random.randint(0, 2))}
+    if random.random() < 0.1: g['authenticationStrength'] = {'id': 'x'}
+    if random.random() < 0.05: g['termsOfUse'] = ['t']
+    return g
+n = 0
+for tid, ten in t.items():
+    ps = []
+    for i in range(random.randint(0, 8)):
+        cond = {'clientAppTypes': random.choice([['all'], ['browser'], ['bogus']]), 'applications': applications(), 'users': users()}
+        if random.random() < 0.05: cond['signInRiskLevels'] = ['bogus']
+        for k in ['applications', 'users']:
+            if random.random() < 0.03: del cond[k]
+        p = {'id': f'p{i}-{random.randint(0, 999)}', 'state': random.choice(['enabled'] * 5 + ['enabledForReportingButNotEnforced'] * 3 + ['disabled', 'bogus']), 'conditions': cond, 'grantControls': grant()}
+        if random.random() < 0.9: p['displayName'] = f'policy {i}'
+        ps.append(p); n += 1
+    ten['conditionalAccessPolicies'] = ps
+json.dump(t, open(sys.argv[2], 'w'))
+print(f'{n} policies in {len(t)} tenants', file=sys.stderr)
