@@ -2,9 +2,12 @@
 # §3 and §8.23 (missing or null conditions, lists as objects, guest specs, unknown enums, grant
 # controls), naming ids that the inputs use (home tenants, resource objects and groups, apps), so
 # that comparing two builds exercises every way a policy applies or not.
+# LOOSE=1 adds shapes xtenant's loader refuses (lists as objects or strings, users as a string,
+# a non-string guestOrExternalUserTypes): for comparing bundles under stock opa.
 # usage: mutate_ca.py TENANTS_IN TENANTS_OUT INPUTS SEED
-import json, random, sys
+import json, os, random, sys
 t = json.load(open(sys.argv[1])); random.seed(int(sys.argv[4]))
+LOOSE = os.environ.get('LOOSE') == '1'
 homes, objs, groups, apps = set(), set(), set(), set()
 for i, line in enumerate(open(sys.argv[3])):
     if i > 5000: break
@@ -19,7 +22,7 @@ TYPES = ['b2bCollaborationGuest', 'b2bCollaborationMember', 'b2bDirectConnectUse
 def guest_spec():
     r = random.random()
     if r < 0.1: return None
-    if r < 0.15: return {'guestOrExternalUserTypes': 42}
+    if r < 0.15 and LOOSE: return {'guestOrExternalUserTypes': 42}
     types = ', '.join(random.sample(TYPES + (['bogusType'] if random.random() < 0.05 else []), random.randint(1, 3)))
     kind = random.choice(['all', 'all', 'enumerated', 'enumerated', 'bogus', None])
     ext = None if kind is None else {'membershipKind': kind}
@@ -28,13 +31,13 @@ def guest_spec():
 def lst(xs):
     r = random.random()
     if r < 0.08: return None
-    if r < 0.12: return {str(i): x for i, x in enumerate(xs)}
-    if r < 0.14: return xs[0] if xs else 'All'
+    if r < 0.12 and LOOSE: return {str(i): x for i, x in enumerate(xs)}
+    if r < 0.14 and LOOSE: return xs[0] if xs else 'All'
     return xs
 def users():
     r = random.random()
     if r < 0.05: return None
-    if r < 0.07: return 'All'
+    if r < 0.07 and LOOSE: return 'All'
     u = {}
     for key, pool in [('includeUsers', ['All', 'GuestsOrExternalUsers', 'None'] + pick(objs, 3)), ('excludeUsers', ['All', 'GuestsOrExternalUsers'] + pick(objs, 3)),
                       ('includeGroups', pick(groups, 4)), ('excludeGroups', pick(groups, 4))]:
