@@ -8,6 +8,10 @@
 import json, os, random, sys
 t = json.load(open(sys.argv[1])); random.seed(int(sys.argv[4]))
 LOOSE = os.environ.get('LOOSE') == '1'
+# CLEAN=1 leaves out unknown enums and grant controls (which make every decision a configuration
+# deny), so that the decisions themselves go through Conditional Access.
+CLEAN = os.environ.get('CLEAN') == '1'
+def bogus(xs): return [x for x in xs if not (CLEAN and ('bogus' in str(x).lower() or x == 'XOR'))]
 homes, objs, groups, apps = set(), set(), set(), set()
 for i, line in enumerate(open(sys.argv[3])):
     if i > 5000: break
@@ -23,8 +27,8 @@ def guest_spec():
     r = random.random()
     if r < 0.1: return None
     if r < 0.15 and LOOSE: return {'guestOrExternalUserTypes': 42}
-    types = ', '.join(random.sample(TYPES + (['bogusType'] if random.random() < 0.05 else []), random.randint(1, 3)))
-    kind = random.choice(['all', 'all', 'enumerated', 'enumerated', 'bogus', None])
+    types = ', '.join(random.sample(TYPES + (['bogusType'] if random.random() < 0.05 and not CLEAN else []), random.randint(1, 3)))
+    kind = random.choice(bogus(['all', 'all', 'enumerated', 'enumerated', 'bogus', None]))
     ext = None if kind is None else {'membershipKind': kind}
     if kind == 'enumerated': ext['members'] = pick(homes, 3) + (['x'] if random.random() < 0.2 else [])
     return {'guestOrExternalUserTypes': types, 'externalTenants': ext}
@@ -36,7 +40,7 @@ def lst(xs):
     return xs
 def users():
     r = random.random()
-    if r < 0.05: return None
+    if r < 0.05 and not CLEAN: return None
     if r < 0.07 and LOOSE: return 'All'
     u = {}
     for key, pool in [('includeUsers', ['All', 'GuestsOrExternalUsers', 'None'] + pick(objs, 3)), ('excludeUsers', ['All', 'GuestsOrExternalUsers'] + pick(objs, 3)),
@@ -47,16 +51,16 @@ def users():
     return u
 def applications():
     r = random.random()
-    if r < 0.05: return None
+    if r < 0.05 and not CLEAN: return None
     a = {}
     pool = ['All', 'Office365', 'MicrosoftAdminPortals', 'None'] + pick(apps, 4)
-    if random.random() < 0.93: a['includeApplications'] = lst(random.sample(pool, random.randint(0, 3)))
+    if random.random() < 0.93 or CLEAN: a['includeApplications'] = lst(random.sample(pool, random.randint(0, 3)))
     if random.random() < 0.6: a['excludeApplications'] = lst(random.sample(pool, random.randint(0, 2)))
     return a
 def grant():
     if random.random() < 0.05: return None
-    g = {'operator': random.choice(['AND', 'OR', 'OR', 'XOR', None]),
-         'builtInControls': random.sample(['mfa', 'compliantDevice', 'domainJoinedDevice', 'block', 'approvedApplication', 'passwordChange', 'bogusControl'], random.randint(0, 2))}
+    g = {'operator': random.choice(bogus(['AND', 'OR', 'OR', 'XOR', None])),
+         'builtInControls': random.sample(bogus(['mfa', 'compliantDevice', 'domainJoinedDevice', 'block', 'approvedApplication', 'passwordChange', 'bogusControl']), random.randint(0, 2))}
     if random.random() < 0.1: g['authenticationStrength'] = {'id': 'x'}
     if random.random() < 0.05: g['termsOfUse'] = ['t']
     return g
@@ -64,11 +68,11 @@ n = 0
 for tid, ten in t.items():
     ps = []
     for i in range(random.randint(0, 8)):
-        cond = {'clientAppTypes': random.choice([['all'], ['browser'], ['bogus']]), 'applications': applications(), 'users': users()}
-        if random.random() < 0.05: cond['signInRiskLevels'] = ['bogus']
+        cond = {'clientAppTypes': random.choice(bogus([['all'], ['browser'], ['bogus']])), 'applications': applications(), 'users': users()}
+        if random.random() < 0.05 and not CLEAN: cond['signInRiskLevels'] = ['bogus']
         for k in ['applications', 'users']:
-            if random.random() < 0.03: del cond[k]
-        p = {'id': f'p{i}-{random.randint(0, 999)}', 'state': random.choice(['enabled'] * 5 + ['enabledForReportingButNotEnforced'] * 3 + ['disabled', 'bogus']), 'conditions': cond, 'grantControls': grant()}
+            if random.random() < 0.03 and not CLEAN: del cond[k]
+        p = {'id': f'p{i}-{random.randint(0, 999)}', 'state': random.choice(bogus(['enabled'] * 5 + ['enabledForReportingButNotEnforced'] * 3 + ['disabled', 'bogus'])), 'conditions': cond, 'grantControls': grant()}
         if random.random() < 0.9: p['displayName'] = f'policy {i}'
         ps.append(p); n += 1
     ten['conditionalAccessPolicies'] = ps

@@ -97,16 +97,6 @@ ca_groups := resource_groups | user_groups if {
 
 # ---- Does a policy apply? (§3.3) ----
 
-# entry is a policy of pair_ca_evaluated (its state is live), its
-# applications and users digested once per tenant pair (ca_apps_digest,
-# ca_users_side): a few set intersections per policy and request.
-ca_applies(entry) if {
-	count(entry.apps.include & ca_app_tokens) > 0
-	not count(entry.apps.exclude & ca_app_tokens) > 0
-	ca_user_matches(entry.include, ca_included_user_tokens)
-	not ca_user_matches(entry.exclude, ca_excluded_user_tokens)
-}
-
 # §3.3: a policy's applications, once per tenant pair: includeApplications
 # (which it must have; null otherwise, and the policy applies to nobody) and
 # excludeApplications (from an array only), as sets.
@@ -129,16 +119,18 @@ ca_app_tokens := ({"All", app_id} | {"Office365" | catalog.office365[app_id]}) |
 # of its guest spec when the spec's tenants match the home tenant (§3.2), as
 # sets. Without conditions.users as an object the side matches nobody.
 ca_users_side(users, kind) := {
-	"users": {u | some u in users[concat("", [kind, "Users"])]},
-	"groups": {g | some g in users[concat("", [kind, "Groups"])]},
-	"guest_types": ca_guest_types(ca_guest_spec(object.get(users, concat("", [kind, "GuestsOrExternalUsers"]), null))),
-} if is_object(users)
+	"users": {u | some u in users[keys[0]]},
+	"groups": {g | some g in users[keys[1]]},
+	"guest_types": ca_guest_types(object.get(users, keys[2], null)),
+} if {
+	is_object(users)
+	keys := ca_users_side_keys[kind]
+} else := {"users": set(), "groups": set(), "guest_types": set()}
 
-else := {"users": set(), "groups": set(), "guest_types": set()}
-
-ca_guest_types(guests) := guests.types if guests.tenant_matches == true
-
-else := set()
+ca_users_side_keys := {
+	"include": ["includeUsers", "includeGroups", "includeGuestsOrExternalUsers"],
+	"exclude": ["excludeUsers", "excludeGroups", "excludeGuestsOrExternalUsers"],
+}
 
 # A list member of a policy object, empty when missing or null (a reference
 # to a missing member inside "not" would make the whole body undefined).
@@ -169,19 +161,13 @@ ca_user_matches(side, _) if {
 	count(side.groups & ca_groups) > 0
 }
 
-# conditionalAccessGuestsOrExternalUsers: the listed types and whether, for
-# external callers, the home tenant matches (§3.2); null when the spec lists
-# no types (it matches nobody).
-ca_guest_spec(spec) := {
-	"types": {trim_space(t) | some t in split(spec.guestOrExternalUserTypes, ",")},
-	"tenant_matches": ca_spec_tenant_matches(spec),
-} if {
+# conditionalAccessGuestsOrExternalUsers: the listed types, when the spec's
+# tenants match the home tenant (§3.2) for external callers; none otherwise,
+# and when the spec lists no types.
+ca_guest_types(spec) := {trim_space(t) | some t in split(spec.guestOrExternalUserTypes, ",")} if {
 	is_string(spec.guestOrExternalUserTypes)
-} else := null
-
-ca_spec_tenant_matches(spec) if ca_tenant_matches(spec)
-
-else := false
+	ca_tenant_matches(spec)
+} else := set()
 
 ca_tenant_matches(_) if internal_caller
 
@@ -262,10 +248,11 @@ pair_ca_evaluated := [entry |
 	gc := ca_grant(p)
 	users := object.get(p, ["conditions", "users"], null)
 	controls := ca_required_controls(gc)
-	violations := ca_policy_grant_violations(p)
+	name := ca_policy_name(p)
+	violations := ca_policy_grant_violations(gc, name)
 	entry := {
 		"index": i,
-		"name": ca_policy_name(p),
+		"name": name,
 		"enforced": p.state == "enabled",
 		"controls": controls,
 		"operator": ca_operator(gc),
@@ -277,10 +264,16 @@ pair_ca_evaluated := [entry |
 	}
 ]
 
-# Every policy that applies (enforced or report-only), keyed by its index.
+# §3.3: every policy that applies (enforced or report-only), keyed by its
+# index. The policies of pair_ca_evaluated are live, their applications and
+# users digested once per tenant pair (ca_apps_digest, ca_users_side), so
+# whether one applies is a few set intersections per request.
 ca_results[i] := result if {
 	some entry in tenant_pair.ca_evaluated
-	ca_applies(entry)
+	count(entry.apps.include & ca_app_tokens) > 0
+	not count(entry.apps.exclude & ca_app_tokens) > 0
+	ca_user_matches(entry.include, ca_included_user_tokens)
+	not ca_user_matches(entry.exclude, ca_excluded_user_tokens)
 	i := entry.index
 	result := {
 		"name": entry.name,
@@ -311,9 +304,9 @@ ca_controls := {
 	"compliant_device": "not_required",
 	"hybrid_joined_device": "not_required",
 } if {
-	# No live policy, nothing required: the common case costs no control
-	# lookups (a disabled policy requires nothing either).
-	count(tenant_pair.ca_evaluated) == 0
+	# No applicable enforced policy, nothing required: the common case costs
+	# no control lookups.
+	count(ca_enforced_controls) == 0
 } else := {
 	"mfa": ca_control_state("mfa"),
 	"compliant_device": ca_control_state("compliantDevice"),

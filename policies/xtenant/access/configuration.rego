@@ -254,21 +254,24 @@ ca_grant_violations contains v if {
 	ca_results[entry.index]
 }
 
-ca_policy_grant_violations(p) := {v |
-	some c in ca_grant(p).builtInControls
+# gc is the policy's grant (ca_grant), name its name (ca_policy_name).
+ca_policy_grant_violations(gc, name) := {v |
+	some c in gc.builtInControls
 	not c in ca_known_controls
-	v := ca_violation(p, sprintf("requires the unknown grant control %v", [c]))
+	v := ca_named_violation(name, "§8.1", sprintf("requires the unknown grant control %v", [c]))
 } | {v |
-	op := object.get(ca_grant(p), "operator", null)
+	op := object.get(gc, "operator", null)
 	not op in {"AND", "OR", null}
-	v := ca_violation(p, sprintf("has the unknown grant operator %v", [op]))
+	v := ca_named_violation(name, "§8.1", sprintf("has the unknown grant operator %v", [op]))
 }
 
 ca_violation(p, what) := ca_violation_rule(p, "§8.1", what)
 
-ca_violation_rule(p, rule, what) := {
+ca_violation_rule(p, rule, what) := ca_named_violation(ca_policy_name(p), rule, what)
+
+ca_named_violation(name, rule, what) := {
 	"tenant": resource,
 	"setting": null,
 	"rule": rule,
-	"message": sprintf("%s's Conditional Access policy '%s' %s", [tenant_name(resource), ca_policy_name(p), what]),
+	"message": sprintf("%s's Conditional Access policy '%s' %s", [tenant_name(resource), name, what]),
 }
