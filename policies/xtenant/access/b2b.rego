@@ -48,7 +48,7 @@ pair_resource_inbound_setting := s if {
 	s := effective_setting(resource, home, inbound_property)
 }
 
-# Each side as the pair summary holds it (tenant_pair.rego): whom it admits,
+# R-B2B-1, R-COMB-1: each side as the pair summary holds it (tenant_pair.rego): whom it admits,
 # its targets digested (side_summary) and the reason it gives when it blocks
 # the request, which depends on the pair alone (null when it admits all);
 # null when the side does not apply.

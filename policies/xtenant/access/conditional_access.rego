@@ -79,7 +79,7 @@ home_direct_connect_outbound_open if {
 	side_permits(tenant_pair.direct_connect.outbound)
 }
 
-# The direct connect settings of both sides (side_summary), resolved once per
+# R-DC-8, §8.6: the direct connect settings of both sides (side_summary), resolved once per
 # tenant pair (tenant_pair.rego); only a B2B collaboration sign-in asks for
 # them.
 pair_direct_connect := {
@@ -239,7 +239,7 @@ ca_or_outcome(controls) := {"result": "satisfied"} if {
 	startswith(control_value(c), "step_up")
 } else := {"result": "fail", "failing": [controls[0]]}
 
-# What each policy that is not disabled requires, once per tenant pair
+# §3.3, R-CA-1..4: what each policy that is not disabled requires, once per tenant pair
 # (tenant_pair.rego): its index, its name for messages, its controls and
 # operator, and its conditions digested.
 pair_ca_evaluated := [entry |

@@ -254,7 +254,8 @@ ca_grant_violations contains v if {
 	ca_results[entry.index]
 }
 
-# gc is the policy's grant (ca_grant), name its name (ca_policy_name).
+# §8.1, §8.22: the unknown grant controls and operator of a policy; gc is its
+# grant (ca_grant), name its name (ca_policy_name).
 ca_policy_grant_violations(gc, name) := {v |
 	some c in gc.builtInControls
 	not c in ca_known_controls
