@@ -48,10 +48,10 @@ pair_resource_inbound_setting := s if {
 	s := effective_setting(resource, home, inbound_property)
 }
 
-# R-B2B-1, R-COMB-1: each side as the pair summary holds it (tenant_pair.rego): whom it admits,
-# its targets digested (side_summary) and the reason it gives when it blocks
-# the request, which depends on the pair alone (null when it admits all);
-# null when the side does not apply.
+# R-B2B-1, R-COMB-1: each side as the pair summary holds it
+# (tenant_pair.rego): whom it admits, its targets digested (side_summary) and
+# the reason it gives when it blocks the request, which depends on the pair
+# alone (null when it admits all); null when the side does not apply.
 pair_home_outbound := object.union(side_summary(pair_home_outbound_setting), {"block_reason": pair_home_outbound_block}) if {
 	pair_home_outbound_setting
 } else := null

@@ -79,9 +79,9 @@ home_direct_connect_outbound_open if {
 	side_permits(tenant_pair.direct_connect.outbound)
 }
 
-# R-DC-8, §8.6: the direct connect settings of both sides (side_summary), resolved once per
-# tenant pair (tenant_pair.rego); only a B2B collaboration sign-in asks for
-# them.
+# R-DC-8, §8.6: the direct connect settings of both sides (side_summary),
+# resolved once per tenant pair (tenant_pair.rego); only a B2B collaboration
+# sign-in asks for them.
 pair_direct_connect := {
 	"inbound": side_summary(effective_setting(resource, home, "b2bDirectConnectInbound")),
 	"outbound": side_summary(effective_setting(home, resource, "b2bDirectConnectOutbound")),
@@ -239,9 +239,9 @@ ca_or_outcome(controls) := {"result": "satisfied"} if {
 	startswith(control_value(c), "step_up")
 } else := {"result": "fail", "failing": [controls[0]]}
 
-# §3.3, R-CA-1..4: what each policy that is not disabled requires, once per tenant pair
-# (tenant_pair.rego): its index, its name for messages, its controls and
-# operator, and its conditions digested.
+# §3.3, R-CA-1..4: what each policy that is not disabled requires, once per
+# tenant pair (tenant_pair.rego): its index, its name for messages, its
+# controls and operator, and its conditions digested.
 pair_ca_evaluated := [entry |
 	some i, p in ca_policies
 	p.state in ca_evaluated_states

@@ -142,8 +142,9 @@ digest_user_tokens := {"AllUsers", user_id}
 # AllMicrosoftApps when the catalog lists it there.
 digest_app_tokens := ({"AllApplications", app_id, client_id} | {"Office365" | catalog.office365[app_id]}) | {"AllMicrosoftApps" | catalog.microsoft_first_party[app_id]}
 
-# R-COMB-1, R-TGT-1..4: a side of the pair summary (home outbound, resource inbound, the direct
-# connect sides): whom its setting admits and, for "some", its digest.
+# R-COMB-1, R-TGT-1..4: a side of the pair summary (home outbound, resource
+# inbound, the direct connect sides): whom its setting admits and, for "some",
+# its digest.
 side_summary(setting) := {"permits_whom": whom, "targets": targets} if {
 	whom := permits_whom(setting)
 	targets := side_targets(whom, setting)
