@@ -24,5 +24,9 @@ for i, (x, y, z) in enumerate(zip(a, b, c)):
         bad += 1
         if bad <= 3: print('DIFF', json.dumps(inputs[i])[:300], '\n old', json.dumps(x)[:800], '\n new', json.dumps(y)[:800], '\n pair', json.dumps(z)[:800])
 undefined = sum(1 for x in a if x[0] is None)
-print(f'{path}: {len(a)} inputs ({undefined} undefined decisions), {len(a) - bad} identical (decision and explanation, new also with the pair summary), {bad} differ')
+codes = {}
+for x in a:
+    for r in (x[0] or {}).get('reasons', []): codes[r['code']] = codes.get(r['code'], 0) + 1
+applied = sum(1 for x in a for p in ((x[1] or {}).get('conditional_access') or []) if p.get('applies'))
+print(f'{path}: {len(a)} inputs ({undefined} undefined decisions), {len(a) - bad} identical (decision and explanation, new also with the pair summary), {bad} differ; old reason codes {codes}; {applied} applicable CA policies explained')
 sys.exit(1 if bad else 0)

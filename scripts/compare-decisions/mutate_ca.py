@@ -27,7 +27,9 @@ def guest_spec():
     r = random.random()
     if r < 0.1: return None
     if r < 0.15 and LOOSE: return {'guestOrExternalUserTypes': 42}
-    types = ', '.join(random.sample(TYPES + (['bogusType'] if random.random() < 0.05 and not CLEAN else []), random.randint(1, 3)))
+    types = random.sample(TYPES + (['bogusType'] if random.random() < 0.05 and not CLEAN else []), random.randint(1, 3))
+    if random.random() < 0.5: types.append(random.choice(['b2bCollaborationGuest', ' b2bCollaborationGuest ', 'b2bDirectConnectUser']))
+    types = ','.join(types)
     kind = random.choice(bogus(['all', 'all', 'enumerated', 'enumerated', 'bogus', None]))
     ext = None if kind is None else {'membershipKind': kind}
     if kind == 'enumerated': ext['members'] = pick(homes, 3) + (['x'] if random.random() < 0.2 else [])
@@ -45,9 +47,10 @@ def users():
     u = {}
     for key, pool in [('includeUsers', ['All', 'GuestsOrExternalUsers', 'None'] + pick(objs, 3)), ('excludeUsers', ['All', 'GuestsOrExternalUsers'] + pick(objs, 3)),
                       ('includeGroups', pick(groups, 4)), ('excludeGroups', pick(groups, 4))]:
-        if random.random() < 0.6: u[key] = lst(random.sample(pool, random.randint(0, min(3, len(pool)))))
+        if random.random() < (0.3 if key.startswith('exclude') else 0.7): u[key] = lst(random.sample(pool, random.randint(0, min(3, len(pool)))))
+        if key == 'includeUsers' and random.random() < 0.4: u[key] = [random.choice(['All', 'GuestsOrExternalUsers'])]
     for key in ['includeGuestsOrExternalUsers', 'excludeGuestsOrExternalUsers']:
-        if random.random() < 0.6: u[key] = guest_spec()
+        if random.random() < (0.3 if key.startswith('exclude') else 0.7): u[key] = guest_spec()
     return u
 def applications():
     r = random.random()
@@ -55,6 +58,7 @@ def applications():
     a = {}
     pool = ['All', 'Office365', 'MicrosoftAdminPortals', 'None'] + pick(apps, 4)
     if random.random() < 0.93 or CLEAN: a['includeApplications'] = lst(random.sample(pool, random.randint(0, 3)))
+    if random.random() < 0.4: a['includeApplications'] = [random.choice(['All', 'Office365'])]
     if random.random() < 0.6: a['excludeApplications'] = lst(random.sample(pool, random.randint(0, 2)))
     return a
 def grant():
