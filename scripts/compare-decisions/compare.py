@@ -1,15 +1,17 @@
 # Compare the decisions of two xtenant servers (unix sockets) on every input of a JSONL file.
-import json, sys, http.client, socket, collections
+import json, os, sys, http.client, socket, collections
 class UConn(http.client.HTTPConnection):
     def __init__(self, path): super().__init__('localhost', timeout=600); self.path_ = path
     def connect(self):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); self.sock.connect(self.path_)
 def batch(sock, reqs):
-    c = UConn(sock); c.request('POST', '/v1/evaluate/batch', json.dumps({'requests': reqs}), {'Content-Type': 'application/json'})
+    c = UConn(sock); c.request('POST', BATCH, json.dumps({'requests': reqs}), {'Content-Type': 'application/json'})
     r = c.getresponse(); body = r.read()
     if r.status != 200: raise SystemExit(f'{sock}: {r.status} {body[:300]}')
     return json.loads(body)['decisions']
 old, new, path = sys.argv[1:4]
+# EXPLAIN=1 asks for every decision's explanation too (compared like the rest).
+BATCH = '/v1/evaluate/batch' + ('?explain=true' if os.environ.get('EXPLAIN') == '1' else '')
 inputs = [json.loads(l) for l in open(path)]
 n = same = 0; diffs = []; verdicts = collections.Counter(); codes = collections.Counter()
 for i in range(0, len(inputs), 200):

@@ -32,80 +32,79 @@ b2b_block_rule := "R-COMB-1" if collaboration
 
 else := "R-DC-1"
 
-# R-INH-1..4, R-INH-9: the effective settings, resolved once per tenant pair
-# (tenant_pair.rego); null when the side does not apply. The home side is needed
-# only when the home tenant is configured (docs/contract.md: otherwise its
-# outbound stage is skipped).
-pair_home_outbound := {
-	"setting": s,
-	"permits_whom": permits_whom(s),
-	"source": setting_source(home, resource, outbound_property),
-} if {
-	s := effective_setting(home, resource, outbound_property)
+# R-INH-1..4, R-INH-9: the effective settings, resolved once per tenant pair;
+# undefined when the side does not apply. The home side is needed only when
+# the home tenant is configured (docs/contract.md: otherwise its outbound
+# stage is skipped).
+pair_home_outbound_setting := s if {
 	b2b_settings_apply
 	home_known
-} else := null
-
-pair_resource_inbound := {
-	"setting": s,
-	"permits_whom": permits_whom(s),
-	"source": setting_source(resource, home, inbound_property),
-} if {
-	s := effective_setting(resource, home, inbound_property)
-	b2b_settings_apply
-	resource_known
-} else := null
-
-home_outbound_setting := tenant_pair.home_outbound.setting
-
-home_outbound_source := tenant_pair.home_outbound.source
-
-resource_inbound_setting := tenant_pair.resource_inbound.setting
-
-resource_inbound_source := tenant_pair.resource_inbound.source
-
-# R-B2B-1 (a), R-B2B-3, R-DC-1: the home tenant's outbound settings.
-home_outbound_permits if tenant_pair.home_outbound.permits_whom == "all"
-
-else if {
-	tenant_pair.home_outbound.permits_whom == "some"
-	permits(home_outbound_setting, request_principal, request_app)
+	s := effective_setting(home, resource, outbound_property)
 }
 
-home_outbound_reasons contains reason if {
-	home_outbound_setting
+pair_resource_inbound_setting := s if {
+	b2b_settings_apply
+	resource_known
+	s := effective_setting(resource, home, inbound_property)
+}
+
+# R-B2B-1, R-COMB-1: each side as the pair summary holds it
+# (tenant_pair.rego): whom it admits, its targets digested (side_summary) and
+# the reason it gives when it blocks the request, which depends on the pair
+# alone (null when it admits all); null when the side does not apply.
+pair_home_outbound := object.union(side_summary(pair_home_outbound_setting), {"block_reason": pair_home_outbound_block}) if {
+	pair_home_outbound_setting
+} else := null
+
+pair_resource_inbound := object.union(side_summary(pair_resource_inbound_setting), {"block_reason": pair_resource_inbound_block}) if {
+	pair_resource_inbound_setting
+} else := null
+
+# R-B2B-1 (a), R-B2B-3, R-DC-1: the home tenant's outbound settings block.
+pair_home_outbound_block := null if {
+	permits_whom(pair_home_outbound_setting) == "all"
+} else := {
+	"code": "HOME_OUTBOUND_BLOCKED",
+	"stage": "home_outbound",
+	"tenant": home,
+	"setting": setting_source(home, resource, outbound_property),
+	"rule": b2b_block_rule,
+	"aadsts": "AADSTS500212",
+	"message": sprintf("%s's outbound %s settings for %s block this user for this application", [tenant_name(home), access_label, tenant_name(resource)]),
+}
+
+# R-B2B-1 (b), R-B2B-3, R-DC-1: the resource tenant's inbound settings block.
+pair_resource_inbound_block := null if {
+	permits_whom(pair_resource_inbound_setting) == "all"
+} else := {
+	"code": "RESOURCE_INBOUND_BLOCKED",
+	"stage": "resource_inbound",
+	"tenant": resource,
+	"setting": setting_source(resource, home, inbound_property),
+	"rule": b2b_block_rule,
+	"aadsts": "AADSTS500213",
+	"message": sprintf("%s's inbound %s settings for %s block this user for this application", [tenant_name(resource), access_label, tenant_name(home)]),
+}
+
+# R-B2B-1, R-DC-1: the side is checked (its setting applies).
+home_outbound_checked if tenant_pair.home_outbound.permits_whom
+
+resource_inbound_checked if tenant_pair.resource_inbound.permits_whom
+
+# R-B2B-1 (a), R-B2B-3, R-DC-1: the home tenant's outbound settings.
+home_outbound_permits if side_permits(tenant_pair.home_outbound)
+
+home_outbound_reasons contains tenant_pair.home_outbound.block_reason if {
+	home_outbound_checked
 	not home_outbound_permits
-	reason := {
-		"code": "HOME_OUTBOUND_BLOCKED",
-		"stage": "home_outbound",
-		"tenant": home,
-		"setting": home_outbound_source,
-		"rule": b2b_block_rule,
-		"aadsts": "AADSTS500212",
-		"message": sprintf("%s's outbound %s settings for %s block this user for this application", [home_name, access_label, resource_name]),
-	}
 }
 
 # R-B2B-1 (b), R-B2B-3, R-DC-1: the resource tenant's inbound settings.
-resource_inbound_permits if tenant_pair.resource_inbound.permits_whom == "all"
+resource_inbound_permits if side_permits(tenant_pair.resource_inbound)
 
-else if {
-	tenant_pair.resource_inbound.permits_whom == "some"
-	permits(resource_inbound_setting, request_principal, request_app)
-}
-
-resource_inbound_reasons contains reason if {
-	resource_inbound_setting
+resource_inbound_reasons contains tenant_pair.resource_inbound.block_reason if {
+	resource_inbound_checked
 	not resource_inbound_permits
-	reason := {
-		"code": "RESOURCE_INBOUND_BLOCKED",
-		"stage": "resource_inbound",
-		"tenant": resource,
-		"setting": resource_inbound_source,
-		"rule": b2b_block_rule,
-		"aadsts": "AADSTS500213",
-		"message": sprintf("%s's inbound %s settings for %s block this user for this application", [resource_name, access_label, home_name]),
-	}
 }
 
 # §8.21, R-DC-1/2: B2B direct connect exists only between Entra tenants. A

@@ -68,7 +68,7 @@ direct_connect_eligible if {
 	catalog.direct_connect_apps[app_id] # Teams and SharePoint
 	entra_identity
 	not cross_cloud
-	direct_connect_permits(tenant_pair.direct_connect.inbound)
+	side_permits(tenant_pair.direct_connect.inbound)
 	home_direct_connect_outbound_open
 }
 
@@ -76,26 +76,18 @@ home_direct_connect_outbound_open if not home_known
 
 home_direct_connect_outbound_open if {
 	home_known
-	direct_connect_permits(tenant_pair.direct_connect.outbound)
+	side_permits(tenant_pair.direct_connect.outbound)
 }
 
-# The direct connect settings of both sides, resolved once per tenant pair
-# (tenant_pair.rego); only a B2B collaboration sign-in asks for them.
+# R-DC-8, §8.6: the direct connect settings of both sides (side_summary),
+# resolved once per tenant pair (tenant_pair.rego); only a B2B collaboration
+# sign-in asks for them.
 pair_direct_connect := {
-	"inbound": {"setting": inbound, "permits_whom": permits_whom(inbound)},
-	"outbound": {"setting": outbound, "permits_whom": permits_whom(outbound)},
+	"inbound": side_summary(effective_setting(resource, home, "b2bDirectConnectInbound")),
+	"outbound": side_summary(effective_setting(home, resource, "b2bDirectConnectOutbound")),
 } if {
 	collaboration
-	inbound := effective_setting(resource, home, "b2bDirectConnectInbound")
-	outbound := effective_setting(home, resource, "b2bDirectConnectOutbound")
 } else := null
-
-direct_connect_permits(side) if side.permits_whom == "all"
-
-direct_connect_permits(side) if {
-	side.permits_whom == "some"
-	permits(side.setting, request_principal, request_app)
-}
 
 # Groups for includeGroups/excludeGroups (§8.5): the resource tenant's groups,
 # and the home groups when both are the same tenant.
@@ -105,14 +97,39 @@ ca_groups := resource_groups | user_groups if {
 
 # ---- Does a policy apply? (§3.3) ----
 
-# entry is a policy of pair_ca_evaluated (its state is live).
-ca_applies(entry) if {
-	apps := entry.policy.conditions.applications
-	ca_app_listed(apps.includeApplications)
-	not ca_app_listed(ca_list(apps, "excludeApplications"))
-	users := entry.policy.conditions.users
-	ca_user_included(entry, users)
-	not ca_user_excluded(entry, users)
+# §3.3: a policy's applications, once per tenant pair: includeApplications
+# (which it must have; null otherwise, and the policy applies to nobody) and
+# excludeApplications (from an array only), as sets.
+ca_apps_digest(p) := {
+	"include": {a | some a in apps.includeApplications},
+	"exclude": {a | some a in ca_list(apps, "excludeApplications")},
+} if {
+	apps := p.conditions.applications
+	apps.includeApplications
+} else := null
+
+# Applications match application.id only, never the client id (§8.5): the
+# entries of includeApplications/excludeApplications that name this app —
+# "All", its id, and Office365 or MicrosoftAdminPortals when the catalog
+# lists it there.
+ca_app_tokens := ({"All", app_id} | {"Office365" | catalog.office365[app_id]}) | {"MicrosoftAdminPortals" | catalog.microsoft_admin_portals[app_id]}
+
+# §3.3, §3.2: one side (include or exclude) of a policy's users, once per
+# tenant pair: its users and groups entries, and the guestOrExternalUserTypes
+# of its guest spec when the spec's tenants match the home tenant (§3.2), as
+# sets. Without conditions.users as an object the side matches nobody.
+ca_users_side(users, kind) := {
+	"users": {u | some u in users[keys[0]]},
+	"groups": {g | some g in users[keys[1]]},
+	"guest_types": ca_guest_types(object.get(users, keys[2], null)),
+} if {
+	is_object(users)
+	keys := ca_users_side_keys[kind]
+} else := {"users": set(), "groups": set(), "guest_types": set()}
+
+ca_users_side_keys := {
+	"include": ["includeUsers", "includeGroups", "includeGuestsOrExternalUsers"],
+	"exclude": ["excludeUsers", "excludeGroups", "excludeGuestsOrExternalUsers"],
 }
 
 # A list member of a policy object, empty when missing or null (a reference
@@ -133,49 +150,24 @@ ca_guests_token := "GuestsOrExternalUsers" if count(caller_types) > 0
 
 else := null
 
-ca_user_included(_, users) if {
-	some u in users.includeUsers
-	u in ca_included_user_tokens
+# §3.3, §8.5: a side of a policy's users (ca_users_side) names the caller:
+# by a users entry (tokens), by a group, or as one of the guest or external
+# user types (§3.2) it belongs to. A side without groups never reads the
+# caller's groups.
+ca_user_matches(side, tokens) if count(side.users & tokens) + count(side.guest_types & caller_types) > 0
+
+ca_user_matches(side, _) if {
+	count(side.groups) > 0
+	count(side.groups & ca_groups) > 0
 }
 
-ca_user_included(_, users) if {
-	some g in users.includeGroups
-	g in ca_groups
-}
-
-ca_user_included(entry, _) if ca_guests_match(entry.include_guests)
-
-ca_user_excluded(_, users) if {
-	some u in users.excludeUsers
-	u in ca_excluded_user_tokens
-}
-
-ca_user_excluded(_, users) if {
-	some g in users.excludeGroups
-	g in ca_groups
-}
-
-ca_user_excluded(entry, _) if ca_guests_match(entry.exclude_guests)
-
-# conditionalAccessGuestsOrExternalUsers: one of the listed types and, for
-# external callers, a matching home tenant (§3.2). The types and the tenant
-# match are read once per tenant pair (ca_guest_spec); null matches nobody.
-ca_guests_match(guests) if {
-	guests.tenant_matches
-	some t in guests.types
-	t in caller_types
-}
-
-ca_guest_spec(spec) := {
-	"types": {trim_space(t) | some t in split(spec.guestOrExternalUserTypes, ",")},
-	"tenant_matches": ca_spec_tenant_matches(spec),
-} if {
+# conditionalAccessGuestsOrExternalUsers: the listed types, when the spec's
+# tenants match the home tenant (§3.2) for external callers; none otherwise,
+# and when the spec lists no types.
+ca_guest_types(spec) := {trim_space(t) | some t in split(spec.guestOrExternalUserTypes, ",")} if {
 	is_string(spec.guestOrExternalUserTypes)
-} else := null
-
-ca_spec_tenant_matches(spec) if ca_tenant_matches(spec)
-
-else := false
+	ca_tenant_matches(spec)
+} else := set()
 
 ca_tenant_matches(_) if internal_caller
 
@@ -186,21 +178,6 @@ ca_tenant_matches(spec) if spec.externalTenants.membershipKind == "all"
 ca_tenant_matches(spec) if {
 	spec.externalTenants.membershipKind == "enumerated"
 	home in spec.externalTenants.members
-}
-
-# Applications match application.id only, never the client id (§8.5).
-ca_app_listed(list) if "All" in list
-
-ca_app_listed(list) if app_id in list
-
-ca_app_listed(list) if {
-	"Office365" in list
-	catalog.office365[app_id]
-}
-
-ca_app_listed(list) if {
-	"MicrosoftAdminPortals" in list
-	catalog.microsoft_admin_portals[app_id]
 }
 
 # ---- Grants (R-CA-1..4) ----
@@ -233,14 +210,18 @@ ca_operator(gc) := "OR" if gc.operator == "OR"
 
 else := "AND"
 
-# R-CA-2, R-CA-4: the outcome of one applicable policy, given its operator.
-ca_outcome(operator, controls) := {"result": "block"} if {
+# R-CA-2, §8.22: the outcome of one applicable policy when its grant alone
+# decides it, once per tenant pair; null when it depends on the request's
+# controls (ca_entry_outcome). A policy with an unknown grant control or
+# operator cannot be satisfied; enforced, it is a configuration deny
+# (configuration.rego); report-only, it reports failure.
+ca_fixed_outcome(violations, controls) := {"result": "fail", "failing": []} if {
+	count(violations) > 0
+} else := {"result": "block"} if {
 	"block" in controls
 } else := {"result": "satisfied"} if {
 	count(controls) == 0
-} else := ca_and_outcome(controls) if {
-	operator == "AND"
-} else := ca_or_outcome(controls)
+} else := null
 
 ca_and_outcome(controls) := {"result": "fail", "failing": failing} if {
 	failing := [c | some c in controls; control_value(c) == "unsatisfiable"]
@@ -258,43 +239,57 @@ ca_or_outcome(controls) := {"result": "satisfied"} if {
 	startswith(control_value(c), "step_up")
 } else := {"result": "fail", "failing": [controls[0]]}
 
-# What each policy that is not disabled requires, once per tenant pair
-# (tenant_pair.rego): its index, the policy, its controls and its operator.
+# §3.3, R-CA-1..4: what each policy that is not disabled requires, once per
+# tenant pair (tenant_pair.rego): its index, its name for messages, its
+# controls and operator, and its conditions digested.
 pair_ca_evaluated := [entry |
 	some i, p in ca_policies
 	p.state in ca_evaluated_states
 	gc := ca_grant(p)
+	users := object.get(p, ["conditions", "users"], null)
+	controls := ca_required_controls(gc)
+	name := ca_policy_name(p)
+	violations := ca_policy_grant_violations(gc, name)
 	entry := {
 		"index": i,
-		"policy": p,
+		"name": name,
 		"enforced": p.state == "enabled",
-		"controls": ca_required_controls(gc),
+		"controls": controls,
 		"operator": ca_operator(gc),
-		"grant_violations": ca_policy_grant_violations(p),
-		"include_guests": ca_guest_spec(object.get(p, ["conditions", "users", "includeGuestsOrExternalUsers"], null)),
-		"exclude_guests": ca_guest_spec(object.get(p, ["conditions", "users", "excludeGuestsOrExternalUsers"], null)),
+		"grant_violations": violations,
+		"outcome": ca_fixed_outcome(violations, controls),
+		"apps": ca_apps_digest(p),
+		"include": ca_users_side(users, "include"),
+		"exclude": ca_users_side(users, "exclude"),
 	}
 ]
 
-# Every policy that applies (enforced or report-only), keyed by its index.
+# §3.3: every policy that applies (enforced or report-only), keyed by its
+# index. The policies of pair_ca_evaluated are live, their applications and
+# users digested once per tenant pair (ca_apps_digest, ca_users_side), so
+# whether one applies is a few set intersections per request.
 ca_results[i] := result if {
 	some entry in tenant_pair.ca_evaluated
-	ca_applies(entry)
+	count(entry.apps.include & ca_app_tokens) > 0
+	not count(entry.apps.exclude & ca_app_tokens) > 0
+	ca_user_matches(entry.include, ca_included_user_tokens)
+	not ca_user_matches(entry.exclude, ca_excluded_user_tokens)
 	i := entry.index
 	result := {
-		"policy": entry.policy,
+		"name": entry.name,
 		"enforced": entry.enforced,
 		"controls": entry.controls,
 		"outcome": ca_entry_outcome(entry),
 	}
 }
 
-# §8.22: a policy with an unknown grant control or operator cannot be
-# satisfied; enforced, it is a configuration deny (configuration.rego);
-# report-only, it reports failure.
-ca_entry_outcome(entry) := {"result": "fail", "failing": []} if {
-	count(entry.grant_violations) > 0
-} else := ca_outcome(entry.operator, entry.controls)
+# R-CA-2, R-CA-4: the outcome of one applicable policy, given its operator.
+ca_entry_outcome(entry) := o if {
+	o := entry.outcome
+	o != null
+} else := ca_and_outcome(entry.controls) if {
+	entry.operator == "AND"
+} else := ca_or_outcome(entry.controls)
 
 ca_enforced_controls contains c if {
 	some r in ca_results
@@ -309,8 +304,9 @@ ca_controls := {
 	"compliant_device": "not_required",
 	"hybrid_joined_device": "not_required",
 } if {
-	# No policy, nothing required: the common case costs no control lookups.
-	count(ca_policies) == 0
+	# No applicable enforced policy, nothing required: the common case costs
+	# no control lookups.
+	count(ca_enforced_controls) == 0
 } else := {
 	"mfa": ca_control_state("mfa"),
 	"compliant_device": ca_control_state("compliantDevice"),
@@ -382,7 +378,7 @@ ca_deny_reasons contains reason if {
 		"setting": null,
 		"rule": "R-CA-2",
 		"aadsts": "AADSTS53003",
-		"message": sprintf("%s's Conditional Access policy '%s' blocks this access", [resource_name, ca_policy_name(r.policy)]),
+		"message": sprintf("%s's Conditional Access policy '%s' blocks this access", [resource_name, r.name]),
 	}
 }
 
@@ -391,14 +387,14 @@ ca_deny_reasons contains reason if {
 	r.enforced
 	r.outcome.result == "fail"
 	some c in r.outcome.failing
-	reason := ca_control_reason(c, r.policy)
+	reason := ca_control_reason(c, r.name)
 }
 
 ca_policy_name(p) := p.displayName if is_string(p.displayName)
 
 else := object.get(p, "id", "unnamed")
 
-ca_control_reason(c, p) := reason if {
+ca_control_reason(c, name) := reason if {
 	c == "mfa"
 	reason := {
 		"code": "MFA_UNSATISFIABLE",
@@ -407,11 +403,11 @@ ca_control_reason(c, p) := reason if {
 		"setting": tenant_pair.trust_source.isMfaAccepted,
 		"rule": mfa_unsatisfiable_rule,
 		"aadsts": mfa_unsatisfiable_code,
-		"message": sprintf("%s's Conditional Access policy '%s' requires MFA, which %s", [resource_name, ca_policy_name(p), mfa_unsatisfiable_why]),
+		"message": sprintf("%s's Conditional Access policy '%s' requires MFA, which %s", [resource_name, name, mfa_unsatisfiable_why]),
 	}
 }
 
-ca_control_reason(c, p) := reason if {
+ca_control_reason(c, name) := reason if {
 	some spec in device_controls
 	spec.control == c
 	reason := {
@@ -421,11 +417,11 @@ ca_control_reason(c, p) := reason if {
 		"setting": device_setting(spec.flag),
 		"rule": spec.rule,
 		"aadsts": spec.aadsts,
-		"message": sprintf("%s's Conditional Access policy '%s' requires a %s, which %s", [resource_name, ca_policy_name(p), spec.name, device_why(spec.flag, spec.claim)]),
+		"message": sprintf("%s's Conditional Access policy '%s' requires a %s, which %s", [resource_name, name, spec.name, device_why(spec.flag, spec.claim)]),
 	}
 }
 
-ca_control_reason(c, p) := reason if {
+ca_control_reason(c, name) := reason if {
 	not c in trust_controls
 	reason := {
 		"code": "CONTROL_UNSUPPORTED",
@@ -434,7 +430,7 @@ ca_control_reason(c, p) := reason if {
 		"setting": null,
 		"rule": "R-DC-7",
 		"aadsts": null,
-		"message": sprintf("%s's Conditional Access policy '%s' requires %s, which this user cannot satisfy", [resource_name, ca_policy_name(p), c]),
+		"message": sprintf("%s's Conditional Access policy '%s' requires %s, which this user cannot satisfy", [resource_name, name, c]),
 	}
 }
 
@@ -488,9 +484,7 @@ ca_report_result := {
 	"satisfied": "success",
 }
 
-ca_report_only := [] if count(ca_policies) == 0
-
-else := [entry |
+ca_report_only := [entry |
 	some e in tenant_pair.ca_report_only
 	entry := {"policy_id": e.policy_id, "result": ca_report_outcome(e.index)}
 ]

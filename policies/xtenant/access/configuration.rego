@@ -64,7 +64,6 @@ pair_configuration_reasons contains reason if {
 # Unknown grant controls and operators count only in policies that apply to
 # this caller, so they are not part of the pair summary.
 configuration_reasons contains violation_reason(v) if {
-	some _ in ca_policies
 	some v in ca_grant_violations
 }
 
@@ -90,7 +89,7 @@ setting_violations contains v if {
 # otherwise). A fresh tenant's allow-all or block-all is valid whatever its
 # source, so the common case costs one lookup.
 needed_settings contains s if {
-	setting := pair_home_outbound.setting
+	setting := pair_home_outbound_setting
 	not fresh_tenant_setting(setting)
 	s := {
 		"tenant": home, "counterpart": resource, "property": outbound_property,
@@ -99,7 +98,7 @@ needed_settings contains s if {
 }
 
 needed_settings contains s if {
-	setting := pair_resource_inbound.setting
+	setting := pair_resource_inbound_setting
 	not fresh_tenant_setting(setting)
 	s := {
 		"tenant": resource, "counterpart": home, "property": inbound_property,
@@ -255,21 +254,25 @@ ca_grant_violations contains v if {
 	ca_results[entry.index]
 }
 
-ca_policy_grant_violations(p) := {v |
-	some c in ca_grant(p).builtInControls
+# §8.1, §8.22: the unknown grant controls and operator of a policy; gc is its
+# grant (ca_grant), name its name (ca_policy_name).
+ca_policy_grant_violations(gc, name) := {v |
+	some c in gc.builtInControls
 	not c in ca_known_controls
-	v := ca_violation(p, sprintf("requires the unknown grant control %v", [c]))
+	v := ca_named_violation(name, "§8.1", sprintf("requires the unknown grant control %v", [c]))
 } | {v |
-	op := object.get(ca_grant(p), "operator", null)
+	op := object.get(gc, "operator", null)
 	not op in {"AND", "OR", null}
-	v := ca_violation(p, sprintf("has the unknown grant operator %v", [op]))
+	v := ca_named_violation(name, "§8.1", sprintf("has the unknown grant operator %v", [op]))
 }
 
 ca_violation(p, what) := ca_violation_rule(p, "§8.1", what)
 
-ca_violation_rule(p, rule, what) := {
+ca_violation_rule(p, rule, what) := ca_named_violation(ca_policy_name(p), rule, what)
+
+ca_named_violation(name, rule, what) := {
 	"tenant": resource,
 	"setting": null,
 	"rule": rule,
-	"message": sprintf("%s's Conditional Access policy '%s' %s", [tenant_name(resource), ca_policy_name(p), what]),
+	"message": sprintf("%s's Conditional Access policy '%s' %s", [tenant_name(resource), name, what]),
 }

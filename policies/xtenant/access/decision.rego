@@ -68,7 +68,11 @@ listed_reasons := configuration_reasons if {
 	verdict == "step_up"
 } else := set()
 
-reasons := [r |
+# §2.13: the listed reasons in stage order, and in code order inside a
+# stage; a single reason (the common deny) needs no ranking.
+reasons := [r | some r in listed_reasons] if {
+	count(listed_reasons) < 2
+} else := [r |
 	some ranked in sort([[stage_rank[r.stage], object.get(code_rank, r.code, 9), r] | some r in listed_reasons])
 	r := ranked[2]
 ]

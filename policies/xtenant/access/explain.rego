@@ -117,11 +117,11 @@ explain_setting(x, y, prop) := {
 }
 
 explain_home_outbound_settings := explain_setting(home, resource, outbound_property) if {
-	home_outbound_setting
+	home_outbound_checked
 } else := explain_home_outbound_verdict
 
 explain_resource_inbound_settings := explain_setting(resource, home, inbound_property) if {
-	resource_inbound_setting
+	resource_inbound_checked
 } else := explain_resource_inbound_verdict
 
 explain_inbound_trust := {flag: {"value": trust_flag(resource, home, flag), "source": member_source(resource, home, "inboundTrust", flag)} |

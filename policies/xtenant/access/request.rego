@@ -10,16 +10,24 @@ package xtenant.access
 tenants := data.xtenant.tenants
 
 # canonical_id(x) is a GUID of the input in lower case; "" when x is not a
-# string (absent members: the contract's "not given").
+# string (absent members: the contract's "not given"). The members every
+# decision reads (home, resource, user_id, app_id) spell it out, which spares
+# a function call each.
 canonical_id(x) := lower(x) if is_string(x)
 
 else := ""
 
 # §8.24: an invitation may omit home_tenant; home is then "", a tenant no
 # configuration has, and the invitee's tenant comes from the address.
-home := canonical_id(object.get(input, "home_tenant", null))
+home := lower(x) if {
+	x := object.get(input, "home_tenant", null)
+	is_string(x)
+} else := ""
 
-resource := canonical_id(object.get(input, "resource_tenant", null))
+resource := lower(x) if {
+	x := object.get(input, "resource_tenant", null)
+	is_string(x)
+} else := ""
 
 access_type := input.access_type
 
@@ -65,7 +73,10 @@ cross_cloud if home_cloud != resource_cloud
 
 user := object.get(input, "user", {})
 
-user_id := canonical_id(object.get(user, "id", null))
+user_id := lower(x) if {
+	x := object.get(user, "id", null)
+	is_string(x)
+} else := ""
 
 # Transitive group ids of the user in the home tenant (§6 A6), as a set.
 user_groups := {lower(g) | some g in object.get(user, "groups", []); is_string(g)}
@@ -88,7 +99,10 @@ gdap_session := object.get(user, "gdap_session", false)
 
 application := object.get(input, "application", {})
 
-app_id := canonical_id(object.get(application, "id", null))
+app_id := lower(x) if {
+	x := object.get(application, "id", null)
+	is_string(x)
+} else := ""
 
 client_id := lower(application.client_id) if is_string(application.client_id)
 

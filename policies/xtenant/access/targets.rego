@@ -105,6 +105,68 @@ permits_whom(setting) := "all" if {
 	setting == block_all
 } else := "some"
 
+# ---- Settings digested once per tenant pair ----
+
+# R-TGT-1..4, R-COMB-1: what permits needs of a setting that admits "some"
+# (permits_whom), read once per tenant pair (tenant_pair.rego) so that a
+# request is matched with a few set lookups: the accessTypes of both halves
+# (null when either is missing: R-COMB-2, nothing is permitted), and the
+# targets by targetType. The targets are kept whole, so a keyword or an id
+# matches exactly as in principal_listed and app_listed.
+target_digest(setting) := {
+	"access": digest_access(setting),
+	"users": {t.target | some t in setting.usersAndGroups.targets; t.targetType == "user"},
+	"groups": {t.target | some t in setting.usersAndGroups.targets; t.targetType == "group"},
+	"apps": {t.target | some t in setting.applications.targets; t.targetType == "application"},
+}
+
+digest_access(setting) := [u, a] if {
+	u := setting.usersAndGroups.accessType
+	a := setting.applications.accessType
+} else := null
+
+# R-COMB-1: for each pair of accessTypes, the [principal listed, app listed]
+# combinations the setting permits (the four rules of permits); any other
+# accessType permits nothing (R-COMB-2).
+digest_permitted := {
+	"allowed": {"allowed": {[true, true]}, "blocked": {[true, false]}},
+	"blocked": {"allowed": {[false, true]}, "blocked": {[false, false], [false, true], [true, false]}},
+}
+
+# R-TGT-1, R-TGT-2, R-TGT-4: the user targets that name the request's
+# principal (its groups are matched on their own).
+digest_user_tokens := {"AllUsers", user_id}
+
+# R-TGT-3, §6 A5: the application targets that name the request's app:
+# AllApplications, its resource and client ids, and Office365 or
+# AllMicrosoftApps when the catalog lists it there.
+digest_app_tokens := ({"AllApplications", app_id, client_id} | {"Office365" | catalog.office365[app_id]}) | {"AllMicrosoftApps" | catalog.microsoft_first_party[app_id]}
+
+# R-COMB-1, R-TGT-1..4: a side of the pair summary (home outbound, resource
+# inbound, the direct connect sides): whom its setting admits and, for "some",
+# its digest.
+side_summary(setting) := {"permits_whom": whom, "targets": targets} if {
+	whom := permits_whom(setting)
+	targets := side_targets(whom, setting)
+}
+
+side_targets("some", setting) := target_digest(setting)
+
+side_targets(whom, _) := null if whom != "some"
+
+# R-COMB-1: does the side's setting permit the request's principal and app?
+side_permits(side) if side.permits_whom == "all"
+
+# R-COMB-1, R-TGT-1..4: for "some", permits(setting, request_principal,
+# request_app) on the digest (target_digest).
+side_permits(side) if {
+	side.permits_whom == "some"
+	d := side.targets
+	users_listed := (count(d.users & digest_user_tokens) + count(d.groups & user_groups)) > 0
+	apps_listed := count(d.apps & digest_app_tokens) > 0
+	[users_listed, apps_listed] in digest_permitted[d.access[0]][d.access[1]]
+}
+
 # The principal and the app of the current sign-in request.
 request_principal := {"id": user_id, "groups": user_groups}
 

@@ -120,3 +120,45 @@ test_request_principal_and_app_from_input if {
 	access.request_principal == {"id": u1, "groups": {g1}} with input as collab
 	access.request_app == {"id": a1, "client_id": null} with input as collab
 }
+
+# ---- Settings digested once per tenant pair (side_summary, side_permits) ----
+
+o365_app := {"id": "00000003-0000-0ff1-ce00-000000000000", "client_id": u2}
+
+digest_settings := array.concat([b2b(row[1], row[2]) | some row in comb_rows], [
+	b2b(tc("allowed", [target(u1, "user")]), tc("allowed", [target("Office365", "application")])),
+	b2b(tc("blocked", [target(u1, "user"), target(g1, "group")]), tc("blocked", [target("AllMicrosoftApps", "application")])),
+	b2b(tc("allowed", all_users), tc("allowed", [target(u2, "application")])),
+	b2b(tc("allowed", [target(g1, "user")]), tc("allowed", [target(a1, "group")])),
+	b2b(tc("unknownFutureValue", all_users), tc("allowed", all_apps)),
+	b2b({"targets": all_users}, tc("allowed", all_apps)),
+])
+
+digest_probes := array.concat(comb_probes, [[member, o365_app], [outsider, o365_app]])
+
+# The request of a probe, as the input holds it.
+probe_input(p, app) := {
+	"user": {"id": p.id, "groups": [g | some g in p.groups]},
+	"application": {"id": app.id, "client_id": app.client_id},
+}
+
+side_permitted(side, req) if access.side_permits(side) with input as req
+
+else := false
+
+# R-COMB-1, R-TGT-1..4: a setting digested once per tenant pair permits
+# exactly whom permits does, keywords, client ids and unknown accessTypes
+# included.
+test_digest_permits_like_permits if {
+	every setting in digest_settings {
+		every probe in digest_probes {
+			side_permitted(access.side_summary(setting), probe_input(probe[0], probe[1])) == permitted(setting, probe[0], probe[1])
+		}
+	}
+}
+
+# R-COMB-1: a fresh tenant's allow-all and block-all need no digest.
+test_digest_fresh_settings_have_no_targets if {
+	access.side_summary(access.allow_all) == {"permits_whom": "all", "targets": null}
+	access.side_summary(access.block_all) == {"permits_whom": "none", "targets": null}
+}

@@ -9,7 +9,11 @@
 # query, which no input can reach, and any other OPA (stock `opa`, every Data
 # API path) computes them here from the input and the data. The rules named
 # pair_* are the parts of tenant_pair_computed: read them only through
-# tenant_pair.
+# tenant_pair. Whatever a request only matches against (targets, the
+# conditions of Conditional Access policies) is digested here into sets, so
+# that a decision is a few set lookups; the summary must therefore be handed
+# back as the value it is (the engine keeps it as an ast.Value), never
+# through JSON, which would make its sets arrays.
 package xtenant.access
 
 # §7 (pre-computed pair settings): the pair's facts, as the rules read them.
@@ -29,6 +33,7 @@ tenant_pair_computed := {
 	"consent_prompt": pair_consent_prompt,
 	"configuration_reasons": pair_configuration_reasons,
 	"cloud_reasons": pair_cloud_reasons,
+	"service_provider": pair_service_provider,
 	"home_name": tenant_name(home),
 	"resource_name": tenant_name(resource),
 }

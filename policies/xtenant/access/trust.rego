@@ -22,7 +22,13 @@ internal_caller if not cross_tenant
 # The resource tenant's partner entry for the home tenant (R-INH-5 flags).
 resource_partner := tenants[resource].crossTenantAccessPolicy.partners[home]
 
-service_provider_partner if resource_partner.isServiceProvider == true
+# §6 A10: the resource tenant flags the home tenant as a service provider;
+# read once per tenant pair (tenant_pair.rego).
+service_provider_partner if tenant_pair.service_provider
+
+pair_service_provider if resource_partner.isServiceProvider == true
+
+else := false
 
 # §8.7, R-TRUST-9: a GDAP sign-in of a service provider's technician has its
 # home MFA trusted whatever isMfaAccepted says.
