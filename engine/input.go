@@ -112,10 +112,14 @@ func putString(obj ast.Object, key *ast.Term, s string) {
 	}
 }
 
+// stringArray makes the terms of the array in one allocation (a user's
+// groups are dozens of ids).
 func stringArray(list []string) *ast.Term {
+	slab := make([]ast.Term, len(list))
 	terms := make([]*ast.Term, len(list))
 	for i, s := range list {
-		terms[i] = ast.StringTerm(s)
+		slab[i].Value = ast.String(s)
+		terms[i] = &slab[i]
 	}
 	return ast.ArrayTerm(terms...)
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -27,6 +28,23 @@ var (
 	}
 )
 
+// Members each object of the decision must have, as the terms looked up.
+var (
+	requiredStepUp     = stringTerms("control", "at")
+	requiredControls   = stringTerms("mfa", "compliant_device", "hybrid_joined_device")
+	requiredReportOnly = stringTerms("policy_id", "result")
+	requiredDecision   = stringTerms("decision", "allow", "denied_by", "error_code", "step_up", "controls", "consent_prompt", "reasons", "report_only")
+	requiredReason     = stringTerms("code", "stage", "message")
+)
+
+func stringTerms(keys ...string) []*ast.Term {
+	out := make([]*ast.Term, len(keys))
+	for i, k := range keys {
+		out[i] = ast.StringTerm(k)
+	}
+	return out
+}
+
 // decodeError is a malformed policy result: the policy, not the request, is
 // at fault, so it is an internal error (never an allow).
 type decodeError struct {
@@ -43,72 +61,72 @@ func (e *decodeError) Error() string {
 func decodeDecision(v ast.Value) (*Decision, error) {
 	var d Decision
 	dec := resultDecoder{}
-	dec.object(v, "", func(key string, val ast.Value, p string) {
+	dec.object(v, func(key string, val ast.Value) {
 		switch key {
 		case "decision":
-			d.Decision = dec.enum(val, p, verdicts)
+			d.Decision = dec.enum(val, verdicts)
 		case "allow":
-			d.Allow = dec.boolean(val, p)
+			d.Allow = dec.boolean(val)
 		case "denied_by":
-			d.DeniedBy = dec.nullableEnum(val, p, stages)
+			d.DeniedBy = dec.nullableEnum(val, stages)
 		case "error_code":
-			d.ErrorCode = dec.nullableString(val, p)
+			d.ErrorCode = dec.nullableString(val)
 		case "step_up":
 			d.StepUp = []StepUp{}
-			dec.array(val, p, func(item ast.Value, p string) {
+			dec.array(val, func(item ast.Value) {
 				var s StepUp
-				dec.object(item, p, func(key string, val ast.Value, p string) {
+				dec.object(item, func(key string, val ast.Value) {
 					switch key {
 					case "control":
-						s.Control = dec.enum(val, p, []string{"mfa"})
+						s.Control = dec.enum(val, []string{"mfa"})
 					case "at":
-						s.At = dec.enum(val, p, stepUpAt)
+						s.At = dec.enum(val, stepUpAt)
 					default:
-						dec.fail(p, "unknown member")
+						dec.fail("unknown member")
 					}
-				}, "control", "at")
+				}, requiredStepUp...)
 				d.StepUp = append(d.StepUp, s)
 			})
 		case "controls":
-			dec.object(val, p, func(key string, val ast.Value, p string) {
+			dec.object(val, func(key string, val ast.Value) {
 				switch key {
 				case "mfa":
-					d.Controls.MFA = dec.enum(val, p, controlValues)
+					d.Controls.MFA = dec.enum(val, controlValues)
 				case "compliant_device":
-					d.Controls.CompliantDevice = dec.enum(val, p, controlValues)
+					d.Controls.CompliantDevice = dec.enum(val, controlValues)
 				case "hybrid_joined_device":
-					d.Controls.HybridJoinedDevice = dec.enum(val, p, controlValues)
+					d.Controls.HybridJoinedDevice = dec.enum(val, controlValues)
 				default:
-					dec.fail(p, "unknown member")
+					dec.fail("unknown member")
 				}
-			}, "mfa", "compliant_device", "hybrid_joined_device")
+			}, requiredControls...)
 		case "consent_prompt":
-			d.ConsentPrompt = dec.boolean(val, p)
+			d.ConsentPrompt = dec.boolean(val)
 		case "reasons":
 			d.Reasons = []Reason{}
-			dec.array(val, p, func(item ast.Value, p string) {
-				d.Reasons = append(d.Reasons, dec.reason(item, p))
+			dec.array(val, func(item ast.Value) {
+				d.Reasons = append(d.Reasons, dec.reason(item))
 			})
 		case "report_only":
 			d.ReportOnly = []ReportOnly{}
-			dec.array(val, p, func(item ast.Value, p string) {
+			dec.array(val, func(item ast.Value) {
 				var r ReportOnly
-				dec.object(item, p, func(key string, val ast.Value, p string) {
+				dec.object(item, func(key string, val ast.Value) {
 					switch key {
 					case "policy_id":
-						r.PolicyID = dec.str(val, p)
+						r.PolicyID = dec.str(val)
 					case "result":
-						r.Result = dec.enum(val, p, reportResults)
+						r.Result = dec.enum(val, reportResults)
 					default:
-						dec.fail(p, "unknown member")
+						dec.fail("unknown member")
 					}
-				}, "policy_id", "result")
+				}, requiredReportOnly...)
 				d.ReportOnly = append(d.ReportOnly, r)
 			})
 		default:
-			dec.fail(p, "unknown member")
+			dec.fail("unknown member")
 		}
-	}, "decision", "allow", "denied_by", "error_code", "step_up", "controls", "consent_prompt", "reasons", "report_only")
+	}, requiredDecision...)
 	if dec.err != nil {
 		return nil, dec.err
 	}
@@ -127,27 +145,52 @@ func decodeDecision(v ast.Value) (*Decision, error) {
 }
 
 // resultDecoder reads a policy result, keeping the first error; later
-// calls are no-ops.
-type resultDecoder struct{ err error }
+// calls are no-ops. The path of the value being read is a stack of members
+// and indexes, made a JSON pointer only for an error: a decision has
+// dozens of members and errors are rare.
+type resultDecoder struct {
+	err  error
+	path []pathSeg
+}
 
-func (d *resultDecoder) fail(path, msg string) {
+// pathSeg is a member name, or an array index when key is "" and idx >= 0.
+type pathSeg struct {
+	key string
+	idx int
+}
+
+func (d *resultDecoder) fail(msg string) {
 	if d.err == nil {
-		d.err = &decodeError{path, msg}
+		var b strings.Builder
+		for _, s := range d.path {
+			b.WriteByte('/')
+			if s.idx >= 0 {
+				b.WriteString(strconv.Itoa(s.idx))
+			} else {
+				b.WriteString(jsonpointer.Escape(s.key))
+			}
+		}
+		d.err = &decodeError{b.String(), msg}
 	}
 }
 
-func (d *resultDecoder) object(v ast.Value, path string, member func(key string, val ast.Value, path string), required ...string) {
+func (d *resultDecoder) push(key string, idx int) { d.path = append(d.path, pathSeg{key, idx}) }
+func (d *resultDecoder) pop()                     { d.path = d.path[:len(d.path)-1] }
+
+func (d *resultDecoder) object(v ast.Value, member func(key string, val ast.Value), required ...*ast.Term) {
 	if d.err != nil {
 		return
 	}
 	obj, ok := v.(ast.Object)
 	if !ok {
-		d.fail(path, "expected object, got "+ast.ValueName(v))
+		d.fail("expected object, got " + ast.ValueName(v))
 		return
 	}
 	for _, k := range required {
-		if obj.Get(ast.StringTerm(k)) == nil {
-			d.fail(path+"/"+k, "missing")
+		if obj.Get(k) == nil {
+			d.push(string(k.Value.(ast.String)), -1)
+			d.fail("missing")
+			d.pop()
 			return
 		}
 	}
@@ -157,93 +200,97 @@ func (d *resultDecoder) object(v ast.Value, path string, member func(key string,
 		}
 		key, ok := k.Value.(ast.String)
 		if !ok {
-			d.fail(path, "non-string key "+k.String())
+			d.fail("non-string key " + k.String())
 			return
 		}
-		member(string(key), val.Value, path+"/"+jsonpointer.Escape(string(key)))
+		d.push(string(key), -1)
+		member(string(key), val.Value)
+		d.pop()
 	})
 }
 
-func (d *resultDecoder) array(v ast.Value, path string, item func(ast.Value, string)) {
+func (d *resultDecoder) array(v ast.Value, item func(ast.Value)) {
 	if d.err != nil {
 		return
 	}
 	arr, ok := v.(*ast.Array)
 	if !ok {
-		d.fail(path, "expected array, got "+ast.ValueName(v))
+		d.fail("expected array, got " + ast.ValueName(v))
 		return
 	}
 	for i := 0; i < arr.Len() && d.err == nil; i++ {
-		item(arr.Elem(i).Value, fmt.Sprintf("%s/%d", path, i))
+		d.push("", i)
+		item(arr.Elem(i).Value)
+		d.pop()
 	}
 }
 
-func (d *resultDecoder) str(v ast.Value, path string) string {
+func (d *resultDecoder) str(v ast.Value) string {
 	s, ok := v.(ast.String)
 	if !ok {
-		d.fail(path, "expected string, got "+ast.ValueName(v))
+		d.fail("expected string, got " + ast.ValueName(v))
 		return ""
 	}
 	return string(s)
 }
 
-func (d *resultDecoder) boolean(v ast.Value, path string) bool {
+func (d *resultDecoder) boolean(v ast.Value) bool {
 	b, ok := v.(ast.Boolean)
 	if !ok {
-		d.fail(path, "expected boolean, got "+ast.ValueName(v))
+		d.fail("expected boolean, got " + ast.ValueName(v))
 		return false
 	}
 	return bool(b)
 }
 
-func (d *resultDecoder) enum(v ast.Value, path string, allowed []string) string {
-	s := d.str(v, path)
+func (d *resultDecoder) enum(v ast.Value, allowed []string) string {
+	s := d.str(v)
 	if d.err == nil && !slices.Contains(allowed, s) {
-		d.fail(path, fmt.Sprintf("expected one of %s, got %q", strings.Join(allowed, ", "), s))
+		d.fail(fmt.Sprintf("expected one of %s, got %q", strings.Join(allowed, ", "), s))
 	}
 	return s
 }
 
-func (d *resultDecoder) nullableString(v ast.Value, path string) *string {
+func (d *resultDecoder) nullableString(v ast.Value) *string {
 	if _, ok := v.(ast.Null); ok {
 		return nil
 	}
-	s := d.str(v, path)
+	s := d.str(v)
 	return &s
 }
 
-func (d *resultDecoder) nullableEnum(v ast.Value, path string, allowed []string) *string {
+func (d *resultDecoder) nullableEnum(v ast.Value, allowed []string) *string {
 	if _, ok := v.(ast.Null); ok {
 		return nil
 	}
-	s := d.enum(v, path, allowed)
+	s := d.enum(v, allowed)
 	return &s
 }
 
-func (d *resultDecoder) reason(v ast.Value, path string) Reason {
+func (d *resultDecoder) reason(v ast.Value) Reason {
 	var r Reason
-	d.object(v, path, func(key string, val ast.Value, p string) {
+	d.object(v, func(key string, val ast.Value) {
 		switch key {
 		case "code":
-			r.Code = d.enum(val, p, reasonCodes)
+			r.Code = d.enum(val, reasonCodes)
 		case "stage":
-			r.Stage = d.enum(val, p, stages)
+			r.Stage = d.enum(val, stages)
 		case "tenant":
-			r.Tenant = d.nullableString(val, p)
+			r.Tenant = d.nullableString(val)
 		case "setting":
-			r.Setting = d.nullableEnum(val, p, settings)
+			r.Setting = d.nullableEnum(val, settings)
 		case "rule":
-			r.Rule = d.str(val, p)
+			r.Rule = d.str(val)
 		case "aadsts":
-			r.AADSTS = d.nullableString(val, p)
+			r.AADSTS = d.nullableString(val)
 		case "message":
-			r.Message = d.str(val, p)
+			r.Message = d.str(val)
 			if d.err == nil && r.Message == "" {
-				d.fail(p, "expected a non-empty message")
+				d.fail("expected a non-empty message")
 			}
 		default:
-			d.fail(p, "unknown member")
+			d.fail("unknown member")
 		}
-	}, "code", "stage", "message")
+	}, requiredReason...)
 	return r
 }
