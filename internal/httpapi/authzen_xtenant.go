@@ -182,11 +182,15 @@ func (x xtenantAuthZEN) applications(ctx context.Context, req *engine.Request) (
 	return ids, nil
 }
 
-// namedApplications collects application ids wherever Graph's shapes name
-// them: {"target": id, "targetType": "application"} in cross-tenant access
-// settings, includeApplications and excludeApplications in Conditional
-// Access policies. Keywords (AllApplications, Office365, All, ...) are not
-// ids; the catalog stands for them.
+// namedApplications collects application ids wherever the pair summary
+// names them: in Graph's shapes ({"target": id, "targetType": "application"}
+// in cross-tenant access settings, includeApplications and
+// excludeApplications in Conditional Access policies), which a replacement
+// policy may keep, and in the built-in policy's digests of them (a settings
+// side's targets.apps, a Conditional Access entry's apps.include and
+// apps.exclude: sets of targets, arrays once queried). Keywords
+// (AllApplications, Office365, All, ...) are not ids; the catalog stands for
+// them.
 func namedApplications(v any, key string, found map[string]bool) {
 	switch t := v.(type) {
 	case map[string]any:
@@ -196,6 +200,16 @@ func namedApplications(v any, key string, found map[string]bool) {
 			}
 		}
 		for k, e := range t {
+			if k == "apps" {
+				// The digests: a list of targets, or its include and exclude lists.
+				if sides, ok := e.(map[string]any); ok {
+					namedApplications(sides["include"], "includeApplications", found)
+					namedApplications(sides["exclude"], "excludeApplications", found)
+					continue
+				}
+				namedApplications(e, "includeApplications", found)
+				continue
+			}
 			namedApplications(e, k, found)
 		}
 	case []any:
