@@ -113,18 +113,12 @@ func (w *partnerWriter) partners() (map[string]any, bool) {
 			return nil, false
 		}
 		m[id] = v
-		w.skipSpace()
-		if w.pos >= len(w.data) {
+		more, ok := w.next('}')
+		if !ok {
 			return nil, false
 		}
-		switch w.data[w.pos] {
-		case ',':
-			w.pos++
-		case '}':
-			w.pos++
+		if !more {
 			return m, true
-		default:
-			return nil, false
 		}
 	}
 }
@@ -186,6 +180,24 @@ func (w *partnerWriter) colon() bool {
 	}
 	w.pos++
 	return true
+}
+
+// next reads what follows a member or an item: a ',' (more to come) or the
+// closing byte of its object or array (done). Anything else is not JSON.
+func (w *partnerWriter) next(closing byte) (more, ok bool) {
+	w.skipSpace()
+	if w.pos >= len(w.data) {
+		return false, false
+	}
+	switch w.data[w.pos] {
+	case ',':
+		w.pos++
+		return true, true
+	case closing:
+		w.pos++
+		return false, true
+	}
+	return false, false
 }
 
 // plainKey reads an object key made of plain bytes only (plainByte: the
@@ -353,19 +365,13 @@ func (w *partnerWriter) object(n *node) bool {
 				return false
 			}
 			w.members = append(w.members, member{key: key, start: ms, end: len(w.out)})
-			w.skipSpace()
-			if w.pos >= len(w.data) {
+			more, ok := w.next('}')
+			if !ok {
 				return false
 			}
-			if w.data[w.pos] == ',' {
-				w.pos++
-				continue
+			if !more {
+				break
 			}
-			if w.data[w.pos] != '}' {
-				return false
-			}
-			w.pos++
-			break
 		}
 	}
 	w.depth--
@@ -446,18 +452,13 @@ func (w *partnerWriter) array(elem *node) bool {
 		if !ok {
 			return false
 		}
-		w.skipSpace()
-		if w.pos >= len(w.data) {
+		more, ok := w.next(']')
+		if !ok {
 			return false
 		}
-		if w.data[w.pos] == ',' {
-			w.pos++
+		if more {
 			continue
 		}
-		if w.data[w.pos] != ']' {
-			return false
-		}
-		w.pos++
 		w.depth--
 		w.out = append(w.out, ']')
 		return true
