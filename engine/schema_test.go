@@ -93,7 +93,7 @@ func (s *schemaDoc) valid(t testing.TB, sch map[string]any, v any) bool {
 		switch kw {
 		case "$schema", "$id", "title", "description", "$defs":
 		case "type":
-			ok = jsonType(v) == arg || arg == "integer" && jsonType(v) == "number" && !strings.ContainsAny(string(v.(json.Number)), ".eE")
+			ok = jsonpointer.TypeName(v) == arg || arg == "integer" && jsonpointer.TypeName(v) == "number" && !strings.ContainsAny(string(v.(json.Number)), ".eE")
 		case "enum":
 			ok = slices.ContainsFunc(arg.([]any), func(e any) bool { return reflect.DeepEqual(e, v) })
 		case "const":
@@ -164,24 +164,6 @@ func (s *schemaDoc) valid(t testing.TB, sch map[string]any, v any) bool {
 		}
 	}
 	return true
-}
-
-func jsonType(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return "boolean"
-	case json.Number:
-		return "number"
-	case string:
-		return "string"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	}
-	panic(fmt.Sprintf("not a JSON value: %T", v))
 }
 
 // --- generating instances ---
@@ -349,8 +331,8 @@ func (g *generator) mutations(doc map[string]any) []mutation {
 		}
 		// Type: every other JSON type.
 		for _, other := range []any{json.Number("1"), json.Number("-0.5e3"), true, nil, "x", []any{}, map[string]any{}} {
-			if jsonType(other) != jsonType(v) {
-				replace("type "+jsonType(other), other)
+			if jsonpointer.TypeName(other) != jsonpointer.TypeName(v) {
+				replace("type "+jsonpointer.TypeName(other), other)
 			}
 		}
 		if _, ok := sch["enum"]; ok {
