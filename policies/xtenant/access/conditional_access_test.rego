@@ -442,3 +442,37 @@ test_service_provider_needs_entra_8_20 if {
 		not access.gdap_trusted with input as req with data.xtenant.tenants as tenants
 	}
 }
+
+# ---- The pair summary's digests of a policy (tenant_pair.rego) ----
+
+# R-CA-1 (§3.3): includeApplications and excludeApplications as sets; a
+# policy without includeApplications digests to null and applies to nobody.
+test_ca_apps_digest if {
+	p := {"conditions": {"applications": {"includeApplications": ["All", "All"], "excludeApplications": ["a1"]}}}
+	access.ca_apps_digest(p) == {"include": {"All"}, "exclude": {"a1"}}
+	access.ca_apps_digest({"conditions": {"applications": {"includeApplications": ["a2"]}}}) == {"include": {"a2"}, "exclude": set()}
+	access.ca_apps_digest({"conditions": {"applications": {"excludeApplications": ["a1"]}}}) == null
+}
+
+# R-CA-1 (§3.3): each side of a policy's users as sets; without a users
+# object both sides match nobody.
+test_ca_users_side if {
+	users := {"includeUsers": ["All"], "includeGroups": ["g1"], "excludeUsers": ["u1"]}
+	inc := access.ca_users_side(users, "include")
+	inc.users == {"All"}
+	inc.groups == {"g1"}
+	exc := access.ca_users_side(users, "exclude")
+	exc.users == {"u1"}
+	exc.groups == set()
+	access.ca_users_side(null, "include") == {"users": set(), "groups": set(), "guest_types": set()}
+}
+
+# R-CA-2, R-CA-3 (§8.22): the outcome a grant decides alone, per tenant pair:
+# an unusable grant fails, block blocks, no control is satisfied; anything
+# else depends on the request (null).
+test_ca_fixed_outcome if {
+	access.ca_fixed_outcome(["bad operator"], ["mfa"]) == {"result": "fail", "failing": []}
+	access.ca_fixed_outcome([], ["block", "mfa"]) == {"result": "block"}
+	access.ca_fixed_outcome([], []) == {"result": "satisfied"}
+	access.ca_fixed_outcome([], ["mfa"]) == null
+}
