@@ -29,6 +29,12 @@ const (
 	// replaces it in its own decision query (`with … as`), never through the
 	// input: the policy trusts no input member to carry results (§8.25).
 	pairPath = "xtenant/access/tenant_pair"
+	// TenantSummaryPath is the part of a pair summary that depends only on
+	// the resource tenant (policies/xtenant/access/tenant_summary.rego); the
+	// engine computes it once per tenant and snapshot and replaces the rule
+	// with it in its own pair summary query, never through the input
+	// (§8.25).
+	TenantSummaryPath = "xtenant/access/resource_tenant_summary"
 )
 
 // The members of the engine's own decision input when a pair summary is
@@ -38,6 +44,9 @@ const (
 const (
 	wrappedRequestKey = "request"
 	wrappedPairKey    = "pair"
+	// wrappedTenantKey carries the resource tenant's summary in the engine's
+	// own pair summary input, beside the pair key under wrappedRequestKey.
+	wrappedTenantKey = "resource_tenant_summary"
 )
 
 // DefaultQueryCacheBytes bounds the prepared Data API queries kept per
@@ -121,6 +130,9 @@ type snapshot struct {
 	store    rawStore
 	decision rego.PreparedEvalQuery
 	pair     *rego.PreparedEvalQuery // PairSummaryPath; nil when the policy has none
+	// tenant is TenantSummaryPath, nil when the policy has none (or no pair
+	// summary); pair then takes its value from the input (prepareWithTenant).
+	tenant *rego.PreparedEvalQuery
 
 	// Prepared Data API and explain queries by path, bounded in bytes
 	// (queryCost) and kept in two generations like the pair summaries: when
@@ -132,8 +144,9 @@ type snapshot struct {
 	prevBytes   int64 // cost of queriesPrev
 	queryLimit  int64 // budget of both generations together
 
-	pairs *pairCache
-	stats *pairStats
+	pairs   *pairCache[pairKey]
+	tenants *pairCache[string] // tenant summaries by resource tenant id
+	stats   *pairStats
 }
 
 // pairKey is every input member tenant_pair_computed may depend on.
@@ -195,7 +208,8 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 		store:      store,
 		queries:    make(map[string]*rego.PreparedEvalQuery),
 		queryLimit: e.queryBytes,
-		pairs:      newPairCache(e.pairBytes),
+		pairs:      newPairCache[pairKey](e.pairBytes - tenantCacheBytes(e.pairBytes)),
+		tenants:    newPairCache[string](tenantCacheBytes(e.pairBytes)),
 		stats:      &e.pairStats,
 	}
 	// A policy with tenant_pair_computed and the tenant_pair rule reading it gets the
@@ -214,7 +228,18 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 	}
 	snap.decision = *pq
 	if withPair {
-		if snap.pair, err = snap.prepare(ctx, PairSummaryPath, true); err != nil {
+		// A policy with a tenant summary the pair summary reads gets it
+		// through the pair summary query; without, the pair summary is
+		// computed whole.
+		tenantRef, _ := dataRef(TenantSummaryPath)
+		if len(compiler.GetRulesExact(tenantRef)) > 0 {
+			if snap.tenant, err = snap.prepare(ctx, TenantSummaryPath, true); err == nil {
+				snap.pair, err = snap.prepareWithTenant(ctx, tenantRef)
+			}
+		} else {
+			snap.pair, err = snap.prepare(ctx, PairSummaryPath, true)
+		}
+		if err != nil {
 			return fmt.Errorf("engine: activate %s: %w", p.Revision, err)
 		}
 	}
@@ -290,6 +315,36 @@ func (s *snapshot) prepareWithPair(ctx context.Context, pairRef ast.Ref) (*rego.
 	expr.With = []*ast.With{
 		{Target: ast.NewTerm(ast.InputRootRef), Value: ast.NewTerm(ast.InputRootRef.Append(ast.StringTerm(wrappedRequestKey)))},
 		{Target: ast.NewTerm(pairRef), Value: ast.NewTerm(ast.InputRootRef.Append(ast.StringTerm(wrappedPairKey)))},
+	}
+	pq, err := rego.New(
+		rego.ParsedQuery(ast.NewBody(expr)),
+		rego.Compiler(s.compiler),
+		rego.Store(s.store),
+		rego.GenerateJSON(resultAsAST),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &pq, nil
+}
+
+// prepareWithTenant prepares the pair summary query
+//
+//	data.xtenant.access.tenant_pair_computed with input as input.request with data.xtenant.access.resource_tenant_summary as input.resource_tenant_summary
+//
+// Its input is {"request": <pair key>, "resource_tenant_summary": <summary>}:
+// the policy sees the pair key as its input and the resource tenant's summary
+// as the value of its tenant summary rule. As with prepareWithPair, the
+// override lives only here.
+func (s *snapshot) prepareWithTenant(ctx context.Context, tenantRef ast.Ref) (*rego.PreparedEvalQuery, error) {
+	summaryRef, err := dataRef(PairSummaryPath)
+	if err != nil {
+		return nil, err
+	}
+	expr := ast.NewExpr(ast.NewTerm(summaryRef))
+	expr.With = []*ast.With{
+		{Target: ast.NewTerm(ast.InputRootRef), Value: ast.NewTerm(ast.InputRootRef.Append(ast.StringTerm(wrappedRequestKey)))},
+		{Target: ast.NewTerm(tenantRef), Value: ast.NewTerm(ast.InputRootRef.Append(ast.StringTerm(wrappedTenantKey)))},
 	}
 	pq, err := rego.New(
 		rego.ParsedQuery(ast.NewBody(expr)),
@@ -492,7 +547,18 @@ func (s *snapshot) pairSummary(ctx context.Context, req *Request) (ast.Value, er
 		s.stats.hits.Add(1)
 	} else {
 		s.stats.misses.Add(1)
-		rs, err := s.pair.Eval(ctx, rego.EvalParsedInput(req.pairValue()))
+		input := req.pairValue()
+		if s.tenant != nil {
+			ts, err := s.tenantSummary(ctx, req.ResourceTenant)
+			if err != nil {
+				return nil, err
+			}
+			input = ast.NewObject(
+				ast.Item(keyWrappedRequest, ast.NewTerm(input)),
+				ast.Item(keyWrappedTenant, ast.NewTerm(ts)),
+			)
+		}
+		rs, err := s.pair.Eval(ctx, rego.EvalParsedInput(input))
 		if err != nil {
 			return nil, fmt.Errorf("engine: pair summary: %w", err)
 		}
@@ -503,6 +569,29 @@ func (s *snapshot) pairSummary(ctx context.Context, req *Request) (ast.Value, er
 	// A new pair, or one found in the previous generation: (back) into the
 	// current one.
 	s.pairs.put(key, v)
+	return v, nil
+}
+
+// tenantSummary returns the summary of resource tenant x, evaluating it on
+// first use with an input holding only x (as resource_tenant), so that it
+// cannot depend on anything else even by mistake. Like a pair summary it is
+// shared and never mutated.
+func (s *snapshot) tenantSummary(ctx context.Context, x string) (ast.Value, error) {
+	v, ok, current := s.tenants.get(x)
+	if current {
+		return v, nil
+	}
+	if !ok {
+		input := ast.NewObject(ast.Item(keyResourceTenant, ast.StringTerm(x)))
+		rs, err := s.tenant.Eval(ctx, rego.EvalParsedInput(input))
+		if err != nil {
+			return nil, fmt.Errorf("engine: tenant summary: %w", err)
+		}
+		if v, err = onlyValue(rs); err != nil {
+			return nil, fmt.Errorf("engine: tenant summary: %w", err)
+		}
+	}
+	s.tenants.put(x, v)
 	return v, nil
 }
 

@@ -39,3 +39,22 @@ func (e *Engine) PairCached(req *Request) (current, previous bool) {
 // WithEagerAST makes Activate convert the whole data document to AST values,
 // as the engine did before it kept tenant data compact.
 func WithEagerAST() Option { return func(e *Engine) { e.eagerAST = true } }
+
+// ForgetTenants empties the tenant summary cache of the active snapshot, so
+// that a test can see a pair summary computed with its tenant summary cold.
+func (e *Engine) ForgetTenants() {
+	if s := e.current.Load(); s != nil {
+		s.tenants.clear()
+	}
+}
+
+// TenantCached reports whether the summary of resource tenant x is cached in
+// the active snapshot, and whether that snapshot computes tenant summaries.
+func (e *Engine) TenantCached(x string) (cached, enabled bool) {
+	s := e.current.Load()
+	if s == nil || s.tenant == nil {
+		return false, false
+	}
+	_, cached, _ = s.tenants.get(x)
+	return cached, true
+}

@@ -32,6 +32,7 @@ var (
 	keyInviteeEmail       = ast.StringTerm("invitee_email")
 	keyWrappedRequest     = ast.StringTerm(wrappedRequestKey)
 	keyWrappedPair        = ast.StringTerm(wrappedPairKey)
+	keyWrappedTenant      = ast.StringTerm(wrappedTenantKey)
 )
 
 // pairValue is the input of the pair summary: the pair key and nothing else.

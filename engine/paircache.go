@@ -19,6 +19,13 @@ func WithPairCacheBytes(n int64) Option {
 	return func(e *Engine) { e.pairBytes = max(n, 0) }
 }
 
+// tenantCacheBytes is the share of the tenant summaries (tenantSummary) in
+// the pair cache budget pairBytes, the pair summaries keeping the rest: one summary serves every pair of
+// its tenant, so far fewer are needed, but a tenant's summary holds all of its
+// Conditional Access policies, and unknown tenant ids from requests must not
+// crowd out the pairs.
+func tenantCacheBytes(pairBytes int64) int64 { return pairBytes / 8 }
+
 // pairStats counts pair summary lookups.
 type pairStats struct {
 	hits, misses atomic.Uint64
@@ -27,8 +34,9 @@ type pairStats struct {
 // PairCacheStats are the pair summary cache's counters since start.
 type PairCacheStats struct {
 	Hits, Misses uint64
-	// Entries and Bytes are what the active snapshot holds (Bytes as
-	// estimated by astCost); MaxBytes is its budget.
+	// Entries (pair summaries) and Bytes (pair and tenant summaries, as
+	// estimated by astCost) are what the active snapshot holds; MaxBytes is
+	// their budget.
 	Entries         int
 	Bytes, MaxBytes int64
 }
@@ -39,6 +47,8 @@ func (e *Engine) PairCacheStats() PairCacheStats {
 	st := PairCacheStats{Hits: e.pairStats.hits.Load(), Misses: e.pairStats.misses.Load(), MaxBytes: e.pairBytes}
 	if s := e.current.Load(); s != nil {
 		st.Entries, st.Bytes = s.pairs.size()
+		_, tenantBytes := s.tenants.size()
+		st.Bytes += tenantBytes
 	}
 	return st
 }
@@ -49,10 +59,11 @@ func (e *Engine) PairCacheStats() PairCacheStats {
 // out (recency without bookkeeping on the hit path). Counting bytes rather
 // than entries keeps the heap flat whatever the size of the summaries
 // (a summary carries the tenants' Conditional Access results). It dies with
-// its snapshot.
-type pairCache struct {
+// its snapshot. The tenant summaries under the pair summaries
+// (tenantSummary) are kept the same way, keyed by tenant id.
+type pairCache[K comparable] struct {
 	mu        sync.RWMutex
-	cur, prev map[pairKey]pairEntry
+	cur, prev map[K]pairEntry
 	curBytes  int64
 	prevBytes int64
 	limit     int64 // bytes, both generations together
@@ -64,13 +75,13 @@ type pairEntry struct {
 	cost int64
 }
 
-func newPairCache(limit int64) *pairCache {
-	return &pairCache{cur: make(map[pairKey]pairEntry), limit: limit}
+func newPairCache[K comparable](limit int64) *pairCache[K] {
+	return &pairCache[K]{cur: make(map[K]pairEntry), limit: limit}
 }
 
 // get returns the summary of key and whether it was in the current
 // generation.
-func (c *pairCache) get(key pairKey) (v ast.Value, ok, current bool) {
+func (c *pairCache[K]) get(key K) (v ast.Value, ok, current bool) {
 	c.mu.RLock()
 	e, current := c.cur[key]
 	ok = current
@@ -87,7 +98,7 @@ func (c *pairCache) get(key pairKey) (v ast.Value, ok, current bool) {
 // shared, which also completes any object OPA converts lazily from the
 // store (ast.LazyObject fills its own cache on reads): other goroutines
 // then only read it.
-func (c *pairCache) put(key pairKey, v ast.Value) {
+func (c *pairCache[K]) put(key K, v ast.Value) {
 	half := c.limit / 2
 	if half <= 0 {
 		return
@@ -103,22 +114,22 @@ func (c *pairCache) put(key pairKey, v ast.Value) {
 	}
 	if c.curBytes+cost > half || (c.maxPerGen > 0 && len(c.cur) >= c.maxPerGen) {
 		c.prev, c.prevBytes = c.cur, c.curBytes
-		c.cur, c.curBytes = make(map[pairKey]pairEntry, len(c.prev)), 0
+		c.cur, c.curBytes = make(map[K]pairEntry, len(c.prev)), 0
 	}
 	c.cur[key] = pairEntry{v: v, cost: cost}
 	c.curBytes += cost
 }
 
-func (c *pairCache) size() (int, int64) {
+func (c *pairCache[K]) size() (int, int64) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return len(c.cur) + len(c.prev), c.curBytes + c.prevBytes
 }
 
-func (c *pairCache) clear() {
+func (c *pairCache[K]) clear() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.cur, c.prev, c.curBytes, c.prevBytes = make(map[pairKey]pairEntry), nil, 0, 0
+	c.cur, c.prev, c.curBytes, c.prevBytes = make(map[K]pairEntry), nil, 0, 0
 }
 
 // pairKeyCost is what a cache entry costs besides its value: the key's six

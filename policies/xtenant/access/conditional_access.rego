@@ -10,9 +10,13 @@ package xtenant.access
 ca_evaluated_states := {"enabled", "enabledForReportingButNotEnforced"}
 
 # The resource tenant's policies, in their stored order (report_only keeps it).
-ca_policies := ps if {
-	sign_in
-	ps := tenants[resource].conditionalAccessPolicies
+ca_policies := tenant_ca_policies(resource) if sign_in
+
+else := []
+
+# x's policies, in their stored order; none unless stored as an array.
+tenant_ca_policies(x) := ps if {
+	ps := tenants[x].conditionalAccessPolicies
 	is_array(ps)
 } else := []
 
@@ -115,9 +119,11 @@ ca_apps_digest(p) := {
 ca_app_tokens := ({"All", app_id} | {"Office365" | catalog.office365[app_id]}) | {"MicrosoftAdminPortals" | catalog.microsoft_admin_portals[app_id]}
 
 # §3.3, §3.2: one side (include or exclude) of a policy's users, once per
-# tenant pair: its users and groups entries, and the guestOrExternalUserTypes
-# of its guest spec when the spec's tenants match the home tenant (§3.2), as
-# sets. Without conditions.users as an object the side matches nobody.
+# tenant (tenant_summary.rego): its users and groups entries, and the
+# guestOrExternalUserTypes of its guest spec, as sets. Whether the spec's
+# tenants match the home tenant (§3.2) is left to the pair (ca_pair_entry,
+# with ca_guest_tenants). Without conditions.users as an object the side
+# matches nobody.
 ca_users_side(users, kind) := {
 	"users": {u | some u in users[keys[0]]},
 	"groups": {g | some g in users[keys[1]]},
@@ -161,24 +167,39 @@ ca_user_matches(side, _) if {
 	count(side.groups & ca_groups) > 0
 }
 
-# conditionalAccessGuestsOrExternalUsers: the listed types, when the spec's
-# tenants match the home tenant (§3.2) for external callers; none otherwise,
-# and when the spec lists no types.
+# conditionalAccessGuestsOrExternalUsers: the listed types; none when the
+# spec lists no types.
 ca_guest_types(spec) := {trim_space(t) | some t in split(spec.guestOrExternalUserTypes, ",")} if {
 	is_string(spec.guestOrExternalUserTypes)
-	ca_tenant_matches(spec)
 } else := set()
 
-ca_tenant_matches(_) if internal_caller
+# §3.2: the tenants whose external callers a side's guest types name, once
+# per tenant (tenant_summary.rego): null when they name callers of every
+# tenant (no externalTenants, membershipKind all) or the side (ca_users_side
+# of users) lists no guest types; otherwise the set of enumerated members
+# (empty for an unknown membershipKind, which matches internal callers only).
+ca_guest_tenants(side, users, kind) := null if {
+	count(side.guest_types) == 0
+} else := ca_spec_tenants(users[ca_users_side_keys[kind][2]])
 
-ca_tenant_matches(spec) if object.get(spec, "externalTenants", null) == null
-
-ca_tenant_matches(spec) if spec.externalTenants.membershipKind == "all"
-
-ca_tenant_matches(spec) if {
+ca_spec_tenants(spec) := null if {
+	object.get(spec, "externalTenants", null) == null
+} else := null if {
+	spec.externalTenants.membershipKind == "all"
+} else := {m | some m in spec.externalTenants.members} if {
 	spec.externalTenants.membershipKind == "enumerated"
-	home in spec.externalTenants.members
-}
+} else := set()
+
+# §3.2: a side of a policy's users for this pair: its guest types count when
+# its tenants (ca_guest_tenants) hold the home tenant or name every tenant,
+# and always for an internal caller.
+ca_pair_side(side, tenants) := side if {
+	tenants == null
+} else := side if {
+	internal_caller
+} else := side if {
+	home in tenants
+} else := object.union(side, {"guest_types": set()})
 
 # ---- Grants (R-CA-1..4) ----
 
@@ -239,30 +260,51 @@ ca_or_outcome(controls) := {"result": "satisfied"} if {
 	startswith(control_value(c), "step_up")
 } else := {"result": "fail", "failing": [controls[0]]}
 
-# §3.3, R-CA-1..4: what each policy that is not disabled requires, once per
-# tenant pair (tenant_pair.rego): its index, its name for messages, its
-# controls and operator, and its conditions digested.
-pair_ca_evaluated := [entry |
-	some i, p in ca_policies
+# §3.3, R-CA-1..4: what each of x's policies that is not disabled requires,
+# once per tenant (tenant_summary.rego): the pair summary's entry (its index,
+# its name for messages, its controls and operator, and its conditions
+# digested), and the tenants each side's guest types name (ca_guest_tenants),
+# which ca_pair_entry matches against the home tenant.
+tenant_ca_evaluated(x) := [d |
+	some i, p in tenant_ca_policies(x)
 	p.state in ca_evaluated_states
 	gc := ca_grant(p)
 	users := object.get(p, ["conditions", "users"], null)
 	controls := ca_required_controls(gc)
 	name := ca_policy_name(p)
-	violations := ca_policy_grant_violations(gc, name)
-	entry := {
-		"index": i,
-		"name": name,
-		"enforced": p.state == "enabled",
-		"controls": controls,
-		"operator": ca_operator(gc),
-		"grant_violations": violations,
-		"outcome": ca_fixed_outcome(violations, controls),
-		"apps": ca_apps_digest(p),
-		"include": ca_users_side(users, "include"),
-		"exclude": ca_users_side(users, "exclude"),
+	violations := ca_policy_grant_violations(x, gc, name)
+	include := ca_users_side(users, "include")
+	exclude := ca_users_side(users, "exclude")
+	d := {
+		"entry": {
+			"index": i,
+			"name": name,
+			"enforced": p.state == "enabled",
+			"controls": controls,
+			"operator": ca_operator(gc),
+			"grant_violations": violations,
+			"outcome": ca_fixed_outcome(violations, controls),
+			"apps": ca_apps_digest(p),
+			"include": include,
+			"exclude": exclude,
+		},
+		"guest_tenants": [ca_guest_tenants(include, users, "include"), ca_guest_tenants(exclude, users, "exclude")],
 	}
 ]
+
+# §3.3, R-CA-1..4, §3.2: the resource tenant's policies that are not
+# disabled, once per tenant pair (tenant_pair.rego), from its tenant summary:
+# a side's guest types count only when its tenants match the home tenant.
+pair_ca_evaluated := [ca_pair_entry(d) | some d in resource_tenant_summary.ca_evaluated] if {
+	sign_in
+} else := []
+
+ca_pair_entry(d) := d.entry if {
+	d.guest_tenants == [null, null]
+} else := object.union(d.entry, {
+	"include": ca_pair_side(d.entry.include, d.guest_tenants[0]),
+	"exclude": ca_pair_side(d.entry.exclude, d.guest_tenants[1]),
+})
 
 # §3.3: every policy that applies (enforced or report-only), keyed by its
 # index. The policies of pair_ca_evaluated are live, their applications and
@@ -489,11 +531,16 @@ ca_report_only := [entry |
 	entry := {"policy_id": e.policy_id, "result": ca_report_outcome(e.index)}
 ]
 
-# The report-only policies, once per tenant pair (tenant_pair.rego).
-pair_ca_report_only := [{"index": i, "policy_id": object.get(p, "id", "")} |
-	some i, p in ca_policies
+# R-CA-5: x's report-only policies, once per tenant (tenant_summary.rego).
+tenant_ca_report_only(x) := [{"index": i, "policy_id": object.get(p, "id", "")} |
+	some i, p in tenant_ca_policies(x)
 	p.state == "enabledForReportingButNotEnforced"
 ]
+
+# R-CA-5: the report-only policies, once per tenant pair (tenant_pair.rego).
+pair_ca_report_only := resource_tenant_summary.ca_report_only if {
+	sign_in
+} else := []
 
 ca_report_outcome(i) := ca_report_result[ca_results[i].outcome.result] if {
 	ca_results[i]

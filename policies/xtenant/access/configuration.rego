@@ -77,10 +77,11 @@ violation_reason(v) := {
 	"message": v.message,
 }
 
-# §8.23: Conditional Access policies are judged only when there are some.
+# §8.1, §8.23: the resource tenant's Conditional Access policies are judged
+# for sign-ins, once per tenant (tenant_summary.rego).
 setting_violations contains v if {
-	some _ in ca_policies
-	some v in ca_setting_violations
+	sign_in
+	some v in resource_tenant_summary.ca_setting_violations
 }
 
 # ---- Cross-tenant access settings ----
@@ -169,12 +170,17 @@ ca_known_client_app_types := {"all", "browser", "mobileAppsAndDesktopClients", "
 
 ca_known_risk_levels := {"low", "medium", "high", "hidden", "none"}
 
-# A policy with an unknown state: nobody can tell whether it is enforced.
-ca_setting_violations contains v if {
-	some p in ca_policies
-	not object.get(p, "state", null) in ca_known_states
-	v := ca_violation(p, sprintf("has the unknown state %v", [object.get(p, "state", null)]))
+# §8.1, §8.23: the problems of x's policies, once per tenant
+# (tenant_summary.rego).
+tenant_ca_setting_violations(x) := {v |
+	some p in tenant_ca_policies(x)
+	some v in ca_policy_violations(x, p)
 }
+
+# A policy with an unknown state: nobody can tell whether it is enforced.
+ca_policy_violations(x, p) := {ca_violation(x, p, sprintf("has the unknown state %v", [object.get(p, "state", null)])) |
+	not object.get(p, "state", null) in ca_known_states
+} | ca_live_policy_violations(x, p)
 
 # §8.23: a policy that is not disabled and lacks conditions.applications, or
 # lacks conditions.users, is incomplete; it would otherwise silently stop
@@ -182,28 +188,23 @@ ca_setting_violations contains v if {
 # requires applications, and "either users or clientApplications"
 # (conditionalAccessConditionSet): a policy for workload identities
 # (clientApplications, no users) is complete and never applies to a user.
-ca_setting_violations contains v if {
-	some p in ca_policies
+# Unknown enums in the conditions of a policy that is not disabled, one
+# comprehension per kind of member so that no intermediate collections are
+# built.
+ca_live_policy_violations(x, p) := (((ca_incomplete_violations(x, p) | ca_guest_spec_violations(x, p)) | ca_membership_kind_violations(x, p)) | ca_client_app_type_violations(x, p)) | ca_risk_level_violations(x, p) if {
 	p.state in ca_evaluated_states
-	not is_object(object.get(p, ["conditions", "applications"], null))
-	v := ca_violation_rule(p, "§8.23", "has no conditions.applications, which every policy must have")
-}
+} else := set()
 
-ca_setting_violations contains v if {
-	some p in ca_policies
-	p.state in ca_evaluated_states
+ca_incomplete_violations(x, p) := {ca_violation_rule(x, p, "§8.23", "has no conditions.applications, which every policy must have") |
+	not is_object(object.get(p, ["conditions", "applications"], null))
+} | {ca_violation_rule(x, p, "§8.23", "has neither conditions.users nor conditions.clientApplications, one of which every policy must have") |
 	not is_object(object.get(p, ["conditions", "users"], null))
 	not is_object(object.get(p, ["conditions", "clientApplications"], null))
-	v := ca_violation_rule(p, "§8.23", "has neither conditions.users nor conditions.clientApplications, one of which every policy must have")
 }
 
-# Unknown enums in the conditions of a policy that is not disabled, one rule
-# per kind of member so that no intermediate collections are built.
 ca_guest_spec_keys := ["includeGuestsOrExternalUsers", "excludeGuestsOrExternalUsers"]
 
-ca_setting_violations contains v if {
-	some p in ca_policies
-	p.state in ca_evaluated_states
+ca_guest_spec_violations(x, p) := {v |
 	some key in ca_guest_spec_keys
 	spec := p.conditions.users[key]
 	is_object(spec)
@@ -211,36 +212,30 @@ ca_setting_violations contains v if {
 	some raw in split(spec.guestOrExternalUserTypes, ",")
 	t := trim_space(raw)
 	not t in ca_known_user_types
-	v := ca_violation(p, sprintf("has the unknown guestOrExternalUserTypes member %s", [t]))
+	v := ca_violation(x, p, sprintf("has the unknown guestOrExternalUserTypes member %s", [t]))
 }
 
-ca_setting_violations contains v if {
-	some p in ca_policies
-	p.state in ca_evaluated_states
+ca_membership_kind_violations(x, p) := {v |
 	some key in ca_guest_spec_keys
 	spec := p.conditions.users[key]
 	is_object(spec)
 	is_object(spec.externalTenants)
 	k := object.get(spec.externalTenants, "membershipKind", null)
 	not k in ca_known_membership_kinds
-	v := ca_violation(p, sprintf("has the unknown externalTenants membershipKind %v", [k]))
+	v := ca_violation(x, p, sprintf("has the unknown externalTenants membershipKind %v", [k]))
 }
 
-ca_setting_violations contains v if {
-	some p in ca_policies
-	p.state in ca_evaluated_states
+ca_client_app_type_violations(x, p) := {v |
 	some c in p.conditions.clientAppTypes
 	not c in ca_known_client_app_types
-	v := ca_violation(p, sprintf("has the unknown clientAppTypes value %v", [c]))
+	v := ca_violation(x, p, sprintf("has the unknown clientAppTypes value %v", [c]))
 }
 
-ca_setting_violations contains v if {
-	some p in ca_policies
-	p.state in ca_evaluated_states
+ca_risk_level_violations(x, p) := {v |
 	some key in ["signInRiskLevels", "userRiskLevels"]
 	some level in p.conditions[key]
 	not level in ca_known_risk_levels
-	v := ca_violation(p, sprintf("has the unknown %s value %v", [key, level]))
+	v := ca_violation(x, p, sprintf("has the unknown %s value %v", [key, level]))
 }
 
 # An unknown grant control or operator, only when an enforced policy applies
@@ -254,25 +249,26 @@ ca_grant_violations contains v if {
 	ca_results[entry.index]
 }
 
-# §8.1, §8.22: the unknown grant controls and operator of a policy; gc is its
-# grant (ca_grant), name its name (ca_policy_name).
-ca_policy_grant_violations(gc, name) := {v |
+# §8.1, §8.22: the unknown grant controls and operator of a policy of x; gc
+# is its grant (ca_grant), name its name (ca_policy_name).
+ca_policy_grant_violations(x, gc, name) := {v |
 	some c in gc.builtInControls
 	not c in ca_known_controls
-	v := ca_named_violation(name, "§8.1", sprintf("requires the unknown grant control %v", [c]))
+	v := ca_named_violation(x, name, "§8.1", sprintf("requires the unknown grant control %v", [c]))
 } | {v |
 	op := object.get(gc, "operator", null)
 	not op in {"AND", "OR", null}
-	v := ca_named_violation(name, "§8.1", sprintf("has the unknown grant operator %v", [op]))
+	v := ca_named_violation(x, name, "§8.1", sprintf("has the unknown grant operator %v", [op]))
 }
 
-ca_violation(p, what) := ca_violation_rule(p, "§8.1", what)
+# A problem of x's policy p (§8.1 unless rule says otherwise).
+ca_violation(x, p, what) := ca_violation_rule(x, p, "§8.1", what)
 
-ca_violation_rule(p, rule, what) := ca_named_violation(ca_policy_name(p), rule, what)
+ca_violation_rule(x, p, rule, what) := ca_named_violation(x, ca_policy_name(p), rule, what)
 
-ca_named_violation(name, rule, what) := {
-	"tenant": resource,
+ca_named_violation(x, name, rule, what) := {
+	"tenant": x,
 	"setting": null,
 	"rule": rule,
-	"message": sprintf("%s's Conditional Access policy '%s' %s", [tenant_name(resource), name, what]),
+	"message": sprintf("%s's Conditional Access policy '%s' %s", [tenant_name(x), name, what]),
 }
