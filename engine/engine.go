@@ -29,18 +29,13 @@ const (
 	// replaces it in its own decision query (`with … as`), never through the
 	// input: the policy trusts no input member to carry results (§8.25).
 	pairPath = "xtenant/access/tenant_pair"
+	// TenantSummaryPath is the part of a pair summary that depends only on
+	// the resource tenant (policies/xtenant/access/tenant_summary.rego); the
+	// engine computes it once per tenant and snapshot and replaces the rule
+	// with it in its own pair summary query, never through the input
+	// (§8.25).
+	TenantSummaryPath = "xtenant/access/resource_tenant_summary"
 )
-
-// tenantSummaryRules are the rules of xtenant.access that depend only on the
-// resource tenant (policies/xtenant/access/tenant_summary.rego), read by the
-// pair summary: the engine computes them once per tenant and snapshot and
-// replaces them with their values in its own pair summary query, never
-// through the input (§8.25). A policy need not define them all.
-var tenantSummaryRules = [...]string{
-	"resource_tenant_summary",
-	"resource_tenant_collaboration_inbound",
-	"resource_tenant_direct_connect_inbound",
-}
 
 // The members of the engine's own decision input when a pair summary is
 // handed over: the query rebinds input to the request, so the policy sees
@@ -49,11 +44,9 @@ var tenantSummaryRules = [...]string{
 const (
 	wrappedRequestKey = "request"
 	wrappedPairKey    = "pair"
-	// wrappedTenantKey carries the resource tenant's summary (an object of
-	// the values of the tenantSummaryRules the policy defines) in the
-	// engine's own pair summary input, beside the pair key under
-	// wrappedRequestKey.
-	wrappedTenantKey = "tenant"
+	// wrappedTenantKey carries the resource tenant's summary in the engine's
+	// own pair summary input, beside the pair key under wrappedRequestKey.
+	wrappedTenantKey = "resource_tenant_summary"
 )
 
 // DefaultQueryCacheBytes bounds the prepared Data API queries kept per
@@ -137,9 +130,8 @@ type snapshot struct {
 	store    rawStore
 	decision rego.PreparedEvalQuery
 	pair     *rego.PreparedEvalQuery // PairSummaryPath; nil when the policy has none
-	// tenant evaluates the tenantSummaryRules the policy defines into one
-	// object, nil when it defines none (or no pair summary); pair then takes
-	// their values from its input (prepareWithTenant).
+	// tenant is TenantSummaryPath, nil when the policy has none (or no pair
+	// summary); pair then takes its value from the input (prepareWithTenant).
 	tenant *rego.PreparedEvalQuery
 
 	// Prepared Data API and explain queries by path, bounded in bytes
@@ -239,15 +231,10 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 		// A policy with a tenant summary the pair summary reads gets it
 		// through the pair summary query; without, the pair summary is
 		// computed whole.
-		var tenantRules []string
-		for _, name := range tenantSummaryRules {
-			if ref, _ := dataRef("xtenant/access/" + name); len(compiler.GetRulesExact(ref)) > 0 {
-				tenantRules = append(tenantRules, name)
-			}
-		}
-		if len(tenantRules) > 0 {
-			if snap.tenant, err = snap.prepareTenant(ctx, tenantRules); err == nil {
-				snap.pair, err = snap.prepareWithTenant(ctx, tenantRules)
+		tenantRef, _ := dataRef(TenantSummaryPath)
+		if len(compiler.GetRulesExact(tenantRef)) > 0 {
+			if snap.tenant, err = snap.prepare(ctx, TenantSummaryPath, true); err == nil {
+				snap.pair, err = snap.prepareWithTenant(ctx, tenantRef)
 			}
 		} else {
 			snap.pair, err = snap.prepare(ctx, PairSummaryPath, true)
@@ -341,42 +328,15 @@ func (s *snapshot) prepareWithPair(ctx context.Context, pairRef ast.Ref) (*rego.
 	return &pq, nil
 }
 
-// prepareTenant prepares the query of the tenant summary:
-//
-//	{"resource_tenant_summary": data.xtenant.access.resource_tenant_summary, …}
-//
-// over rules, a subset of tenantSummaryRules.
-func (s *snapshot) prepareTenant(ctx context.Context, rules []string) (*rego.PreparedEvalQuery, error) {
-	items := make([][2]*ast.Term, len(rules))
-	for i, name := range rules {
-		ref, err := dataRef("xtenant/access/" + name)
-		if err != nil {
-			return nil, err
-		}
-		items[i] = ast.Item(ast.StringTerm(name), ast.NewTerm(ref))
-	}
-	pq, err := rego.New(
-		rego.ParsedQuery(ast.NewBody(ast.NewExpr(ast.ObjectTerm(items...)))),
-		rego.Compiler(s.compiler),
-		rego.Store(s.store),
-		rego.GenerateJSON(resultAsAST),
-	).PrepareForEval(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &pq, nil
-}
-
 // prepareWithTenant prepares the pair summary query
 //
-//	data.xtenant.access.tenant_pair_computed with input as input.request
-//		with data.xtenant.access.resource_tenant_summary as input.tenant.resource_tenant_summary …
+//	data.xtenant.access.tenant_pair_computed with input as input.request with data.xtenant.access.resource_tenant_summary as input.resource_tenant_summary
 //
-// for each of rules. Its input is {"request": <pair key>, "tenant": <tenant
-// summary>}: the policy sees the pair key as its input and the resource
-// tenant's summary as the values of its tenant rules. As with
-// prepareWithPair, the override lives only here.
-func (s *snapshot) prepareWithTenant(ctx context.Context, rules []string) (*rego.PreparedEvalQuery, error) {
+// Its input is {"request": <pair key>, "resource_tenant_summary": <summary>}:
+// the policy sees the pair key as its input and the resource tenant's summary
+// as the value of its tenant summary rule. As with prepareWithPair, the
+// override lives only here.
+func (s *snapshot) prepareWithTenant(ctx context.Context, tenantRef ast.Ref) (*rego.PreparedEvalQuery, error) {
 	summaryRef, err := dataRef(PairSummaryPath)
 	if err != nil {
 		return nil, err
@@ -384,16 +344,7 @@ func (s *snapshot) prepareWithTenant(ctx context.Context, rules []string) (*rego
 	expr := ast.NewExpr(ast.NewTerm(summaryRef))
 	expr.With = []*ast.With{
 		{Target: ast.NewTerm(ast.InputRootRef), Value: ast.NewTerm(ast.InputRootRef.Append(ast.StringTerm(wrappedRequestKey)))},
-	}
-	for _, name := range rules {
-		ref, err := dataRef("xtenant/access/" + name)
-		if err != nil {
-			return nil, err
-		}
-		expr.With = append(expr.With, &ast.With{
-			Target: ast.NewTerm(ref),
-			Value:  ast.NewTerm(ast.InputRootRef.Append(ast.StringTerm(wrappedTenantKey)).Append(ast.StringTerm(name))),
-		})
+		{Target: ast.NewTerm(tenantRef), Value: ast.NewTerm(ast.InputRootRef.Append(ast.StringTerm(wrappedTenantKey)))},
 	}
 	pq, err := rego.New(
 		rego.ParsedQuery(ast.NewBody(expr)),
@@ -621,10 +572,10 @@ func (s *snapshot) pairSummary(ctx context.Context, req *Request) (ast.Value, er
 	return v, nil
 }
 
-// tenantSummary returns the summary of resource tenant x (prepareTenant),
-// evaluating it on first use with an input holding only x (as
-// resource_tenant), so that it cannot depend on anything else even by
-// mistake. Like a pair summary it is shared and never mutated.
+// tenantSummary returns the summary of resource tenant x, evaluating it on
+// first use with an input holding only x (as resource_tenant), so that it
+// cannot depend on anything else even by mistake. Like a pair summary it is
+// shared and never mutated.
 func (s *snapshot) tenantSummary(ctx context.Context, x string) (ast.Value, error) {
 	v, ok, current := s.tenants.get(x)
 	if current {

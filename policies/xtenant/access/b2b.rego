@@ -32,15 +32,20 @@ b2b_block_rule := "R-COMB-1" if collaboration
 
 else := "R-DC-1"
 
-# R-INH-1..4, R-INH-9: the home tenant's effective outbound setting,
-# resolved once per tenant pair; undefined when the side does not apply: it
-# is needed only when the home tenant is configured (docs/contract.md:
-# otherwise its outbound stage is skipped). The resource side:
-# pair_resource_inbound_applies and resource_inbound_side.
+# R-INH-1..4, R-INH-9: the effective settings, resolved once per tenant pair;
+# undefined when the side does not apply. The home side is needed only when
+# the home tenant is configured (docs/contract.md: otherwise its outbound
+# stage is skipped).
 pair_home_outbound_setting := s if {
 	b2b_settings_apply
 	home_known
 	s := effective_setting(home, resource, outbound_property)
+}
+
+pair_resource_inbound_setting := s if {
+	b2b_settings_apply
+	resource_known
+	s := effective_setting(resource, home, inbound_property)
 }
 
 # R-B2B-1, R-COMB-1: each side as the pair summary holds it
@@ -51,35 +56,9 @@ pair_home_outbound := object.union(side_summary(pair_home_outbound_setting), {"b
 	pair_home_outbound_setting
 } else := null
 
-pair_resource_inbound := object.union(pair_resource_inbound_side, {"block_reason": pair_resource_inbound_block}) if {
-	pair_resource_inbound_applies
+pair_resource_inbound := object.union(side_summary(pair_resource_inbound_setting), {"block_reason": pair_resource_inbound_block}) if {
+	pair_resource_inbound_setting
 } else := null
-
-pair_resource_inbound_side := resource_inbound_side(inbound_property)
-
-pair_resource_inbound_applies if {
-	b2b_settings_apply
-	resource_known
-}
-
-# R-INH-1..3, R-COMB-1: the resource tenant's inbound setting prop for the
-# home tenant as side_summary digests it. When the partner entry supplies
-# neither half it is the resource tenant's default, digested once per tenant
-# (resource_inbound_default).
-resource_inbound_side(prop) := d.side if {
-	d := resource_inbound_default(prop)
-} else := side_summary(effective_setting(resource, home, prop))
-
-# R-INH-1..3: the resource tenant's summary of its inbound setting prop for
-# a counterpart without a partner entry (tenant_summary.rego), when the
-# partner entry for the home tenant supplies neither half of it.
-resource_inbound_default(prop) := resource_tenant_collaboration_inbound if {
-	prop == "b2bCollaborationInbound"
-	not partner_supplies(resource, home, prop)
-} else := resource_tenant_direct_connect_inbound if {
-	prop == "b2bDirectConnectInbound"
-	not partner_supplies(resource, home, prop)
-}
 
 # R-B2B-1 (a), R-B2B-3, R-DC-1: the home tenant's outbound settings block.
 pair_home_outbound_block := null if {
@@ -96,21 +75,16 @@ pair_home_outbound_block := null if {
 
 # R-B2B-1 (b), R-B2B-3, R-DC-1: the resource tenant's inbound settings block.
 pair_resource_inbound_block := null if {
-	pair_resource_inbound_side.permits_whom == "all"
+	permits_whom(pair_resource_inbound_setting) == "all"
 } else := {
 	"code": "RESOURCE_INBOUND_BLOCKED",
 	"stage": "resource_inbound",
 	"tenant": resource,
-	"setting": resource_inbound_source,
+	"setting": setting_source(resource, home, inbound_property),
 	"rule": b2b_block_rule,
 	"aadsts": "AADSTS500213",
 	"message": sprintf("%s's inbound %s settings for %s block this user for this application", [tenant_name(resource), access_label, tenant_name(home)]),
 }
-
-# The source of the resource tenant's inbound setting (reasons[].setting).
-resource_inbound_source := d.source if {
-	d := resource_inbound_default(inbound_property)
-} else := setting_source(resource, home, inbound_property)
 
 # R-B2B-1, R-DC-1: the side is checked (its setting applies).
 home_outbound_checked if tenant_pair.home_outbound.permits_whom

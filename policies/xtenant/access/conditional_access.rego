@@ -87,7 +87,7 @@ home_direct_connect_outbound_open if {
 # resolved once per tenant pair (tenant_pair.rego); only a B2B collaboration
 # sign-in asks for them.
 pair_direct_connect := {
-	"inbound": resource_inbound_side("b2bDirectConnectInbound"),
+	"inbound": side_summary(effective_setting(resource, home, "b2bDirectConnectInbound")),
 	"outbound": side_summary(effective_setting(home, resource, "b2bDirectConnectOutbound")),
 } if {
 	collaboration

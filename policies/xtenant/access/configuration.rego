@@ -58,7 +58,7 @@ pair_configuration_reasons contains violation_reason(v) if {
 # valid: R-COMB-2, R-TGT-6, V-1, V-3, V-4, V-5 (validation.rego).
 pair_configuration_reasons contains reason if {
 	some s in needed_settings
-	some reason in problem_reasons(s.tenant, s.counterpart, s.label, s.problems)
+	some reason in setting_reasons(s.tenant, s.counterpart, s.property, s.value, s.label)
 }
 
 # Unknown grant controls and operators count only in policies that apply to
@@ -86,30 +86,26 @@ setting_violations contains v if {
 
 # ---- Cross-tenant access settings ----
 
-# §8.1: the B2B settings this sign-in needs, on the sides that apply, with
-# their problems (effective_setting_problems). A fresh tenant's allow-all or
-# block-all is valid whatever its source, so the common case costs one
-# lookup; the resource tenant's default is judged once per tenant
-# (tenant_summary.rego).
+# §8.1: the B2B settings this sign-in needs, on the sides that apply (null
+# otherwise). A fresh tenant's allow-all or block-all is valid whatever its
+# source, so the common case costs one lookup.
 needed_settings contains s if {
 	setting := pair_home_outbound_setting
 	not fresh_tenant_setting(setting)
 	s := {
-		"tenant": home, "counterpart": resource, "label": sprintf("outbound %s", [access_label]),
-		"problems": effective_setting_problems(home, resource, outbound_property, setting),
+		"tenant": home, "counterpart": resource, "property": outbound_property,
+		"value": setting, "label": sprintf("outbound %s", [access_label]),
 	}
 }
 
 needed_settings contains s if {
-	pair_resource_inbound_applies
-	problems := resource_inbound_problems
-	count(problems) > 0
-	s := {"tenant": resource, "counterpart": home, "label": sprintf("inbound %s", [access_label]), "problems": problems}
+	setting := pair_resource_inbound_setting
+	not fresh_tenant_setting(setting)
+	s := {
+		"tenant": resource, "counterpart": home, "property": inbound_property,
+		"value": setting, "label": sprintf("inbound %s", [access_label]),
+	}
 }
-
-resource_inbound_problems := d.problems if {
-	d := resource_inbound_default(inbound_property)
-} else := effective_setting_problems(resource, home, inbound_property, effective_setting(resource, home, inbound_property))
 
 # V-8: the default's automaticUserConsentSettings must be false/false. §8.16:
 # judged only on a flag the decision reads, and only when taken from the

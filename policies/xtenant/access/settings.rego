@@ -28,18 +28,8 @@ allow_all := service_default.b2bCollaborationInbound
 
 block_all := service_default.tenantRestrictions
 
-# partner_entry(x, y) is x's partner configuration for y; undefined if none,
-# and always for y = null (partners is a JSON object, its keys strings): the
-# functions below give, for y = null, what x resolves for a counterpart
-# without a partner entry, which the tenant summary (tenant_summary.rego)
-# computes once per tenant.
+# partner_entry(x, y) is x's partner configuration for y; undefined if none.
 partner_entry(x, y) := tenants[x].crossTenantAccessPolicy.partners[y]
-
-# R-INH-1: x's partner entry for y supplies either half of setting prop (not
-# null); otherwise x's setting for y is its setting for y = null.
-partner_supplies(x, y, prop) if partner_entry(x, y)[prop].usersAndGroups != null
-
-partner_supplies(x, y, prop) if partner_entry(x, y)[prop].applications != null
 
 # default_entry(x) is x's stored default configuration; undefined if none.
 default_entry(x) := tenants[x].crossTenantAccessPolicy["default"]

@@ -123,12 +123,8 @@ effective_setting_problems(x, y, prop, value) := set() if {
 # §8.1, R-COMB-2, R-TGT-6, V-1..V-5: a configuration deny for each problem of
 # value, x's effective setting prop for y; label names the setting in the
 # message ("outbound B2B collaboration", "tenant restrictions").
-setting_reasons(x, y, prop, value, label) := problem_reasons(x, y, label, effective_setting_problems(x, y, prop, value))
-
-# §8.1: a configuration deny for each of problems (effective_setting_problems
-# of x's setting for y).
-problem_reasons(x, y, label, problems) := {reason |
-	some problem in problems
+setting_reasons(x, y, prop, value, label) := {reason |
+	some problem in effective_setting_problems(x, y, prop, value)
 	reason := {
 		"code": "INVALID_CONFIGURATION",
 		"stage": "configuration",
