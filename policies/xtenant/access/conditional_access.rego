@@ -121,8 +121,8 @@ ca_app_tokens := ({"All", app_id} | {"Office365" | catalog.office365[app_id]}) |
 # §3.3, §3.2: one side (include or exclude) of a policy's users, once per
 # tenant (tenant_summary.rego): its users and groups entries, and the
 # guestOrExternalUserTypes of its guest spec, as sets. Whether the spec's
-# tenants match the home tenant (§3.2) is left to the pair (ca_pair_entry,
-# with ca_guest_tenants). Without conditions.users as an object the side
+# tenants match the home tenant (§3.2) is left to the pair (ca_guest_tenants,
+# ca_pair_entry). Without conditions.users as an object the side
 # matches nobody.
 ca_users_side(users, kind) := {
 	"users": {u | some u in users[keys[0]]},
@@ -175,12 +175,13 @@ ca_guest_types(spec) := {trim_space(t) | some t in split(spec.guestOrExternalUse
 
 # §3.2: the tenants whose external callers a side's guest types name, once
 # per tenant (tenant_summary.rego): null when they name callers of every
-# tenant (no externalTenants, membershipKind all) or the side (ca_users_side
-# of users) lists no guest types; otherwise the set of enumerated members
-# (empty for an unknown membershipKind, which matches internal callers only).
-ca_guest_tenants(side, users, kind) := null if {
-	count(side.guest_types) == 0
-} else := ca_spec_tenants(users[ca_users_side_keys[kind][2]])
+# tenant (no externalTenants, membershipKind all) or the side lists no guest
+# types; otherwise the set of enumerated members (empty for an unknown
+# membershipKind, which matches internal callers only).
+ca_guest_tenants(users, kind) := ca_spec_tenants(spec) if {
+	spec := users[ca_users_side_keys[kind][2]]
+	is_string(spec.guestOrExternalUserTypes)
+} else := null
 
 ca_spec_tenants(spec) := null if {
 	object.get(spec, "externalTenants", null) == null
@@ -261,11 +262,10 @@ ca_or_outcome(controls) := {"result": "satisfied"} if {
 } else := {"result": "fail", "failing": [controls[0]]}
 
 # §3.3, R-CA-1..4: what each of x's policies that is not disabled requires,
-# once per tenant (tenant_summary.rego): the pair summary's entry (its index,
-# its name for messages, its controls and operator, and its conditions
-# digested), and the tenants each side's guest types name (ca_guest_tenants),
-# which ca_pair_entry matches against the home tenant.
-tenant_ca_evaluated(x) := [d |
+# once per tenant (tenant_summary.rego): its index, its name for messages,
+# its controls and operator, and its conditions digested, the guest types of
+# each side whatever tenants its spec names (tenant_ca_guest_tenants).
+tenant_ca_evaluated(x) := [entry |
 	some i, p in tenant_ca_policies(x)
 	p.state in ca_evaluated_states
 	gc := ca_grant(p)
@@ -273,37 +273,54 @@ tenant_ca_evaluated(x) := [d |
 	controls := ca_required_controls(gc)
 	name := ca_policy_name(p)
 	violations := ca_policy_grant_violations(x, gc, name)
-	include := ca_users_side(users, "include")
-	exclude := ca_users_side(users, "exclude")
-	d := {
-		"entry": {
-			"index": i,
-			"name": name,
-			"enforced": p.state == "enabled",
-			"controls": controls,
-			"operator": ca_operator(gc),
-			"grant_violations": violations,
-			"outcome": ca_fixed_outcome(violations, controls),
-			"apps": ca_apps_digest(p),
-			"include": include,
-			"exclude": exclude,
-		},
-		"guest_tenants": [ca_guest_tenants(include, users, "include"), ca_guest_tenants(exclude, users, "exclude")],
+	entry := {
+		"index": i,
+		"name": name,
+		"enforced": p.state == "enabled",
+		"controls": controls,
+		"operator": ca_operator(gc),
+		"grant_violations": violations,
+		"outcome": ca_fixed_outcome(violations, controls),
+		"apps": ca_apps_digest(p),
+		"include": ca_users_side(users, "include"),
+		"exclude": ca_users_side(users, "exclude"),
 	}
 ]
+
+# §3.2: the tenants the guest specs of x's policies name ([include, exclude]
+# by ca_guest_tenants), side by side with tenant_ca_evaluated; null when
+# every side names every tenant or lists no guest types, so that a pair
+# takes the entries as they are.
+tenant_ca_guest_tenants(x) := [[ca_guest_tenants(users, "include"), ca_guest_tenants(users, "exclude")] |
+	some p in tenant_ca_policies(x)
+	p.state in ca_evaluated_states
+	users := object.get(p, ["conditions", "users"], null)
+] if {
+	ca_home_dependent(x)
+} else := null
+
+ca_home_dependent(x) if {
+	some p in tenant_ca_policies(x)
+	p.state in ca_evaluated_states
+	some key in ca_guest_spec_keys
+	spec := p.conditions.users[key]
+	is_string(spec.guestOrExternalUserTypes)
+	ca_spec_tenants(spec) != null
+}
 
 # §3.3, R-CA-1..4, §3.2: the resource tenant's policies that are not
 # disabled, once per tenant pair (tenant_pair.rego), from its tenant summary:
 # a side's guest types count only when its tenants match the home tenant.
-pair_ca_evaluated := [ca_pair_entry(d) | some d in resource_tenant_summary.ca_evaluated] if {
+pair_ca_evaluated := resource_tenant_summary.ca_evaluated if {
+	sign_in
+	resource_tenant_summary.ca_guest_tenants == null
+} else := [ca_pair_entry(entry, resource_tenant_summary.ca_guest_tenants[i]) | some i, entry in resource_tenant_summary.ca_evaluated] if {
 	sign_in
 } else := []
 
-ca_pair_entry(d) := d.entry if {
-	d.guest_tenants == [null, null]
-} else := object.union(d.entry, {
-	"include": ca_pair_side(d.entry.include, d.guest_tenants[0]),
-	"exclude": ca_pair_side(d.entry.exclude, d.guest_tenants[1]),
+ca_pair_entry(entry, tenants) := object.union(entry, {
+	"include": ca_pair_side(entry.include, tenants[0]),
+	"exclude": ca_pair_side(entry.exclude, tenants[1]),
 })
 
 # §3.3: every policy that applies (enforced or report-only), keyed by its

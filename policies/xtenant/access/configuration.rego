@@ -171,16 +171,20 @@ ca_known_client_app_types := {"all", "browser", "mobileAppsAndDesktopClients", "
 ca_known_risk_levels := {"low", "medium", "high", "hidden", "none"}
 
 # §8.1, §8.23: the problems of x's policies, once per tenant
-# (tenant_summary.rego).
-tenant_ca_setting_violations(x) := {v |
-	some p in tenant_ca_policies(x)
-	some v in ca_policy_violations(x, p)
+# (tenant_summary.rego), one comprehension per kind of problem over all the
+# policies, so that no collections are built per policy.
+tenant_ca_setting_violations(x) := ca_state_violations(x, ps) | ca_live_violations(x, [p | some p in ps; p.state in ca_evaluated_states]) if {
+	ps := tenant_ca_policies(x)
 }
 
 # A policy with an unknown state: nobody can tell whether it is enforced.
-ca_policy_violations(x, p) := {ca_violation(x, p, sprintf("has the unknown state %v", [object.get(p, "state", null)])) |
+ca_state_violations(x, ps) := {ca_violation(x, p, sprintf("has the unknown state %v", [object.get(p, "state", null)])) |
+	some p in ps
 	not object.get(p, "state", null) in ca_known_states
-} | ca_live_policy_violations(x, p)
+}
+
+# The problems of the policies that are not disabled (live).
+ca_live_violations(x, live) := (((ca_incomplete_violations(x, live) | ca_guest_spec_violations(x, live)) | ca_membership_kind_violations(x, live)) | ca_client_app_type_violations(x, live)) | ca_risk_level_violations(x, live)
 
 # §8.23: a policy that is not disabled and lacks conditions.applications, or
 # lacks conditions.users, is incomplete; it would otherwise silently stop
@@ -188,23 +192,20 @@ ca_policy_violations(x, p) := {ca_violation(x, p, sprintf("has the unknown state
 # requires applications, and "either users or clientApplications"
 # (conditionalAccessConditionSet): a policy for workload identities
 # (clientApplications, no users) is complete and never applies to a user.
-# Unknown enums in the conditions of a policy that is not disabled, one
-# comprehension per kind of member so that no intermediate collections are
-# built.
-ca_live_policy_violations(x, p) := (((ca_incomplete_violations(x, p) | ca_guest_spec_violations(x, p)) | ca_membership_kind_violations(x, p)) | ca_client_app_type_violations(x, p)) | ca_risk_level_violations(x, p) if {
-	p.state in ca_evaluated_states
-} else := set()
-
-ca_incomplete_violations(x, p) := {ca_violation_rule(x, p, "§8.23", "has no conditions.applications, which every policy must have") |
+ca_incomplete_violations(x, live) := {ca_violation_rule(x, p, "§8.23", "has no conditions.applications, which every policy must have") |
+	some p in live
 	not is_object(object.get(p, ["conditions", "applications"], null))
 } | {ca_violation_rule(x, p, "§8.23", "has neither conditions.users nor conditions.clientApplications, one of which every policy must have") |
+	some p in live
 	not is_object(object.get(p, ["conditions", "users"], null))
 	not is_object(object.get(p, ["conditions", "clientApplications"], null))
 }
 
+# Unknown enums in the conditions of a policy that is not disabled.
 ca_guest_spec_keys := ["includeGuestsOrExternalUsers", "excludeGuestsOrExternalUsers"]
 
-ca_guest_spec_violations(x, p) := {v |
+ca_guest_spec_violations(x, live) := {v |
+	some p in live
 	some key in ca_guest_spec_keys
 	spec := p.conditions.users[key]
 	is_object(spec)
@@ -215,7 +216,8 @@ ca_guest_spec_violations(x, p) := {v |
 	v := ca_violation(x, p, sprintf("has the unknown guestOrExternalUserTypes member %s", [t]))
 }
 
-ca_membership_kind_violations(x, p) := {v |
+ca_membership_kind_violations(x, live) := {v |
+	some p in live
 	some key in ca_guest_spec_keys
 	spec := p.conditions.users[key]
 	is_object(spec)
@@ -225,13 +227,15 @@ ca_membership_kind_violations(x, p) := {v |
 	v := ca_violation(x, p, sprintf("has the unknown externalTenants membershipKind %v", [k]))
 }
 
-ca_client_app_type_violations(x, p) := {v |
+ca_client_app_type_violations(x, live) := {v |
+	some p in live
 	some c in p.conditions.clientAppTypes
 	not c in ca_known_client_app_types
 	v := ca_violation(x, p, sprintf("has the unknown clientAppTypes value %v", [c]))
 }
 
-ca_risk_level_violations(x, p) := {v |
+ca_risk_level_violations(x, live) := {v |
+	some p in live
 	some key in ["signInRiskLevels", "userRiskLevels"]
 	some level in p.conditions[key]
 	not level in ca_known_risk_levels

@@ -23,6 +23,7 @@ resource_tenant_summary := tenant_summary(resource)
 # summary reads when x is the resource tenant of a sign-in.
 tenant_summary(x) := {
 	"ca_evaluated": tenant_ca_evaluated(x),
+	"ca_guest_tenants": tenant_ca_guest_tenants(x),
 	"ca_report_only": tenant_ca_report_only(x),
 	"ca_setting_violations": tenant_ca_setting_violations(x),
 }
