@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/xtenant/xtenant/bundles"
 	"github.com/xtenant/xtenant/engine"
 	"github.com/xtenant/xtenant/engine/scenario"
 )
@@ -32,12 +33,14 @@ func TestPairSummaryMatchesFullEvaluation(t *testing.T) {
 		// Cold: the summary is computed for this very request. Shared: the
 		// cache keeps what earlier requests (other users, other pairs, in
 		// either order) left in it.
-		passes := []string{"cold", "shared", "shared-reversed", "two-per-generation"}
+		// Cold tenant: the resource tenant's summary is computed for this
+		// very request too; cold: it is shared with earlier requests.
+		passes := []string{"cold-tenant", "cold", "shared", "shared-reversed", "two-per-generation"}
 		if raceEnabled {
 			// These passes run one request at a time: the race detector
 			// finds nothing in them, and CI's -race budget is tight. All
-			// four run without it (make test-metamorphic runs this test).
-			passes = []string{"cold", "two-per-generation"}
+			// five run without it (make test-metamorphic runs this test).
+			passes = []string{"cold-tenant", "two-per-generation"}
 		}
 		for _, pass := range passes {
 			switch pass {
@@ -48,7 +51,11 @@ func TestPairSummaryMatchesFullEvaluation(t *testing.T) {
 				e.SetPairLimit(2)
 			}
 			for _, input := range inputs {
-				if pass == "cold" {
+				switch pass {
+				case "cold-tenant":
+					e.ForgetTenants()
+					e.ForgetPairs()
+				case "cold":
 					e.ForgetPairs()
 				}
 				if comparePairWithPlain(t, e, f.Name+" "+pass, input) {
@@ -129,6 +136,107 @@ func pairVariants(t *testing.T, input json.RawMessage) [][]byte {
 	v := clone(t, m)
 	v["home_tenant"], v["resource_tenant"] = m["resource_tenant"], m["home_tenant"]
 	return append(out, jsonBytes(t, v))
+}
+
+// TestTenantSummaryShared: the resource tenant's summary is computed once
+// for the pairs of every partner, dies with its snapshot (a reload starts
+// without it), and a policy without the tenant summary rule decides alike,
+// its pair summaries computed whole.
+func TestTenantSummaryShared(t *testing.T) {
+	ctx := context.Background()
+	files, err := scenario.LoadDir(scenarioDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const resource = "22222222-2222-2222-2222-222222222222"
+	req := func(home string) *engine.Request {
+		return &engine.Request{AccessType: engine.AccessB2BCollaboration, HomeTenant: home, ResourceTenant: resource,
+			User:        &engine.User{ID: "a1a1a1a1-0000-4000-8000-000000000001"},
+			Application: &engine.Application{ID: "00000003-0000-0ff1-ce00-000000000000"}}
+	}
+	e := activateScenario(t, files[0])
+	if cached, enabled := e.TenantCached(resource); cached || !enabled {
+		t.Fatalf("fresh snapshot: tenant summary cached %v, enabled %v; want not cached, enabled", cached, enabled)
+	}
+	if _, err := e.Evaluate(ctx, req("a0000000-0000-4000-8000-000000000001")); err != nil {
+		t.Fatal(err)
+	}
+	if cached, _ := e.TenantCached(resource); !cached {
+		t.Fatal("the resource tenant's summary is not cached after a decision")
+	}
+	e.ForgetPairs()
+	if _, err := e.Evaluate(ctx, req("b0000000-0000-4000-8000-000000000001")); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.PairCacheStats(); st.Entries != 1 || st.Bytes <= 0 {
+		t.Fatalf("pair cache stats = %+v, want one pair and the tenant's bytes", st)
+	}
+
+	// A reload: a new snapshot, no tenant summary until a decision needs it.
+	ts, err := files[0].TenantSet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := bundles.Builtin(ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Activate(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if cached, _ := e.TenantCached(resource); cached {
+		t.Fatal("a reload kept the previous snapshot's tenant summary")
+	}
+
+	// The same policy with its tenant summary rule renamed: the engine
+	// finds none to substitute and the policy computes it in every pair
+	// summary, as before the tenant summary existed.
+	for _, f := range files[:min(len(files), 4)] {
+		withTenant, without := activateScenario(t, f), engine.New()
+		ts, err := f.TenantSet()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := bundles.Builtin(ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, src := range p.Modules {
+			p.Modules[name] = strings.ReplaceAll(src, "resource_tenant_summary", "resource_tenant_facts")
+		}
+		if err := without.Activate(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		if _, enabled := without.TenantCached(resource); enabled {
+			t.Fatal("a policy without resource_tenant_summary: the engine computes tenant summaries")
+		}
+		for _, c := range f.Cases {
+			a, errA := decideJSON(t, withTenant, c.Input)
+			b, errB := decideJSON(t, without, c.Input)
+			if (errA == nil) != (errB == nil) || !reflect.DeepEqual(a, b) {
+				t.Errorf("%s %s: with tenant summary %v (%v), without %v (%v)", f.Name, c.Input, a, errA, b, errB)
+			}
+		}
+	}
+}
+
+// decideJSON evaluates input with its explanation, as JSON values without the
+// decision id and revision; nil when the decoder refuses it.
+func decideJSON(t *testing.T, e *engine.Engine, input []byte) (any, error) {
+	t.Helper()
+	req, err := engine.DecodeRequest(input)
+	if err != nil {
+		return nil, nil
+	}
+	req.Explain = true
+	d, err := e.Evaluate(context.Background(), req)
+	if err != nil {
+		return nil, err
+	}
+	m := jsonValue(t, d).(map[string]any)
+	delete(m, "decision_id")
+	delete(m, "revision")
+	return m, nil
 }
 
 // TestQueryIgnoresForgedPair: a client cannot hand the policy a pair
