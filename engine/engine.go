@@ -131,7 +131,7 @@ type snapshot struct {
 	decision rego.PreparedEvalQuery
 	pair     *rego.PreparedEvalQuery // PairSummaryPath; nil when the policy has none
 	// tenant is TenantSummaryPath, nil when the policy has none (or no pair
-	// summary); pair then takes its value from the input (prepareWithTenant).
+	// summary); pair then takes its value from the input (prepareWrapped).
 	tenant *rego.PreparedEvalQuery
 
 	// Prepared Data API and explain queries by path, bounded in bytes
@@ -219,7 +219,7 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 	withPair := len(compiler.GetRulesExact(summaryRef)) > 0 && len(compiler.GetRulesExact(pairRef)) > 0
 	var pq *rego.PreparedEvalQuery
 	if withPair {
-		pq, err = snap.prepareWithPair(ctx, pairRef)
+		pq, err = snap.prepareWrapped(ctx, DecisionPath, pairRef, wrappedPairKey)
 	} else {
 		pq, err = snap.prepare(ctx, DecisionPath, true)
 	}
@@ -234,7 +234,7 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 		tenantRef, _ := dataRef(TenantSummaryPath)
 		if len(compiler.GetRulesExact(tenantRef)) > 0 {
 			if snap.tenant, err = snap.prepare(ctx, TenantSummaryPath, true); err == nil {
-				snap.pair, err = snap.prepareWithTenant(ctx, tenantRef)
+				snap.pair, err = snap.prepareWrapped(ctx, PairSummaryPath, tenantRef, wrappedTenantKey)
 			}
 		} else {
 			snap.pair, err = snap.prepare(ctx, PairSummaryPath, true)
@@ -298,53 +298,25 @@ func (s *snapshot) prepare(ctx context.Context, path string, asAST bool) (*rego.
 	return &pq, nil
 }
 
-// prepareWithPair prepares the decision query
+// prepareWrapped prepares the query of path with input as input.request
+// and the rule target as input.<member>:
 //
 //	data.xtenant.access.decision with input as input.request with data.xtenant.access.tenant_pair as input.pair
-//
-// Its input is {"request": <decision input>, "pair": <summary>}: the policy
-// sees the request as its input and the summary as the value of its pair
-// rule. The override lives only here; a bundle read by any other OPA
-// computes the pair rule itself.
-func (s *snapshot) prepareWithPair(ctx context.Context, pairRef ast.Ref) (*rego.PreparedEvalQuery, error) {
-	decisionRef, err := dataRef(DecisionPath)
-	if err != nil {
-		return nil, err
-	}
-	expr := ast.NewExpr(ast.NewTerm(decisionRef))
-	expr.With = []*ast.With{
-		{Target: ast.NewTerm(ast.InputRootRef), Value: ast.NewTerm(ast.InputRootRef.Append(ast.StringTerm(wrappedRequestKey)))},
-		{Target: ast.NewTerm(pairRef), Value: ast.NewTerm(ast.InputRootRef.Append(ast.StringTerm(wrappedPairKey)))},
-	}
-	pq, err := rego.New(
-		rego.ParsedQuery(ast.NewBody(expr)),
-		rego.Compiler(s.compiler),
-		rego.Store(s.store),
-		rego.GenerateJSON(resultAsAST),
-	).PrepareForEval(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &pq, nil
-}
-
-// prepareWithTenant prepares the pair summary query
-//
 //	data.xtenant.access.tenant_pair_computed with input as input.request with data.xtenant.access.resource_tenant_summary as input.resource_tenant_summary
 //
-// Its input is {"request": <pair key>, "resource_tenant_summary": <summary>}:
-// the policy sees the pair key as its input and the resource tenant's summary
-// as the value of its tenant summary rule. As with prepareWithPair, the
-// override lives only here.
-func (s *snapshot) prepareWithTenant(ctx context.Context, tenantRef ast.Ref) (*rego.PreparedEvalQuery, error) {
-	summaryRef, err := dataRef(PairSummaryPath)
+// Its input is {"request": <decision input or pair key>, member: <summary>}:
+// the policy sees the request as its input and the summary as the value of
+// the rule. The override lives only here; a bundle read by any other OPA
+// computes the rule itself.
+func (s *snapshot) prepareWrapped(ctx context.Context, path string, target ast.Ref, member string) (*rego.PreparedEvalQuery, error) {
+	ref, err := dataRef(path)
 	if err != nil {
 		return nil, err
 	}
-	expr := ast.NewExpr(ast.NewTerm(summaryRef))
+	expr := ast.NewExpr(ast.NewTerm(ref))
 	expr.With = []*ast.With{
 		{Target: ast.NewTerm(ast.InputRootRef), Value: ast.NewTerm(ast.InputRootRef.Append(ast.StringTerm(wrappedRequestKey)))},
-		{Target: ast.NewTerm(tenantRef), Value: ast.NewTerm(ast.InputRootRef.Append(ast.StringTerm(wrappedTenantKey)))},
+		{Target: ast.NewTerm(target), Value: ast.NewTerm(ast.InputRootRef.Append(ast.StringTerm(member)))},
 	}
 	pq, err := rego.New(
 		rego.ParsedQuery(ast.NewBody(expr)),

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/xtenant/xtenant/bundles"
 	"github.com/xtenant/xtenant/engine"
 	"github.com/xtenant/xtenant/engine/scenario"
 )
@@ -173,15 +172,7 @@ func TestTenantSummaryShared(t *testing.T) {
 	}
 
 	// A reload: a new snapshot, no tenant summary until a decision needs it.
-	ts, err := files[0].TenantSet()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := bundles.Builtin(ts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Activate(ctx, p); err != nil {
+	if err := e.Activate(ctx, scenarioPolicy(t, files[0])); err != nil {
 		t.Fatal(err)
 	}
 	if cached, _ := e.TenantCached(resource); cached {
@@ -192,21 +183,14 @@ func TestTenantSummaryShared(t *testing.T) {
 	// finds none to substitute and the policy computes it in every pair
 	// summary, as before the tenant summary existed.
 	for _, f := range files[:min(len(files), 4)] {
-		withTenant, without := activateScenario(t, f), engine.New()
-		ts, err := f.TenantSet()
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := bundles.Builtin(ts)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := scenarioPolicy(t, f)
+		withTenant := activatePolicy(t, p)
+		renamed := p
+		renamed.Modules = make(map[string]string, len(p.Modules))
 		for name, src := range p.Modules {
-			p.Modules[name] = strings.ReplaceAll(src, "resource_tenant_summary", "resource_tenant_facts")
+			renamed.Modules[name] = strings.ReplaceAll(src, "resource_tenant_summary", "resource_tenant_facts")
 		}
-		if err := without.Activate(ctx, p); err != nil {
-			t.Fatal(err)
-		}
+		without := activatePolicy(t, renamed)
 		if _, enabled := without.TenantCached(resource); enabled {
 			t.Fatal("a policy without resource_tenant_summary: the engine computes tenant summaries")
 		}

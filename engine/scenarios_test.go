@@ -51,6 +51,12 @@ func TestScenarios(t *testing.T) {
 
 func activateScenario(t testing.TB, f *scenario.File) *engine.Engine {
 	t.Helper()
+	return activatePolicy(t, scenarioPolicy(t, f))
+}
+
+// scenarioPolicy is the built-in policy over the tenants of f.
+func scenarioPolicy(t testing.TB, f *scenario.File) engine.Policy {
+	t.Helper()
 	ts, err := f.TenantSet()
 	if err != nil {
 		t.Fatal(err)
@@ -59,6 +65,11 @@ func activateScenario(t testing.TB, f *scenario.File) *engine.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return p
+}
+
+func activatePolicy(t testing.TB, p engine.Policy) *engine.Engine {
+	t.Helper()
 	e := engine.New()
 	if err := e.Activate(context.Background(), p); err != nil {
 		t.Fatal(err)
