@@ -509,16 +509,7 @@ func (e *Engine) explain(ctx context.Context, snap *snapshot, input ast.Value) (
 // pair key, so it cannot depend on anything else even by mistake. The cached
 // value is shared by every decision of the pair and never mutated.
 func (s *snapshot) pairSummary(ctx context.Context, req *Request) (ast.Value, error) {
-	key := pairKeyOf(req)
-	v, ok, current := s.pairs.get(key)
-	if current {
-		s.stats.hits.Add(1)
-		return v, nil
-	}
-	if ok {
-		s.stats.hits.Add(1)
-	} else {
-		s.stats.misses.Add(1)
+	v, hit, err := cachedSummary(s.pairs, pairKeyOf(req), func() (ast.Value, error) {
 		input := req.pairValue()
 		if s.tenant != nil {
 			ts, err := s.tenantSummary(ctx, req.ResourceTenant)
@@ -530,18 +521,14 @@ func (s *snapshot) pairSummary(ctx context.Context, req *Request) (ast.Value, er
 				ast.Item(keyWrappedTenant, ast.NewTerm(ts)),
 			)
 		}
-		rs, err := s.pair.Eval(ctx, rego.EvalParsedInput(input))
-		if err != nil {
-			return nil, fmt.Errorf("engine: pair summary: %w", err)
-		}
-		if v, err = onlyValue(rs); err != nil {
-			return nil, fmt.Errorf("engine: pair summary: %w", err)
-		}
+		return evalSummary(ctx, s.pair, input, "pair summary")
+	})
+	if hit {
+		s.stats.hits.Add(1)
+	} else {
+		s.stats.misses.Add(1)
 	}
-	// A new pair, or one found in the previous generation: (back) into the
-	// current one.
-	s.pairs.put(key, v)
-	return v, nil
+	return v, err
 }
 
 // tenantSummary returns the summary of resource tenant x, evaluating it on
@@ -549,21 +536,39 @@ func (s *snapshot) pairSummary(ctx context.Context, req *Request) (ast.Value, er
 // cannot depend on anything else even by mistake. Like a pair summary it is
 // shared and never mutated.
 func (s *snapshot) tenantSummary(ctx context.Context, x string) (ast.Value, error) {
-	v, ok, current := s.tenants.get(x)
+	v, _, err := cachedSummary(s.tenants, x, func() (ast.Value, error) {
+		return evalSummary(ctx, s.tenant, ast.NewObject(ast.Item(keyResourceTenant, ast.StringTerm(x))), "tenant summary")
+	})
+	return v, err
+}
+
+// cachedSummary returns the summary of key from c, or computes it; hit says
+// it was cached. A new summary, or one found in the previous generation,
+// goes (back) into the current one.
+func cachedSummary[K comparable](c *pairCache[K], key K, compute func() (ast.Value, error)) (v ast.Value, hit bool, err error) {
+	v, hit, current := c.get(key)
 	if current {
-		return v, nil
+		return v, true, nil
 	}
-	if !ok {
-		input := ast.NewObject(ast.Item(keyResourceTenant, ast.StringTerm(x)))
-		rs, err := s.tenant.Eval(ctx, rego.EvalParsedInput(input))
-		if err != nil {
-			return nil, fmt.Errorf("engine: tenant summary: %w", err)
-		}
-		if v, err = onlyValue(rs); err != nil {
-			return nil, fmt.Errorf("engine: tenant summary: %w", err)
+	if !hit {
+		if v, err = compute(); err != nil {
+			return nil, false, err
 		}
 	}
-	s.tenants.put(x, v)
+	c.put(key, v)
+	return v, hit, nil
+}
+
+// evalSummary evaluates a summary query (what names it in errors).
+func evalSummary(ctx context.Context, pq *rego.PreparedEvalQuery, input ast.Value, what string) (ast.Value, error) {
+	rs, err := pq.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		return nil, fmt.Errorf("engine: %s: %w", what, err)
+	}
+	v, err := onlyValue(rs)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %s: %w", what, err)
+	}
 	return v, nil
 }
 
