@@ -299,13 +299,18 @@ tenant_ca_guest_tenants(x) := [[ca_guest_tenants(users, "include"), ca_guest_ten
 	ca_home_dependent(x)
 } else := null
 
+# §3.2: some guest spec with types names tenants other than all of them
+# (ca_spec_tenants not null), spelt out so that the common case, every spec
+# naming all tenants, costs no function calls.
 ca_home_dependent(x) if {
 	some p in tenant_ca_policies(x)
 	p.state in ca_evaluated_states
 	some key in ca_guest_spec_keys
 	spec := p.conditions.users[key]
 	is_string(spec.guestOrExternalUserTypes)
-	ca_spec_tenants(spec) != null
+	tenants := object.get(spec, "externalTenants", null)
+	tenants != null
+	not tenants.membershipKind == "all"
 }
 
 # §3.3, R-CA-1..4, §3.2: the resource tenant's policies that are not
