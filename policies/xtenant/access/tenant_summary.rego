@@ -11,7 +11,10 @@
 # data.xtenant.access.resource_tenant_summary as …` in its own pair summary
 # query, and any other OPA computes them here from the input and the data.
 # Like the pair summary it holds sets, so it is handed back as the value it
-# is, never through JSON.
+# is, never through JSON. The tenants' default cross-tenant settings stay with
+# the pair rules: a default is nearly always a fresh tenant's allow-all or
+# block-all, which a pair resolves in one comparison, and digesting it per
+# tenant measured slower for the engine and for stock opa alike (issue 11).
 package xtenant.access
 
 # §7 (pre-computed tenant settings): the resource tenant's facts, as the pair
