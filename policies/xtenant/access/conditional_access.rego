@@ -24,7 +24,7 @@ ca_policies := ps if {
 # affects other identities (R-B2B-4).
 service_provider_caller if {
 	entra_identity
-	service_provider_partner
+	tenant_pair.service_provider # service_provider_partner
 	cross_tenant
 	service_provider_technician
 }
@@ -91,9 +91,9 @@ pair_direct_connect := {
 
 # Groups for includeGroups/excludeGroups (§8.5): the resource tenant's groups,
 # and the home groups when both are the same tenant.
-ca_groups := resource_groups | user_groups if {
-	internal_caller
-} else := resource_groups
+ca_groups := resource_groups if {
+	cross_tenant # not internal_caller: the common case tries one body
+} else := resource_groups | user_groups
 
 # ---- Does a policy apply? (§3.3) ----
 
@@ -142,24 +142,12 @@ else := []
 # The includeUsers/excludeUsers entries that name this caller, computed once:
 # "All" (include only), the caller's object and, for a guest or external
 # caller, GuestsOrExternalUsers. Exclusion always wins (§3.3 item 3).
-ca_excluded_user_tokens := {t | some t in [resource_object_id, ca_guests_token]; t != null}
+ca_excluded_user_tokens := {resource_object_id, "GuestsOrExternalUsers"} - {null} if {
+	count(caller_types) > 0
+} else := {resource_object_id} - {null}
 
 ca_included_user_tokens := ca_excluded_user_tokens | {"All"}
 
-ca_guests_token := "GuestsOrExternalUsers" if count(caller_types) > 0
-
-else := null
-
-# §3.3, §8.5: a side of a policy's users (ca_users_side) names the caller:
-# by a users entry (tokens), by a group, or as one of the guest or external
-# user types (§3.2) it belongs to. A side without groups never reads the
-# caller's groups.
-ca_user_matches(side, tokens) if count(side.users & tokens) + count(side.guest_types & caller_types) > 0
-
-ca_user_matches(side, _) if {
-	count(side.groups) > 0
-	count(side.groups & ca_groups) > 0
-}
 
 # conditionalAccessGuestsOrExternalUsers: the listed types, when the spec's
 # tenants match the home tenant (§3.2) for external callers; none otherwise,
@@ -271,9 +259,9 @@ pair_ca_evaluated := [entry |
 ca_results[i] := result if {
 	some entry in tenant_pair.ca_evaluated
 	count(entry.apps.include & ca_app_tokens) > 0
-	not count(entry.apps.exclude & ca_app_tokens) > 0
-	ca_user_matches(entry.include, ca_included_user_tokens)
-	not ca_user_matches(entry.exclude, ca_excluded_user_tokens)
+	count(entry.apps.exclude & ca_app_tokens) == 0
+	count(entry.include.users & ca_included_user_tokens) + count(entry.include.guest_types & caller_types) + count(entry.include.groups & ca_groups) > 0
+	count(entry.exclude.users & ca_excluded_user_tokens) + count(entry.exclude.guest_types & caller_types) + count(entry.exclude.groups & ca_groups) == 0
 	i := entry.index
 	result := {
 		"name": entry.name,
@@ -308,14 +296,14 @@ ca_controls := {
 	# no control lookups.
 	count(ca_enforced_controls) == 0
 } else := {
-	"mfa": ca_control_state("mfa"),
-	"compliant_device": ca_control_state("compliantDevice"),
-	"hybrid_joined_device": ca_control_state("domainJoinedDevice"),
+	"mfa": object.get(ca_control_states, "mfa", "not_required"),
+	"compliant_device": object.get(ca_control_states, "compliantDevice", "not_required"),
+	"hybrid_joined_device": object.get(ca_control_states, "domainJoinedDevice", "not_required"),
 }
 
-ca_control_state(c) := control_value(c) if c in ca_enforced_controls
-
-else := "not_required"
+# Each control an applicable enforced policy requires, resolved
+# (control_value); a control missing here is not required.
+ca_control_states := {c: control_value(c) | some c in ca_enforced_controls}
 
 # ---- Step-up (R-TRUST-3, §8.15) ----
 
@@ -340,8 +328,8 @@ ca_step_up_reasons contains reason if {
 		"code": "MFA_STEP_UP",
 		"stage": "conditional_access",
 		"tenant": resource,
-		"setting": mfa_step_up_setting,
-		"rule": mfa_step_up_rule,
+		"setting": mfa_step_up_source.setting,
+		"rule": mfa_step_up_source.rule,
 		"aadsts": null,
 		"message": sprintf("%s's Conditional Access requires MFA, to be performed in %s", [resource_name, tenant_name(mfa_step_up_tenant)]),
 	}
@@ -351,19 +339,16 @@ mfa_step_up_tenant := home if mfa_step_up_at == "home"
 
 else := resource
 
-mfa_step_up_rule := "R-CA-6" if {
+# The rule a step-up follows and the setting it rests on, found together:
+# R-CA-6 (no trust for a non-Entra identity), §8.15 (an internal user),
+# R-TRUST-9 (GDAP) and R-TRUST-3 (the inbound trust's isMfaAccepted).
+mfa_step_up_source := {"rule": "R-CA-6", "setting": null} if {
 	not entra_identity
-} else := "§8.15" if {
+} else := {"rule": "§8.15", "setting": null} if {
 	internal_caller
-} else := "R-TRUST-9" if {
+} else := {"rule": "R-TRUST-9", "setting": tenant_pair.trust_source.isMfaAccepted} if {
 	gdap_trusted
-} else := "R-TRUST-3"
-
-mfa_step_up_setting := null if {
-	not entra_identity
-} else := null if {
-	internal_caller
-} else := tenant_pair.trust_source.isMfaAccepted
+} else := {"rule": "R-TRUST-3", "setting": tenant_pair.trust_source.isMfaAccepted}
 
 # ---- Deny reasons (R-CA-2, R-CA-4, R-DC-4..7, R-TRUST-4/5, §8.9, §8.11) ----
 
@@ -484,9 +469,11 @@ ca_report_result := {
 	"satisfied": "success",
 }
 
+# R-CA-5: a report-only policy that does not apply is "not_applied".
 ca_report_only := [entry |
 	some e in tenant_pair.ca_report_only
-	entry := {"policy_id": e.policy_id, "result": ca_report_outcome(e.index)}
+	result := object.get(ca_results, [e.index, "outcome", "result"], null)
+	entry := {"policy_id": e.policy_id, "result": object.get(ca_report_result, result, "not_applied")}
 ]
 
 # The report-only policies, once per tenant pair (tenant_pair.rego).
@@ -495,6 +482,3 @@ pair_ca_report_only := [{"index": i, "policy_id": object.get(p, "id", "")} |
 	p.state == "enabledForReportingButNotEnforced"
 ]
 
-ca_report_outcome(i) := ca_report_result[ca_results[i].outcome.result] if {
-	ca_results[i]
-} else := "not_applied"

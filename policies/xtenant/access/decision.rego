@@ -77,18 +77,6 @@ reasons := [r | some r in listed_reasons] if {
 	r := ranked[2]
 ]
 
-denied_by := reasons[0].stage if verdict == "deny"
-
-else := null
-
-error_code := object.get(reasons[0], "aadsts", null) if verdict == "deny"
-
-else := null
-
-step_up := ca_step_up if verdict == "step_up"
-
-else := []
-
 # §8.14: report-only results are computed even after an earlier stage
 # denied, except after a configuration deny.
 report_only := [] if configuration_denied
@@ -104,9 +92,44 @@ controls := no_controls if configuration_denied
 
 else := ca_controls
 
-# The allow path: nothing denied and nothing to step up, so every field that
-# describes a deny or a step-up is a constant.
+# docs/contract.md "Decision output": the decision object of the verdict,
+# tried in the order of how often each occurs (deny, step-up, allow); the
+# verdicts exclude one another, so the order changes nothing but the cost.
+# §2.13: denied_by is the stage of the first reason, error_code its AADSTS
+# code (a deny always has reasons).
 decision := {
+	"decision": "deny",
+	"allow": false,
+	"denied_by": reasons[0].stage,
+	"error_code": object.get(reasons[0], "aadsts", null),
+	"step_up": [],
+	"controls": controls,
+	"consent_prompt": consent_prompt,
+	"reasons": reasons,
+	"report_only": report_only,
+} if {
+	input_ok
+	verdict == "deny"
+} else := {
+	# R-TRUST-3, §8.15: a step-up lists its one MFA_STEP_UP reason
+	# (ca_step_up_reasons) and what to step up; nothing denied it, so
+	# neither a configuration deny (§8.18) nor a denying stage hides
+	# controls or report-only results.
+	"decision": "step_up",
+	"allow": false,
+	"denied_by": null,
+	"error_code": null,
+	"step_up": ca_step_up,
+	"controls": ca_controls,
+	"consent_prompt": consent_prompt,
+	"reasons": [r | some r in ca_step_up_reasons],
+	"report_only": ca_report_only,
+} if {
+	input_ok
+	verdict == "step_up"
+} else := {
+	# The allow path: nothing denied and nothing to step up, so every
+	# field that describes a deny or a step-up is a constant.
 	"decision": "allow",
 	"allow": true,
 	"denied_by": null,
@@ -116,19 +139,6 @@ decision := {
 	"consent_prompt": consent_prompt,
 	"reasons": [],
 	"report_only": ca_report_only,
-} if {
-	input_ok
-	verdict == "allow"
-} else := {
-	"decision": verdict,
-	"allow": verdict == "allow",
-	"denied_by": denied_by,
-	"error_code": error_code,
-	"step_up": step_up,
-	"controls": controls,
-	"consent_prompt": consent_prompt,
-	"reasons": reasons,
-	"report_only": report_only,
 } if {
 	input_ok
 }

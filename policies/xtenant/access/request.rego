@@ -125,28 +125,22 @@ tenant_name(id) := name if {
 # §8.25: the members whose values steer the rules must hold values of the
 # contract. xtenant refuses any other input with a 400 before evaluating it;
 # for any other OPA reading this bundle the decision is undefined instead
-# (an OPA client treats that as a deny), never a guess.
-input_access_types := {"b2b_collaboration", "b2b_direct_connect", "identity_sync", "invitation"}
-
-input_identity_kinds := {"entra", "msa", "social", "email_otp", "saml_wsfed"}
-
-input_user_types := {"guest", "member", "none"}
-
+# (an OPA client treats that as a deny), never a guess. The enumerations are
+# written in the body (ground constants, never rebuilt), so that the check,
+# made on every request, enters one rule. A cloud member is fine when absent
+# or false (the rules then take the tenant's cloud) or a known cloud
+# (R-CC-1, known_clouds).
 input_ok if {
-	access_type in input_access_types
-	identity_kind in input_identity_kinds
-	user_type in input_user_types
+	access_type in {"b2b_collaboration", "b2b_direct_connect", "identity_sync", "invitation"}
+	identity_kind in {"entra", "msa", "social", "email_otp", "saml_wsfed"}
+	user_type in {"guest", "member", "none"}
 	resource != ""
 	home_given
-	input_cloud_ok("home_cloud")
-	input_cloud_ok("resource_cloud")
+	object.get(input, "home_cloud", false) in {false, "microsoftonline.com", "microsoftonline.us", "partner.microsoftonline.cn"}
+	object.get(input, "resource_cloud", false) in {false, "microsoftonline.com", "microsoftonline.us", "partner.microsoftonline.cn"}
 }
 
 # §8.24: only an invitation may omit the home tenant.
 home_given if home != ""
 
 home_given if access_type == "invitation"
-
-input_cloud_ok(member) if not input[member]
-
-input_cloud_ok(member) if input[member] in known_clouds

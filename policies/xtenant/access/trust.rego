@@ -36,7 +36,7 @@ gdap_trusted if {
 	entra_identity # §8.20
 	cross_tenant
 	gdap_session == true
-	service_provider_partner
+	tenant_pair.service_provider # service_provider_partner
 }
 
 mfa_trusted if mfa_trust_flag == true
@@ -83,12 +83,16 @@ device_resolution(trusted, claim) := "satisfied_by_home_claim" if {
 # The resolution of one grant control (R-CA-4). Every other built-in control,
 # terms of use and custom controls cannot be satisfied by an external user
 # (R-DC-7, R-TRUST-8, §8.9).
-control_value("mfa") := mfa_resolution
-
-control_value("compliantDevice") := compliant_resolution
-
-control_value("domainJoinedDevice") := hybrid_resolution
-
-control_value(c) := "unsatisfiable" if not c in trust_controls
+# One chain rather than a rule per control: a call tries the bodies up to
+# its own control only.
+control_value(c) := mfa_resolution if {
+	c == "mfa"
+} else := compliant_resolution if {
+	c == "compliantDevice"
+} else := hybrid_resolution if {
+	c == "domainJoinedDevice"
+} else := "unsatisfiable" if {
+	not c in trust_controls
+}
 
 trust_controls := {"mfa", "compliantDevice", "domainJoinedDevice"}
