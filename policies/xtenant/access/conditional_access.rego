@@ -148,7 +148,6 @@ ca_excluded_user_tokens := {resource_object_id, "GuestsOrExternalUsers"} - {null
 
 ca_included_user_tokens := ca_excluded_user_tokens | {"All"}
 
-
 # conditionalAccessGuestsOrExternalUsers: the listed types, when the spec's
 # tenants match the home tenant (§3.2) for external callers; none otherwise,
 # and when the spec lists no types.
@@ -260,8 +259,8 @@ ca_results[i] := result if {
 	some entry in tenant_pair.ca_evaluated
 	count(entry.apps.include & ca_app_tokens) > 0
 	count(entry.apps.exclude & ca_app_tokens) == 0
-	count(entry.include.users & ca_included_user_tokens) + count(entry.include.guest_types & caller_types) + count(entry.include.groups & ca_groups) > 0
-	count(entry.exclude.users & ca_excluded_user_tokens) + count(entry.exclude.guest_types & caller_types) + count(entry.exclude.groups & ca_groups) == 0
+	(count(entry.include.users & ca_included_user_tokens) + count(entry.include.guest_types & caller_types)) + count(entry.include.groups & ca_groups) > 0
+	(count(entry.exclude.users & ca_excluded_user_tokens) + count(entry.exclude.guest_types & caller_types)) + count(entry.exclude.groups & ca_groups) == 0
 	i := entry.index
 	result := {
 		"name": entry.name,
@@ -481,4 +480,3 @@ pair_ca_report_only := [{"index": i, "policy_id": object.get(p, "id", "")} |
 	some i, p in ca_policies
 	p.state == "enabledForReportingButNotEnforced"
 ]
-
