@@ -65,7 +65,7 @@ caller_types := {"serviceProvider"} if {
 
 # §8.19: direct connect across clouds does not exist (R-DC-3, R-CC-5).
 direct_connect_eligible if {
-	catalog.direct_connect_apps[app_id] # Teams and SharePoint
+	data.xtenant.catalog.direct_connect_apps[app_id] # Teams and SharePoint (catalog)
 	entra_identity
 	not cross_cloud
 	side_permits(tenant_pair.direct_connect.inbound)
@@ -112,7 +112,7 @@ ca_apps_digest(p) := {
 # entries of includeApplications/excludeApplications that name this app —
 # "All", its id, and Office365 or MicrosoftAdminPortals when the catalog
 # lists it there.
-ca_app_tokens := ({"All", app_id} | {"Office365" | catalog.office365[app_id]}) | {"MicrosoftAdminPortals" | catalog.microsoft_admin_portals[app_id]}
+ca_app_tokens := ({"All", app_id} | {"Office365" | data.xtenant.catalog.office365[app_id]}) | {"MicrosoftAdminPortals" | data.xtenant.catalog.microsoft_admin_portals[app_id]}
 
 # §3.3, §3.2: one side (include or exclude) of a policy's users, once per
 # tenant pair: its users and groups entries, and the guestOrExternalUserTypes
@@ -254,13 +254,23 @@ pair_ca_evaluated := [entry |
 # §3.3: every policy that applies (enforced or report-only), keyed by its
 # index. The policies of pair_ca_evaluated are live, their applications and
 # users digested once per tenant pair (ca_apps_digest, ca_users_side), so
-# whether one applies is a few set intersections per request.
+# whether one applies is a few set intersections per request: an
+# application entry names this app (ca_app_tokens) and no exclusion does;
+# §3.3, §8.5, §3.2: a side of the policy's users names the caller by a users
+# entry (ca_included_user_tokens, ca_excluded_user_tokens), as one of the
+# guest or external user types it belongs to (caller_types) or by a group
+# (ca_groups), and exclusion always wins (§3.3 item 3). Each condition is
+# written out rather than asked of a function: this runs for every live
+# policy on every request, and set operations compared with the empty set
+# are the cheapest form OPA evaluates.
 ca_results[i] := result if {
 	some entry in tenant_pair.ca_evaluated
-	count(entry.apps.include & ca_app_tokens) > 0
-	count(entry.apps.exclude & ca_app_tokens) == 0
-	(count(entry.include.users & ca_included_user_tokens) + count(entry.include.guest_types & caller_types)) + count(entry.include.groups & ca_groups) > 0
-	(count(entry.exclude.users & ca_excluded_user_tokens) + count(entry.exclude.guest_types & caller_types)) + count(entry.exclude.groups & ca_groups) == 0
+	entry.apps.include & ca_app_tokens != set()
+	entry.apps.exclude & ca_app_tokens == set()
+	((entry.include.users & ca_included_user_tokens) | (entry.include.guest_types & caller_types)) | (entry.include.groups & ca_groups) != set()
+	entry.exclude.users & ca_excluded_user_tokens == set()
+	entry.exclude.guest_types & caller_types == set()
+	entry.exclude.groups & ca_groups == set()
 	i := entry.index
 	result := {
 		"name": entry.name,

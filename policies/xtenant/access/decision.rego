@@ -60,61 +60,61 @@ verdict := "deny" if {
 	count(ca_step_up) > 0
 } else := "allow"
 
-listed_reasons := configuration_reasons if {
-	configuration_denied
-} else := deny_reasons if {
-	verdict == "deny"
-} else := ca_step_up_reasons if {
-	verdict == "step_up"
-} else := set()
-
-# §2.13: the listed reasons in stage order, and in code order inside a
-# stage; a single reason (the common deny) needs no ranking.
-reasons := [r | some r in listed_reasons] if {
-	count(listed_reasons) < 2
+# §2.13: a set of reasons in stage order, and in code order inside a stage;
+# a single reason (the common deny) needs no ranking.
+ranked_reasons(listed) := [r | some r in listed] if {
+	count(listed) < 2
 } else := [r |
-	some ranked in sort([[stage_rank[r.stage], object.get(code_rank, r.code, 9), r] | some r in listed_reasons])
+	some ranked in sort([[stage_rank[r.stage], object.get(code_rank, r.code, 9), r] | some r in listed])
 	r := ranked[2]
 ]
-
-# §8.14: report-only results are computed even after an earlier stage
-# denied, except after a configuration deny.
-report_only := [] if configuration_denied
-
-else := ca_report_only
 
 # §8.18: after a configuration deny nothing else is evaluated, Conditional
 # Access included, so no control is reported; after any other deny controls
 # still show what Conditional Access requires.
 no_controls := {"mfa": "not_required", "compliant_device": "not_required", "hybrid_joined_device": "not_required"}
 
-controls := no_controls if configuration_denied
-
-else := ca_controls
-
 # docs/contract.md "Decision output": the decision object of the verdict,
-# tried in the order of how often each occurs (deny, step-up, allow); the
-# verdicts exclude one another, so the order changes nothing but the cost.
-# §2.13: denied_by is the stage of the first reason, error_code its AADSTS
-# code (a deny always has reasons).
+# tried in the order of how often each occurs (configuration deny, which
+# must come first as it overrides everything, then any other deny, step-up
+# and allow); the verdicts exclude one another, so the order changes nothing
+# but the cost. §2.13: denied_by is the stage of the first reason,
+# error_code its AADSTS code (a deny always has reasons).
 decision := {
+	# §8.1, §8.18: a configuration deny lists only its own reasons, and no
+	# controls, step-up or report-only results (§8.14).
 	"decision": "deny",
 	"allow": false,
-	"denied_by": reasons[0].stage,
-	"error_code": object.get(reasons[0], "aadsts", null),
+	"denied_by": listed[0].stage,
+	"error_code": object.get(listed[0], "aadsts", null),
 	"step_up": [],
-	"controls": controls,
+	"controls": no_controls,
 	"consent_prompt": consent_prompt,
-	"reasons": reasons,
-	"report_only": report_only,
+	"reasons": listed,
+	"report_only": [],
+} if {
+	input_ok
+	configuration_denied
+	listed := ranked_reasons(configuration_reasons)
+} else := {
+	# §8.14, §8.18: after any other deny, controls and report-only results
+	# still show what Conditional Access requires.
+	"decision": "deny",
+	"allow": false,
+	"denied_by": listed[0].stage,
+	"error_code": object.get(listed[0], "aadsts", null),
+	"step_up": [],
+	"controls": ca_controls,
+	"consent_prompt": consent_prompt,
+	"reasons": listed,
+	"report_only": ca_report_only,
 } if {
 	input_ok
 	verdict == "deny"
+	listed := ranked_reasons(deny_reasons)
 } else := {
-	# R-TRUST-3, §8.15: a step-up lists its one MFA_STEP_UP reason
-	# (ca_step_up_reasons) and what to step up; nothing denied it, so
-	# neither a configuration deny (§8.18) nor a denying stage hides
-	# controls or report-only results.
+	# R-TRUST-3, §8.15: a step-up lists its one MFA_STEP_UP reason and
+	# what to step up.
 	"decision": "step_up",
 	"allow": false,
 	"denied_by": null,
@@ -122,7 +122,7 @@ decision := {
 	"step_up": ca_step_up,
 	"controls": ca_controls,
 	"consent_prompt": consent_prompt,
-	"reasons": [r | some r in ca_step_up_reasons],
+	"reasons": ranked_reasons(ca_step_up_reasons),
 	"report_only": ca_report_only,
 } if {
 	input_ok
