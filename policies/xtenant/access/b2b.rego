@@ -94,15 +94,15 @@ resource_inbound_checked if tenant_pair.resource_inbound.permits_whom
 # R-B2B-1 (a), R-B2B-3, R-DC-1: the home tenant's outbound settings, when
 # checked (home_outbound_checked, read in place: every sign-in asks).
 home_outbound_reasons contains tenant_pair.home_outbound.block_reason if {
-	tenant_pair.home_outbound.permits_whom
-	not side_permits(tenant_pair.home_outbound)
+	tenant_pair.home_outbound.permits_whom != "all" # checked, and not side_permits's first rule
+	not side_some_permits(tenant_pair.home_outbound)
 }
 
 # R-B2B-1 (b), R-B2B-3, R-DC-1: the resource tenant's inbound settings, when
 # checked (resource_inbound_checked, read in place).
 resource_inbound_reasons contains tenant_pair.resource_inbound.block_reason if {
-	tenant_pair.resource_inbound.permits_whom
-	not side_permits(tenant_pair.resource_inbound)
+	tenant_pair.resource_inbound.permits_whom != "all" # as for the home side
+	not side_some_permits(tenant_pair.resource_inbound)
 }
 
 # §8.21, R-DC-1/2: B2B direct connect exists only between Entra tenants. A

@@ -21,7 +21,8 @@ ca_policies := ps if {
 # A service provider's technician: a partner flagged isServiceProvider, and no
 # object in the resource tenant or a GDAP session (§6 A10, §8.6).
 # §8.20: only Entra identities are service providers; the partner entry never
-# affects other identities (R-B2B-4).
+# affects other identities (R-B2B-4). caller_types asks the same in its first
+# body, which spares every request this rule.
 service_provider_caller if {
 	entra_identity
 	tenant_pair.service_provider # service_provider_partner
@@ -41,13 +42,14 @@ object_user_type := "b2bCollaborationGuest" if {
 }
 
 # The guestOrExternalUserTypes members the caller belongs to. An internal
-# member belongs to none of them.
+# member belongs to none of them, an internal guest is an internalGuest.
 caller_types := {"serviceProvider"} if {
-	service_provider_caller
-} else := {"internalGuest"} if {
-	internal_caller
-	user_type == "guest"
-} else := set() if {
+	# service_provider_caller
+	entra_identity
+	tenant_pair.service_provider
+	cross_tenant
+	service_provider_technician
+} else := object.get({"guest": {"internalGuest"}}, user_type, set()) if {
 	internal_caller
 } else := {"b2bDirectConnectUser"} | {t | t := object_user_type} if {
 	# R-DC-8: a direct connect user who also has an object in the resource
@@ -296,15 +298,8 @@ ca_enforced_controls contains c if {
 
 # §8.10: every control an applicable enforced policy requires, OR
 # alternatives included.
+# A control no applicable enforced policy requires is not_required.
 ca_controls := {
-	"mfa": "not_required",
-	"compliant_device": "not_required",
-	"hybrid_joined_device": "not_required",
-} if {
-	# No applicable enforced policy, nothing required: the common case costs
-	# no control lookups.
-	count(ca_enforced_controls) == 0
-} else := {
 	"mfa": object.get(ca_control_states, "mfa", "not_required"),
 	"compliant_device": object.get(ca_control_states, "compliantDevice", "not_required"),
 	"hybrid_joined_device": object.get(ca_control_states, "domainJoinedDevice", "not_required"),
@@ -471,18 +466,18 @@ device_why(flag, claim) := "the device does not prove" if {
 
 # ---- Report-only (R-CA-5) ----
 
-ca_report_result := {
-	"block": "failure",
-	"fail": "failure",
-	"step_up": "user_action_required",
-	"satisfied": "success",
-}
-
-# R-CA-5: a report-only policy that does not apply is "not_applied".
+# R-CA-5: what a report-only policy would have done: failure (block or an
+# unsatisfiable control), user_action_required (a step-up) or success;
+# "not_applied" when it does not apply. The table is written in place (a
+# ground constant) rather than as a rule of its own, which every request
+# would enter.
 ca_report_only := [entry |
 	some e in tenant_pair.ca_report_only
 	result := object.get(ca_results, [e.index, "outcome", "result"], null)
-	entry := {"policy_id": e.policy_id, "result": object.get(ca_report_result, result, "not_applied")}
+	entry := {"policy_id": e.policy_id, "result": object.get(
+		{"block": "failure", "fail": "failure", "step_up": "user_action_required", "satisfied": "success"},
+		result, "not_applied",
+	)}
 ]
 
 # The report-only policies, once per tenant pair (tenant_pair.rego).

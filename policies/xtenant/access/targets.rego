@@ -161,8 +161,11 @@ side_targets(whom, _) := null if whom != "some"
 side_permits(side) if side.permits_whom == "all"
 
 # R-COMB-1, R-TGT-1..4: for "some", permits(setting, request_principal,
-# request_app) on the digest (target_digest).
-side_permits(side) if {
+# request_app) on the digest (target_digest). The B2B stages ask it alone
+# once they know the side does not admit all (b2b.rego).
+side_permits(side) if side_some_permits(side)
+
+side_some_permits(side) if {
 	side.permits_whom == "some"
 	d := side.targets
 	users_listed := (count(d.users & digest_user_tokens) + count(d.groups & user_groups)) > 0
