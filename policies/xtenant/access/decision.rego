@@ -41,8 +41,9 @@ configuration_denied if count(configuration_reasons) > 0
 # §2.13: the stages that deny outright and are all listed (docs/contract.md,
 # "Which checks become reasons"), before Conditional Access (cloud, tenant
 # restrictions, home outbound, resource inbound) and after it (sync,
-# invitation, extensions).
-deny_reasons_before_ca := ((cloud_reasons | tenant_restrictions_reasons) | home_outbound_reasons) | resource_inbound_reasons
+# invitation, extensions). The cloud stage's reasons (cloud_reasons) are the
+# pair summary's, read in place.
+deny_reasons_before_ca := ((tenant_pair.cloud_reasons | tenant_restrictions_reasons) | home_outbound_reasons) | resource_inbound_reasons
 
 deny_reasons_after_ca := (sync_reasons | invitation_reasons) | extension_reasons
 
