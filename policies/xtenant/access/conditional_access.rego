@@ -290,12 +290,6 @@ ca_entry_outcome(entry) := o if {
 	entry.operator == "AND"
 } else := ca_or_outcome(entry.controls)
 
-ca_enforced_controls contains c if {
-	some r in ca_results
-	r.enforced
-	some c in r.controls
-}
-
 # §8.10: every control an applicable enforced policy requires, OR
 # alternatives included.
 # A control no applicable enforced policy requires is not_required.
@@ -305,9 +299,10 @@ ca_controls := {
 	"hybrid_joined_device": object.get(ca_control_states, "domainJoinedDevice", "not_required"),
 }
 
-# Each control an applicable enforced policy requires, resolved
-# (control_value); a control missing here is not required.
-ca_control_states := {c: control_value(c) | some c in ca_enforced_controls}
+# §8.10: each control an applicable enforced policy requires, OR
+# alternatives included, resolved (control_value); a control missing here is
+# not required. Two policies requiring one control resolve it alike.
+ca_control_states := {c: control_value(c) | some r in ca_results; r.enforced; some c in r.controls}
 
 # ---- Step-up (R-TRUST-3, §8.15) ----
 

@@ -45,13 +45,13 @@ configuration_denied if count(configuration_reasons) > 0
 # pair summary's, read in place.
 deny_reasons_before_ca := ((tenant_pair.cloud_reasons | tenant_restrictions_reasons) | home_outbound_reasons) | resource_inbound_reasons
 
-deny_reasons_after_ca := (sync_reasons | invitation_reasons) | extension_reasons
-
 # §2.13: Conditional Access contributes its deny reasons only when no stage
-# before it denied.
-deny_reasons := deny_reasons_before_ca | deny_reasons_after_ca if {
+# before it denied. The stages after it (sync, invitation, extensions) are
+# written out in both bodies rather than read through a rule of their own,
+# which every request would enter.
+deny_reasons := deny_reasons_before_ca | ((sync_reasons | invitation_reasons) | extension_reasons) if {
 	count(deny_reasons_before_ca) > 0
-} else := ca_deny_reasons | deny_reasons_after_ca
+} else := ca_deny_reasons | ((sync_reasons | invitation_reasons) | extension_reasons)
 
 verdict := "deny" if {
 	configuration_denied
@@ -76,12 +76,29 @@ ranked_reasons(listed) := [r | some r in listed] if {
 no_controls := {"mfa": "not_required", "compliant_device": "not_required", "hybrid_joined_device": "not_required"}
 
 # docs/contract.md "Decision output": the decision object of the verdict,
-# tried in the order of how often each occurs (configuration deny, which
-# must come first as it overrides everything, then any other deny, step-up
-# and allow); the verdicts exclude one another, so the order changes nothing
-# but the cost. §2.13: denied_by is the stage of the first reason,
-# error_code its AADSTS code (a deny always has reasons).
+# tried in the order of how often each occurs (a deny by a stage, a
+# configuration deny, which overrides everything and so is excluded from the
+# first body, then step-up and allow); the verdicts exclude one another, so
+# the order changes nothing but the cost. §2.13: denied_by is the stage of
+# the first reason, error_code its AADSTS code (a deny always has reasons).
 decision := {
+	# §8.14, §8.18: after a deny by any stage but configuration, controls
+	# and report-only results still show what Conditional Access requires.
+	"decision": "deny",
+	"allow": false,
+	"denied_by": listed[0].stage,
+	"error_code": object.get(listed[0], "aadsts", null),
+	"step_up": [],
+	"controls": ca_controls,
+	"consent_prompt": consent_prompt,
+	"reasons": listed,
+	"report_only": ca_report_only,
+} if {
+	input_ok
+	not configuration_denied
+	verdict == "deny"
+	listed := ranked_reasons(deny_reasons)
+} else := {
 	# §8.1, §8.18: a configuration deny lists only its own reasons, and no
 	# controls, step-up or report-only results (§8.14).
 	"decision": "deny",
@@ -97,22 +114,6 @@ decision := {
 	input_ok
 	configuration_denied
 	listed := ranked_reasons(configuration_reasons)
-} else := {
-	# §8.14, §8.18: after any other deny, controls and report-only results
-	# still show what Conditional Access requires.
-	"decision": "deny",
-	"allow": false,
-	"denied_by": listed[0].stage,
-	"error_code": object.get(listed[0], "aadsts", null),
-	"step_up": [],
-	"controls": ca_controls,
-	"consent_prompt": consent_prompt,
-	"reasons": listed,
-	"report_only": ca_report_only,
-} if {
-	input_ok
-	verdict == "deny"
-	listed := ranked_reasons(deny_reasons)
 } else := {
 	# R-TRUST-3, §8.15: a step-up lists its one MFA_STEP_UP reason and
 	# what to step up.
