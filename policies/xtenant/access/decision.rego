@@ -81,6 +81,8 @@ no_controls := {"mfa": "not_required", "compliant_device": "not_required", "hybr
 # first body, then step-up and allow); the verdicts exclude one another, so
 # the order changes nothing but the cost. §2.13: denied_by is the stage of
 # the first reason, error_code its AADSTS code (a deny always has reasons).
+# §8.14: report-only results are computed even after an earlier stage
+# denied, except after a configuration deny (§8.18).
 decision := {
 	# §8.14, §8.18: after a deny by any stage but configuration, controls
 	# and report-only results still show what Conditional Access requires.
