@@ -75,14 +75,14 @@ ranked_reasons(listed) := [r | some r in listed] if {
 # still show what Conditional Access requires.
 no_controls := {"mfa": "not_required", "compliant_device": "not_required", "hybrid_joined_device": "not_required"}
 
-# docs/contract.md "Decision output": the decision object of the verdict,
-# tried in the order of how often each occurs (a deny by a stage, a
-# configuration deny, which overrides everything and so is excluded from the
-# first body, then step-up and allow); the verdicts exclude one another, so
-# the order changes nothing but the cost. §2.13: denied_by is the stage of
-# the first reason, error_code its AADSTS code (a deny always has reasons).
-# §8.14: report-only results are computed even after an earlier stage
-# denied, except after a configuration deny (§8.18).
+# §2.13, §8.14, §8.18: the decision object of the verdict (docs/contract.md,
+# "Decision output"), tried in the order of how often each occurs (a deny by
+# a stage, a configuration deny, which overrides everything and so is
+# excluded from the first body, then step-up and allow); the verdicts
+# exclude one another, so the order changes nothing but the cost. denied_by
+# is the stage of the first reason, error_code its AADSTS code (a deny always
+# has reasons). Report-only results are computed even after an earlier stage
+# denied, except after a configuration deny.
 decision := {
 	# §8.14, §8.18: after a deny by any stage but configuration, controls
 	# and report-only results still show what Conditional Access requires.
