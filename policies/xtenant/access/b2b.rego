@@ -91,27 +91,25 @@ home_outbound_checked if tenant_pair.home_outbound.permits_whom
 
 resource_inbound_checked if tenant_pair.resource_inbound.permits_whom
 
-# R-B2B-1 (a), R-B2B-3, R-DC-1: the home tenant's outbound settings.
-home_outbound_permits if side_permits(tenant_pair.home_outbound)
-
+# R-B2B-1 (a), R-B2B-3, R-DC-1: the home tenant's outbound settings, when
+# checked (home_outbound_checked, read in place: every sign-in asks).
 home_outbound_reasons contains tenant_pair.home_outbound.block_reason if {
-	home_outbound_checked
-	not home_outbound_permits
+	tenant_pair.home_outbound.permits_whom != "all" # checked, and not side_permits's first rule
+	not side_some_permits(tenant_pair.home_outbound)
 }
 
-# R-B2B-1 (b), R-B2B-3, R-DC-1: the resource tenant's inbound settings.
-resource_inbound_permits if side_permits(tenant_pair.resource_inbound)
-
+# R-B2B-1 (b), R-B2B-3, R-DC-1: the resource tenant's inbound settings, when
+# checked (resource_inbound_checked, read in place).
 resource_inbound_reasons contains tenant_pair.resource_inbound.block_reason if {
-	resource_inbound_checked
-	not resource_inbound_permits
+	tenant_pair.resource_inbound.permits_whom != "all" # as for the home side
+	not side_some_permits(tenant_pair.resource_inbound)
 }
 
 # §8.21, R-DC-1/2: B2B direct connect exists only between Entra tenants. A
 # sign-in of any other identity across tenants is refused by the resource
 # side whatever its settings say (they do not apply to it, R-B2B-4).
 resource_inbound_reasons contains reason if {
-	direct_connect
+	input.access_type == "b2b_direct_connect" # direct_connect, indexable
 	cross_tenant
 	not entra_identity
 	reason := {

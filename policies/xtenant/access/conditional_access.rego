@@ -25,10 +25,11 @@ tenant_ca_policies(x) := ps if {
 # A service provider's technician: a partner flagged isServiceProvider, and no
 # object in the resource tenant or a GDAP session (§6 A10, §8.6).
 # §8.20: only Entra identities are service providers; the partner entry never
-# affects other identities (R-B2B-4).
+# affects other identities (R-B2B-4). caller_types asks the same in its first
+# body, which spares every request this rule.
 service_provider_caller if {
 	entra_identity
-	service_provider_partner
+	tenant_pair.service_provider # service_provider_partner
 	cross_tenant
 	service_provider_technician
 }
@@ -45,13 +46,14 @@ object_user_type := "b2bCollaborationGuest" if {
 }
 
 # The guestOrExternalUserTypes members the caller belongs to. An internal
-# member belongs to none of them.
+# member belongs to none of them, an internal guest is an internalGuest.
 caller_types := {"serviceProvider"} if {
-	service_provider_caller
-} else := {"internalGuest"} if {
-	internal_caller
-	user_type == "guest"
-} else := set() if {
+	# service_provider_caller
+	entra_identity
+	tenant_pair.service_provider
+	cross_tenant
+	service_provider_technician
+} else := object.get({"guest": {"internalGuest"}}, user_type, set()) if {
 	internal_caller
 } else := {"b2bDirectConnectUser"} | {t | t := object_user_type} if {
 	# R-DC-8: a direct connect user who also has an object in the resource
@@ -69,7 +71,7 @@ caller_types := {"serviceProvider"} if {
 
 # §8.19: direct connect across clouds does not exist (R-DC-3, R-CC-5).
 direct_connect_eligible if {
-	catalog.direct_connect_apps[app_id] # Teams and SharePoint
+	data.xtenant.catalog.direct_connect_apps[app_id] # Teams and SharePoint (catalog)
 	entra_identity
 	not cross_cloud
 	side_permits(tenant_pair.direct_connect.inbound)
@@ -95,9 +97,9 @@ pair_direct_connect := {
 
 # Groups for includeGroups/excludeGroups (§8.5): the resource tenant's groups,
 # and the home groups when both are the same tenant.
-ca_groups := resource_groups | user_groups if {
-	internal_caller
-} else := resource_groups
+ca_groups := resource_groups if {
+	cross_tenant # not internal_caller: the common case tries one body
+} else := resource_groups | user_groups
 
 # ---- Does a policy apply? (§3.3) ----
 
@@ -116,7 +118,7 @@ ca_apps_digest(p) := {
 # entries of includeApplications/excludeApplications that name this app —
 # "All", its id, and Office365 or MicrosoftAdminPortals when the catalog
 # lists it there.
-ca_app_tokens := ({"All", app_id} | {"Office365" | catalog.office365[app_id]}) | {"MicrosoftAdminPortals" | catalog.microsoft_admin_portals[app_id]}
+ca_app_tokens := ({"All", app_id} | {"Office365" | data.xtenant.catalog.office365[app_id]}) | {"MicrosoftAdminPortals" | data.xtenant.catalog.microsoft_admin_portals[app_id]}
 
 # §3.3, §3.2: one side (include or exclude) of a policy's users, once per
 # tenant (tenant_summary.rego): its users and groups entries, and the
@@ -148,24 +150,11 @@ else := []
 # The includeUsers/excludeUsers entries that name this caller, computed once:
 # "All" (include only), the caller's object and, for a guest or external
 # caller, GuestsOrExternalUsers. Exclusion always wins (§3.3 item 3).
-ca_excluded_user_tokens := {t | some t in [resource_object_id, ca_guests_token]; t != null}
+ca_excluded_user_tokens := {resource_object_id, "GuestsOrExternalUsers"} - {null} if {
+	count(caller_types) > 0
+} else := {resource_object_id} - {null}
 
 ca_included_user_tokens := ca_excluded_user_tokens | {"All"}
-
-ca_guests_token := "GuestsOrExternalUsers" if count(caller_types) > 0
-
-else := null
-
-# §3.3, §8.5: a side of a policy's users (ca_users_side) names the caller:
-# by a users entry (tokens), by a group, or as one of the guest or external
-# user types (§3.2) it belongs to. A side without groups never reads the
-# caller's groups.
-ca_user_matches(side, tokens) if count(side.users & tokens) + count(side.guest_types & caller_types) > 0
-
-ca_user_matches(side, _) if {
-	count(side.groups) > 0
-	count(side.groups & ca_groups) > 0
-}
 
 # conditionalAccessGuestsOrExternalUsers: the listed types; none when the
 # spec lists no types.
@@ -331,13 +320,23 @@ ca_pair_entry(entry, tenants) := object.union(entry, {
 # §3.3: every policy that applies (enforced or report-only), keyed by its
 # index. The policies of pair_ca_evaluated are live, their applications and
 # users digested once per tenant pair (ca_apps_digest, ca_users_side), so
-# whether one applies is a few set intersections per request.
+# whether one applies is a few set intersections per request: an
+# application entry names this app (ca_app_tokens) and no exclusion does;
+# §3.3, §8.5, §3.2: a side of the policy's users names the caller by a users
+# entry (ca_included_user_tokens, ca_excluded_user_tokens), as one of the
+# guest or external user types it belongs to (caller_types) or by a group
+# (ca_groups), and exclusion always wins (§3.3 item 3). Each condition is
+# written out rather than asked of a function: this runs for every live
+# policy on every request, and set operations compared with the empty set
+# are the cheapest form OPA evaluates.
 ca_results[i] := result if {
 	some entry in tenant_pair.ca_evaluated
-	count(entry.apps.include & ca_app_tokens) > 0
-	not count(entry.apps.exclude & ca_app_tokens) > 0
-	ca_user_matches(entry.include, ca_included_user_tokens)
-	not ca_user_matches(entry.exclude, ca_excluded_user_tokens)
+	entry.apps.include & ca_app_tokens != set()
+	entry.apps.exclude & ca_app_tokens == set()
+	((entry.include.users & ca_included_user_tokens) | (entry.include.guest_types & caller_types)) | (entry.include.groups & ca_groups) != set()
+	entry.exclude.users & ca_excluded_user_tokens == set()
+	entry.exclude.guest_types & caller_types == set()
+	entry.exclude.groups & ca_groups == set()
 	i := entry.index
 	result := {
 		"name": entry.name,
@@ -355,31 +354,19 @@ ca_entry_outcome(entry) := o if {
 	entry.operator == "AND"
 } else := ca_or_outcome(entry.controls)
 
-ca_enforced_controls contains c if {
-	some r in ca_results
-	r.enforced
-	some c in r.controls
-}
-
 # §8.10: every control an applicable enforced policy requires, OR
 # alternatives included.
+# A control no applicable enforced policy requires is not_required.
 ca_controls := {
-	"mfa": "not_required",
-	"compliant_device": "not_required",
-	"hybrid_joined_device": "not_required",
-} if {
-	# No applicable enforced policy, nothing required: the common case costs
-	# no control lookups.
-	count(ca_enforced_controls) == 0
-} else := {
-	"mfa": ca_control_state("mfa"),
-	"compliant_device": ca_control_state("compliantDevice"),
-	"hybrid_joined_device": ca_control_state("domainJoinedDevice"),
+	"mfa": object.get(ca_control_states, "mfa", "not_required"),
+	"compliant_device": object.get(ca_control_states, "compliantDevice", "not_required"),
+	"hybrid_joined_device": object.get(ca_control_states, "domainJoinedDevice", "not_required"),
 }
 
-ca_control_state(c) := control_value(c) if c in ca_enforced_controls
-
-else := "not_required"
+# §8.10: each control an applicable enforced policy requires, OR
+# alternatives included, resolved (control_value); a control missing here is
+# not required. Two policies requiring one control resolve it alike.
+ca_control_states := {c: control_value(c) | some r in ca_results; r.enforced; some c in r.controls}
 
 # ---- Step-up (R-TRUST-3, §8.15) ----
 
@@ -404,8 +391,8 @@ ca_step_up_reasons contains reason if {
 		"code": "MFA_STEP_UP",
 		"stage": "conditional_access",
 		"tenant": resource,
-		"setting": mfa_step_up_setting,
-		"rule": mfa_step_up_rule,
+		"setting": mfa_step_up_source.setting,
+		"rule": mfa_step_up_source.rule,
 		"aadsts": null,
 		"message": sprintf("%s's Conditional Access requires MFA, to be performed in %s", [resource_name, tenant_name(mfa_step_up_tenant)]),
 	}
@@ -415,19 +402,16 @@ mfa_step_up_tenant := home if mfa_step_up_at == "home"
 
 else := resource
 
-mfa_step_up_rule := "R-CA-6" if {
+# The rule a step-up follows and the setting it rests on, found together:
+# R-CA-6 (no trust for a non-Entra identity), §8.15 (an internal user),
+# R-TRUST-9 (GDAP) and R-TRUST-3 (the inbound trust's isMfaAccepted).
+mfa_step_up_source := {"rule": "R-CA-6", "setting": null} if {
 	not entra_identity
-} else := "§8.15" if {
+} else := {"rule": "§8.15", "setting": null} if {
 	internal_caller
-} else := "R-TRUST-9" if {
+} else := {"rule": "R-TRUST-9", "setting": tenant_pair.trust_source.isMfaAccepted} if {
 	gdap_trusted
-} else := "R-TRUST-3"
-
-mfa_step_up_setting := null if {
-	not entra_identity
-} else := null if {
-	internal_caller
-} else := tenant_pair.trust_source.isMfaAccepted
+} else := {"rule": "R-TRUST-3", "setting": tenant_pair.trust_source.isMfaAccepted}
 
 # ---- Deny reasons (R-CA-2, R-CA-4, R-DC-4..7, R-TRUST-4/5, §8.9, §8.11) ----
 
@@ -541,16 +525,18 @@ device_why(flag, claim) := "the device does not prove" if {
 
 # ---- Report-only (R-CA-5) ----
 
-ca_report_result := {
-	"block": "failure",
-	"fail": "failure",
-	"step_up": "user_action_required",
-	"satisfied": "success",
-}
-
+# R-CA-5: what a report-only policy would have done: failure (block or an
+# unsatisfiable control), user_action_required (a step-up) or success;
+# "not_applied" when it does not apply. The table is written in place (a
+# ground constant) rather than as a rule of its own, which every request
+# would enter.
 ca_report_only := [entry |
 	some e in tenant_pair.ca_report_only
-	entry := {"policy_id": e.policy_id, "result": ca_report_outcome(e.index)}
+	result := object.get(ca_results, [e.index, "outcome", "result"], null)
+	entry := {"policy_id": e.policy_id, "result": object.get(
+		{"block": "failure", "fail": "failure", "step_up": "user_action_required", "satisfied": "success"},
+		result, "not_applied",
+	)}
 ]
 
 # R-CA-5: x's report-only policies, once per tenant (tenant_summary.rego).
@@ -563,7 +549,3 @@ tenant_ca_report_only(x) := [{"index": i, "policy_id": object.get(p, "id", "")} 
 pair_ca_report_only := resource_tenant_summary.ca_report_only if {
 	sign_in
 } else := []
-
-ca_report_outcome(i) := ca_report_result[ca_results[i].outcome.result] if {
-	ca_results[i]
-} else := "not_applied"

@@ -476,3 +476,52 @@ test_ca_fixed_outcome if {
 	access.ca_fixed_outcome([], []) == {"result": "satisfied"}
 	access.ca_fixed_outcome([], ["mfa"]) == null
 }
+
+# §6 A10, §8.6, §8.20: caller_types's first body asks what
+# service_provider_caller asks, for a technician (no object), a GDAP session,
+# a guest, and a non-Entra identity.
+test_caller_types_agree_with_service_provider_caller if {
+	gdap := json.patch(collab, [{"op": "add", "path": "/user/gdap_session", "value": true}])
+	technician := json.patch(collab, [{"op": "replace", "path": "/user/user_type", "value": "none"}])
+	sp_agrees(gdap, true)
+	sp_agrees(technician, true)
+	sp_agrees(collab, false)
+	sp_agrees(object.union(gdap, {"identity_kind": "msa"}), false)
+}
+
+sp_agrees(req, true) if {
+	access.service_provider_caller with input as req with data.xtenant.tenants as service_provider_tenants
+	access.caller_types == {"serviceProvider"} with input as req with data.xtenant.tenants as service_provider_tenants
+}
+
+sp_agrees(req, false) if {
+	not access.service_provider_caller with input as req with data.xtenant.tenants as service_provider_tenants
+	access.caller_types != {"serviceProvider"} with input as req with data.xtenant.tenants as service_provider_tenants
+}
+
+# §3.2: an internal guest is an internalGuest, an internal member of no
+# guest or external type.
+test_caller_types_internal if {
+	internal := object.union(collab, {"home_tenant": r})
+	member := json.patch(internal, [{"op": "replace", "path": "/user/user_type", "value": "member"}])
+	access.caller_types == {"internalGuest"} with input as internal with data.xtenant.tenants as pair({})
+	access.caller_types == set() with input as member with data.xtenant.tenants as pair({})
+}
+
+# §8.10, R-CA-5: with no applicable policy, no control is required and a
+# report-only policy that does not apply is not_applied.
+test_ca_controls_and_report_only_not_applied if {
+	ro := ca_state("ro", "b2bDirectConnectUser", "OR", ["block"], "enabledForReportingButNotEnforced")
+	d := decide(pair({"conditionalAccessPolicies": [ro]}), collab)
+	d.controls == {"mfa": "not_required", "compliant_device": "not_required", "hybrid_joined_device": "not_required"}
+	d.report_only == [{"policy_id": "ro", "result": "not_applied"}]
+}
+
+# R-TRUST-3, R-CA-6: a step-up's rule and setting come together
+# (mfa_step_up_source).
+test_mfa_step_up_source if {
+	tenants := trusting(trust(false, false, false), [mfa_policy])
+	access.mfa_step_up_source == {"rule": "R-TRUST-3", "setting": "partner"} with input as collab with data.xtenant.tenants as tenants
+	msa := object.union(collab, {"identity_kind": "msa"})
+	access.mfa_step_up_source == {"rule": "R-CA-6", "setting": null} with input as msa with data.xtenant.tenants as tenants
+}

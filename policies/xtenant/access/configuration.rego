@@ -63,8 +63,16 @@ pair_configuration_reasons contains reason if {
 
 # Unknown grant controls and operators count only in policies that apply to
 # this caller, so they are not part of the pair summary.
+# An unknown grant control or operator, only when an enforced policy applies
+# (§8.1, §8.22: a report-only policy never changes the decision; it reports
+# failure instead). The problems of each policy are found once per tenant
+# pair (pair_ca_evaluated); a policy's own list, usually empty, is read
+# first.
 configuration_reasons contains violation_reason(v) if {
-	some v in ca_grant_violations
+	some entry in tenant_pair.ca_evaluated
+	some v in entry.grant_violations
+	entry.enforced
+	ca_results[entry.index]
 }
 
 violation_reason(v) := {
@@ -240,17 +248,6 @@ ca_risk_level_violations(x, live) := {v |
 	some level in p.conditions[key]
 	not level in ca_known_risk_levels
 	v := ca_violation(x, p, sprintf("has the unknown %s value %v", [key, level]))
-}
-
-# An unknown grant control or operator, only when an enforced policy applies
-# (§8.1, §8.22: a report-only policy never changes the decision; it reports
-# failure instead). The problems of each policy are found once per tenant
-# pair (pair_ca_evaluated).
-ca_grant_violations contains v if {
-	some entry in tenant_pair.ca_evaluated
-	entry.enforced
-	some v in entry.grant_violations
-	ca_results[entry.index]
 }
 
 # §8.1, §8.22: the unknown grant controls and operator of a policy of x; gc

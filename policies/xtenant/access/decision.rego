@@ -41,16 +41,17 @@ configuration_denied if count(configuration_reasons) > 0
 # §2.13: the stages that deny outright and are all listed (docs/contract.md,
 # "Which checks become reasons"), before Conditional Access (cloud, tenant
 # restrictions, home outbound, resource inbound) and after it (sync,
-# invitation, extensions).
-deny_reasons_before_ca := ((cloud_reasons | tenant_restrictions_reasons) | home_outbound_reasons) | resource_inbound_reasons
-
-deny_reasons_after_ca := (sync_reasons | invitation_reasons) | extension_reasons
+# invitation, extensions). The cloud stage's reasons (cloud_reasons) are the
+# pair summary's, read in place.
+deny_reasons_before_ca := ((tenant_pair.cloud_reasons | tenant_restrictions_reasons) | home_outbound_reasons) | resource_inbound_reasons
 
 # §2.13: Conditional Access contributes its deny reasons only when no stage
-# before it denied.
-deny_reasons := deny_reasons_before_ca | deny_reasons_after_ca if {
+# before it denied. The stages after it (sync, invitation, extensions) are
+# written out in both bodies rather than read through a rule of their own,
+# which every request would enter.
+deny_reasons := deny_reasons_before_ca | ((sync_reasons | invitation_reasons) | extension_reasons) if {
 	count(deny_reasons_before_ca) > 0
-} else := ca_deny_reasons | deny_reasons_after_ca
+} else := ca_deny_reasons | ((sync_reasons | invitation_reasons) | extension_reasons)
 
 verdict := "deny" if {
 	configuration_denied
@@ -60,53 +61,79 @@ verdict := "deny" if {
 	count(ca_step_up) > 0
 } else := "allow"
 
-listed_reasons := configuration_reasons if {
-	configuration_denied
-} else := deny_reasons if {
-	verdict == "deny"
-} else := ca_step_up_reasons if {
-	verdict == "step_up"
-} else := set()
-
-# §2.13: the listed reasons in stage order, and in code order inside a
-# stage; a single reason (the common deny) needs no ranking.
-reasons := [r | some r in listed_reasons] if {
-	count(listed_reasons) < 2
+# §2.13: a set of reasons in stage order, and in code order inside a stage;
+# a single reason (the common deny) needs no ranking.
+ranked_reasons(listed) := [r | some r in listed] if {
+	count(listed) < 2
 } else := [r |
-	some ranked in sort([[stage_rank[r.stage], object.get(code_rank, r.code, 9), r] | some r in listed_reasons])
+	some ranked in sort([[stage_rank[r.stage], object.get(code_rank, r.code, 9), r] | some r in listed])
 	r := ranked[2]
 ]
-
-denied_by := reasons[0].stage if verdict == "deny"
-
-else := null
-
-error_code := object.get(reasons[0], "aadsts", null) if verdict == "deny"
-
-else := null
-
-step_up := ca_step_up if verdict == "step_up"
-
-else := []
-
-# §8.14: report-only results are computed even after an earlier stage
-# denied, except after a configuration deny.
-report_only := [] if configuration_denied
-
-else := ca_report_only
 
 # §8.18: after a configuration deny nothing else is evaluated, Conditional
 # Access included, so no control is reported; after any other deny controls
 # still show what Conditional Access requires.
 no_controls := {"mfa": "not_required", "compliant_device": "not_required", "hybrid_joined_device": "not_required"}
 
-controls := no_controls if configuration_denied
-
-else := ca_controls
-
-# The allow path: nothing denied and nothing to step up, so every field that
-# describes a deny or a step-up is a constant.
+# §2.13, §8.14, §8.18: the decision object of the verdict (docs/contract.md,
+# "Decision output"), tried in the order of how often each occurs (a deny by
+# a stage, a configuration deny, which overrides everything and so is
+# excluded from the first body, then step-up and allow); the verdicts
+# exclude one another, so the order changes nothing but the cost. denied_by
+# is the stage of the first reason, error_code its AADSTS code (a deny always
+# has reasons). Report-only results are computed even after an earlier stage
+# denied, except after a configuration deny.
 decision := {
+	# §8.14, §8.18: after a deny by any stage but configuration, controls
+	# and report-only results still show what Conditional Access requires.
+	"decision": "deny",
+	"allow": false,
+	"denied_by": listed[0].stage,
+	"error_code": object.get(listed[0], "aadsts", null),
+	"step_up": [],
+	"controls": ca_controls,
+	"consent_prompt": consent_prompt,
+	"reasons": listed,
+	"report_only": ca_report_only,
+} if {
+	input_ok
+	not configuration_denied
+	verdict == "deny"
+	listed := ranked_reasons(deny_reasons)
+} else := {
+	# §8.1, §8.18: a configuration deny lists only its own reasons, and no
+	# controls, step-up or report-only results (§8.14).
+	"decision": "deny",
+	"allow": false,
+	"denied_by": listed[0].stage,
+	"error_code": object.get(listed[0], "aadsts", null),
+	"step_up": [],
+	"controls": no_controls,
+	"consent_prompt": consent_prompt,
+	"reasons": listed,
+	"report_only": [],
+} if {
+	input_ok
+	configuration_denied
+	listed := ranked_reasons(configuration_reasons)
+} else := {
+	# R-TRUST-3, §8.15: a step-up lists its one MFA_STEP_UP reason and
+	# what to step up.
+	"decision": "step_up",
+	"allow": false,
+	"denied_by": null,
+	"error_code": null,
+	"step_up": ca_step_up,
+	"controls": ca_controls,
+	"consent_prompt": consent_prompt,
+	"reasons": ranked_reasons(ca_step_up_reasons),
+	"report_only": ca_report_only,
+} if {
+	input_ok
+	verdict == "step_up"
+} else := {
+	# The allow path: nothing denied and nothing to step up, so every
+	# field that describes a deny or a step-up is a constant.
 	"decision": "allow",
 	"allow": true,
 	"denied_by": null,
@@ -116,19 +143,6 @@ decision := {
 	"consent_prompt": consent_prompt,
 	"reasons": [],
 	"report_only": ca_report_only,
-} if {
-	input_ok
-	verdict == "allow"
-} else := {
-	"decision": verdict,
-	"allow": verdict == "allow",
-	"denied_by": denied_by,
-	"error_code": error_code,
-	"step_up": step_up,
-	"controls": controls,
-	"consent_prompt": consent_prompt,
-	"reasons": reasons,
-	"report_only": report_only,
 } if {
 	input_ok
 }

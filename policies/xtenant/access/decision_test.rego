@@ -83,3 +83,14 @@ test_input_outside_contract_undefined_8_25 if {
 	not access.decision with input as object.remove(collab, ["resource_tenant"]) with data.xtenant.tenants as tenants
 	access.decision.allow with input as collab with data.xtenant.tenants as tenants
 }
+
+# §2.13: ranked_reasons orders by stage, then by code precedence; a single
+# reason is listed as it is.
+test_ranked_reasons if {
+	ca_r := {"stage": "conditional_access", "code": "COMPLIANT_DEVICE_UNSATISFIABLE"}
+	mfa_r := {"stage": "conditional_access", "code": "MFA_UNSATISFIABLE"}
+	sync_r := {"stage": "sync", "code": "SYNC_NOT_ALLOWED"}
+	access.ranked_reasons({sync_r, ca_r, mfa_r}) == [mfa_r, ca_r, sync_r]
+	access.ranked_reasons({sync_r}) == [sync_r]
+	access.ranked_reasons(set()) == []
+}

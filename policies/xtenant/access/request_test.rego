@@ -92,3 +92,29 @@ test_ids_lower_cased_8_25 if {
 	d.denied_by == "resource_inbound"
 	d == access.decision with input as collab with data.xtenant.tenants as blocked
 }
+
+# §8.25, R-CC-1: input_ok admits an absent cloud and exactly the known clouds
+# (its enumeration is written in its body; known_clouds is the reference).
+test_input_ok_clouds_are_known_clouds_R_CC_1 if {
+	tenants := {h: {}, r: {}}
+	every c in access.known_clouds {
+		access.input_ok with input as object.union(collab, {"home_cloud": c, "resource_cloud": c}) with data.xtenant.tenants as tenants
+	}
+	access.input_ok with input as collab with data.xtenant.tenants as tenants
+	access.input_ok with input as object.union(collab, {"home_cloud": false}) with data.xtenant.tenants as tenants
+	not access.input_ok with input as object.union(collab, {"resource_cloud": null}) with data.xtenant.tenants as tenants
+	not access.input_ok with input as object.union(collab, {"home_cloud": "microsoftonline.de"}) with data.xtenant.tenants as tenants
+}
+
+# §8.25: the members read in place (input.user.*, input.application.*) are
+# defaults when user or application is not an object.
+test_members_of_odd_user_and_application_8_25 if {
+	req := object.union(collab, {"user": "x", "application": 7})
+	access.user_id == "" with input as req
+	access.user_groups == set() with input as req
+	access.resource_groups == set() with input as req
+	access.resource_object_id == null with input as req
+	access.user_type == "guest" with input as req
+	access.app_id == "" with input as req
+	access.client_id == null with input as req
+}

@@ -48,8 +48,10 @@ tr_keys contains resource if {
 tr_settings := {x: effective_setting(tr_tenant, x, "tenantRestrictions") | some x in tr_keys}
 
 # One guarded rule, so that a sign-in without the signal evaluates a single
-# body instead of every check.
+# body instead of every check; the signal's member is read first, so that
+# such a sign-in enters no other rule (tr_applies needs tr_signal).
 tenant_restrictions_reasons contains reason if {
+	input.tenant_restrictions
 	tr_applies
 	some reason in tr_reasons
 }
@@ -85,9 +87,16 @@ tr_reasons contains reason if {
 	}
 }
 
+# The stage's configuration checks, guarded like tenant_restrictions_reasons:
+# one body for a sign-in without the signal.
+configuration_reasons contains reason if {
+	input.tenant_restrictions
+	some reason in tr_configuration_reasons
+}
+
 # §8.1: the TR settings the stage applies must be valid: R-COMB-2, R-TGT-6,
 # V-2..V-5 (validation.rego).
-configuration_reasons contains reason if {
+tr_configuration_reasons contains reason if {
 	tr_applies
 	tr_policy_known
 	some x, setting in tr_settings
@@ -95,7 +104,7 @@ configuration_reasons contains reason if {
 }
 
 # R-CC-1: T's configured cloud decides whether the stage runs.
-configuration_reasons contains reason if {
+tr_configuration_reasons contains reason if {
 	sign_in
 	tr_signal
 	not tr_tenant_cloud in known_clouds

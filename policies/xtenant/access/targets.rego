@@ -5,6 +5,9 @@
 # lower case (the loader normalises data, the engine normalises input).
 package xtenant.access
 
+# The per-request rules (digest_app_tokens, ca_app_tokens,
+# direct_connect_eligible) read data.xtenant.catalog directly, which spares
+# each request this rule.
 catalog := data.xtenant.catalog
 
 # R-TGT-1, R-TGT-2, R-TGT-4: the principal is contained in a target
@@ -140,7 +143,7 @@ digest_user_tokens := {"AllUsers", user_id}
 # R-TGT-3, §6 A5: the application targets that name the request's app:
 # AllApplications, its resource and client ids, and Office365 or
 # AllMicrosoftApps when the catalog lists it there.
-digest_app_tokens := ({"AllApplications", app_id, client_id} | {"Office365" | catalog.office365[app_id]}) | {"AllMicrosoftApps" | catalog.microsoft_first_party[app_id]}
+digest_app_tokens := ({"AllApplications", app_id, client_id} | {"Office365" | data.xtenant.catalog.office365[app_id]}) | {"AllMicrosoftApps" | data.xtenant.catalog.microsoft_first_party[app_id]}
 
 # R-COMB-1, R-TGT-1..4: a side of the pair summary (home outbound, resource
 # inbound, the direct connect sides): whom its setting admits and, for "some",
@@ -158,8 +161,11 @@ side_targets(whom, _) := null if whom != "some"
 side_permits(side) if side.permits_whom == "all"
 
 # R-COMB-1, R-TGT-1..4: for "some", permits(setting, request_principal,
-# request_app) on the digest (target_digest).
-side_permits(side) if {
+# request_app) on the digest (target_digest). The B2B stages ask it alone
+# once they know the side does not admit all (b2b.rego).
+side_permits(side) if side_some_permits(side)
+
+side_some_permits(side) if {
 	side.permits_whom == "some"
 	d := side.targets
 	users_listed := (count(d.users & digest_user_tokens) + count(d.groups & user_groups)) > 0

@@ -162,3 +162,15 @@ test_digest_fresh_settings_have_no_targets if {
 	access.side_summary(access.allow_all) == {"permits_whom": "all", "targets": null}
 	access.side_summary(access.block_all) == {"permits_whom": "none", "targets": null}
 }
+
+# R-COMB-1: side_permits is "all" or side_some_permits; side_some_permits
+# never answers for an allow-all side (the B2B stages skip those first).
+test_side_some_permits if {
+	all_side := {"permits_whom": "all", "targets": null}
+	none_side := {"permits_whom": "none", "targets": null}
+	side_permitted(all_side, collab)
+	not side_some_permitted(all_side, collab)
+	not side_permitted(none_side, collab)
+}
+
+side_some_permitted(side, req) if access.side_some_permits(side) with input as req

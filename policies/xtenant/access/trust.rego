@@ -36,7 +36,7 @@ gdap_trusted if {
 	entra_identity # §8.20
 	cross_tenant
 	gdap_session == true
-	service_provider_partner
+	tenant_pair.service_provider # service_provider_partner
 }
 
 mfa_trusted if mfa_trust_flag == true
@@ -45,22 +45,31 @@ mfa_trusted if gdap_trusted
 
 # R-TRUST-3 (with R-CA-6 for non-Entra identities, §8.8 for direct connect
 # with trust and no claim, §8.15 for internal users).
+# The internal and the trusted cases are resolved by rules of their own, so
+# that an external caller tries at most five bodies rather than seven.
 mfa_resolution := "step_up_resource" if {
 	not entra_identity
-} else := "satisfied_by_home_claim" if {
+} else := internal_mfa_resolution if {
 	internal_caller
-	claim_mfa == true
-} else := "step_up_home" if {
-	internal_caller
-} else := "satisfied_by_home_claim" if {
+} else := trusted_mfa_resolution if {
 	mfa_trusted
-	claim_mfa == true
-} else := "step_up_home" if {
-	mfa_trusted
-	collaboration
 } else := "unsatisfiable" if {
 	direct_connect
 } else := "step_up_resource"
+
+# §8.15: an internal user's own claim, else a step-up at home.
+internal_mfa_resolution := "satisfied_by_home_claim" if {
+	claim_mfa == true
+} else := "step_up_home"
+
+# R-TRUST-3, §8.8: a trusted home claim; without one, B2B collaboration steps
+# up at home, and any other access type is resolved as if untrusted
+# (undefined here).
+trusted_mfa_resolution := "satisfied_by_home_claim" if {
+	claim_mfa == true
+} else := "step_up_home" if {
+	collaboration
+}
 
 # R-TRUST-4 (compliant device) and R-TRUST-5 (hybrid joined device): only a
 # trusted home claim satisfies them; there is no step-up in either tenant.
@@ -83,12 +92,16 @@ device_resolution(trusted, claim) := "satisfied_by_home_claim" if {
 # The resolution of one grant control (R-CA-4). Every other built-in control,
 # terms of use and custom controls cannot be satisfied by an external user
 # (R-DC-7, R-TRUST-8, §8.9).
-control_value("mfa") := mfa_resolution
-
-control_value("compliantDevice") := compliant_resolution
-
-control_value("domainJoinedDevice") := hybrid_resolution
-
-control_value(c) := "unsatisfiable" if not c in trust_controls
+# One chain rather than a rule per control: a call tries the bodies up to
+# its own control only.
+control_value(c) := mfa_resolution if {
+	c == "mfa"
+} else := compliant_resolution if {
+	c == "compliantDevice"
+} else := hybrid_resolution if {
+	c == "domainJoinedDevice"
+} else := "unsatisfiable" if {
+	not c in trust_controls
+}
 
 trust_controls := {"mfa", "compliantDevice", "domainJoinedDevice"}

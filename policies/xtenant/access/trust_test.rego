@@ -37,3 +37,26 @@ test_other_controls_unsatisfiable if {
 	access.control_value("passwordChange") == "unsatisfiable"
 	access.control_value("termsOfUse") == "unsatisfiable"
 }
+
+# R-TRUST-3, §8.8, R-DC-4: a trusted home MFA without the claim steps up at
+# home for B2B collaboration and is unsatisfiable for direct connect
+# (trusted_mfa_resolution leaves it to the chain); R-TRUST-3 untrusted steps
+# up at the resource.
+test_trusted_mfa_without_claim_by_access_type if {
+	res(trust(true, false, false), collab)[0] == "step_up_home"
+	dc := access.mfa_resolution with data.xtenant.tenants as dc_pair(trust(true, false, false), []) with input as direct
+	dc == "unsatisfiable"
+	res(trust(false, false, false), collab)[0] == "step_up_resource"
+	not access.trusted_mfa_resolution with data.xtenant.tenants as dc_pair(trust(true, false, false), []) with input as direct
+}
+
+# R-CA-4: control_value resolves each trust control through its own
+# resolution, and nothing else the same way.
+test_control_value_chain if {
+	tenants := trusting(trust(true, true, false), [])
+	req := with_claims(collab, true, true, true)
+	access.control_value("mfa") == "satisfied_by_home_claim" with data.xtenant.tenants as tenants with input as req
+	access.control_value("compliantDevice") == "satisfied_by_home_claim" with data.xtenant.tenants as tenants with input as req
+	access.control_value("domainJoinedDevice") == "unsatisfiable" with data.xtenant.tenants as tenants with input as req
+	access.control_value("block") == "unsatisfiable" with data.xtenant.tenants as tenants with input as req
+}
