@@ -132,8 +132,9 @@ type snapshot struct {
 	prevBytes   int64 // cost of queriesPrev
 	queryLimit  int64 // budget of both generations together
 
-	pairs *pairCache
-	stats *pairStats
+	pairs   *pairCache[pairKey]
+	entries *pairCache[entryKey] // partner entries converted for decisions (viewOf)
+	stats   *pairStats
 }
 
 // pairKey is every input member tenant_pair_computed may depend on.
@@ -195,7 +196,8 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 		store:      store,
 		queries:    make(map[string]*rego.PreparedEvalQuery),
 		queryLimit: e.queryBytes,
-		pairs:      newPairCache(e.pairBytes),
+		pairs:      newPairCache[pairKey](e.pairBytes - entryCacheBytes(e.pairBytes)),
+		entries:    newPairCache[entryKey](entryCacheBytes(e.pairBytes)),
 		stats:      &e.pairStats,
 	}
 	// A policy with tenant_pair_computed and the tenant_pair rule reading it gets the
@@ -420,6 +422,9 @@ func (e *Engine) Evaluate(ctx context.Context, req *Request) (*Decision, error) 
 
 	input := req.astValue()
 	query := ast.Value(input)
+	// The pair summary and the decision read the same partner entries:
+	// both evaluations see them through one scope (viewOf).
+	ctx = withPair(ctx, &pairScope{home: req.HomeTenant, resource: req.ResourceTenant, cache: snap.entries})
 	if snap.pair != nil {
 		summary, err := snap.pairSummary(ctx, req)
 		if err != nil {
