@@ -41,3 +41,14 @@ func (e *Engine) PairCached(req *Request) (current, previous bool) {
 // WithEagerAST makes Activate convert the whole data document to AST values,
 // as the engine did before it kept tenant data compact.
 func WithEagerAST() Option { return func(e *Engine) { e.eagerAST = true } }
+
+// EntryCached reports whether tenant x's partner entry for y is in the
+// active snapshot's cache of converted entries.
+func (e *Engine) EntryCached(x, y string) bool {
+	s := e.current.Load()
+	if s == nil {
+		return false
+	}
+	_, ok, _ := s.entries.get(entryKey{x, y})
+	return ok
+}
