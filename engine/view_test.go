@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 
 	"github.com/xtenant/xtenant/benchmarks/workload"
@@ -19,19 +20,7 @@ import (
 // zero.
 func TestPartnerEntriesConvertedOnce(t *testing.T) {
 	ctx := context.Background()
-	d := workload.Generate(workload.Config{Seed: 5, Partners: 300, PartnersPerTenant: 100})
-	raw, err := d.TenantsJSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts, err := tenants.Parse("generated.json", raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := bundles.Builtin(ts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, ts, p := entryData(t)
 	fixed := func() string { return "id" }
 	cached := engine.New(engine.WithDecisionIDs(fixed))
 	off := engine.New(engine.WithDecisionIDs(fixed), engine.WithPairCacheBytes(0))
@@ -89,4 +78,59 @@ func TestPartnerEntriesConvertedOnce(t *testing.T) {
 	if cached.EntryCached(req.ResourceTenant, req.HomeTenant) {
 		t.Error("ForgetPairs left converted entries")
 	}
+}
+
+// entryData is generated data with three tenants of 100 partners each.
+func entryData(t *testing.T) (*workload.Dataset, *tenants.Set, engine.Policy) {
+	t.Helper()
+	d := workload.Generate(workload.Config{Seed: 5, Partners: 300, PartnersPerTenant: 100})
+	raw, err := d.TenantsJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := tenants.Parse("generated.json", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := bundles.Builtin(ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, ts, p
+}
+
+// TestPartnerEntriesSharedAcrossGoroutines: decisions running at once share
+// the converted entries (and the views' sources, the store's maps) without
+// a race (go test -race) and decide as one at a time.
+func TestPartnerEntriesSharedAcrossGoroutines(t *testing.T) {
+	ctx := context.Background()
+	d, _, p := entryData(t)
+	fixed := func() string { return "id" }
+	shared := engine.New(engine.WithDecisionIDs(fixed))
+	alone := engine.New(engine.WithDecisionIDs(fixed))
+	for _, e := range []*engine.Engine{shared, alone} {
+		if err := e.Activate(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inputs := d.Inputs(24)
+	want := make([]string, len(inputs))
+	for i, input := range inputs {
+		var err error
+		if want[i], err = decide(ctx, alone, input, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for k := range inputs {
+				i := (k + 6*g) % len(inputs) // each goroutine from its own start
+				if got, err := decide(ctx, shared, inputs[i], false); err != nil || got != want[i] {
+					t.Errorf("goroutine %d input %d: %s %v\nwant %s", g, i, got, err, want[i])
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
