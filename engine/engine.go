@@ -57,6 +57,9 @@ type Engine struct {
 	// eagerAST converts the whole data document to AST values at
 	// activation, as the engine used to: tests compare the two stores.
 	eagerAST bool
+	// noEntryView leaves partner entries to OPA's own conversion (no
+	// viewOf), as the engine did before: benchmarks compare the two.
+	noEntryView bool
 
 	current  atomic.Pointer[snapshot]
 	activate sync.Mutex // serialises Activate; evaluation never takes it
@@ -132,9 +135,8 @@ type snapshot struct {
 	prevBytes   int64 // cost of queriesPrev
 	queryLimit  int64 // budget of both generations together
 
-	pairs   *pairCache[pairKey]
-	entries *pairCache[entryKey] // partner entries converted for decisions (viewOf)
-	stats   *pairStats
+	pairs *pairCache
+	stats *pairStats
 }
 
 // pairKey is every input member tenant_pair_computed may depend on.
@@ -196,8 +198,7 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 		store:      store,
 		queries:    make(map[string]*rego.PreparedEvalQuery),
 		queryLimit: e.queryBytes,
-		pairs:      newPairCache[pairKey](e.pairBytes - entryCacheBytes(e.pairBytes)),
-		entries:    newPairCache[entryKey](entryCacheBytes(e.pairBytes)),
+		pairs:      newPairCache(e.pairBytes),
 		stats:      &e.pairStats,
 	}
 	// A policy with tenant_pair_computed and the tenant_pair rule reading it gets the
@@ -422,11 +423,17 @@ func (e *Engine) Evaluate(ctx context.Context, req *Request) (*Decision, error) 
 
 	input := req.astValue()
 	query := ast.Value(input)
-	// The pair summary and the decision read the same partner entries:
-	// both evaluations see them through one scope (viewOf).
-	ctx = withPair(ctx, &pairScope{home: req.HomeTenant, resource: req.ResourceTenant, cache: snap.entries})
+	// A pair summary computed here reads the pair's partner entries, and
+	// so does the decision: both see them through one view, converted once
+	// (viewOf). A decision whose summary was cached reads few entries, if
+	// any, and leaves them to OPA rather than convert both.
+	scope := &pairScope{home: req.HomeTenant, resource: req.ResourceTenant}
+	evalCtx := withPair(ctx, scope)
+	if e.noEntryView {
+		evalCtx = ctx
+	}
 	if snap.pair != nil {
-		summary, err := snap.pairSummary(ctx, req)
+		summary, err := snap.pairSummary(evalCtx, req)
 		if err != nil {
 			return nil, err
 		}
@@ -434,9 +441,12 @@ func (e *Engine) Evaluate(ctx context.Context, req *Request) (*Decision, error) 
 			ast.Item(keyWrappedRequest, ast.NewTerm(input)),
 			ast.Item(keyWrappedPair, ast.NewTerm(summary)),
 		)
+		if scope.view == nil {
+			evalCtx = ctx
+		}
 	}
 
-	rs, err := snap.decision.Eval(ctx, rego.EvalParsedInput(query))
+	rs, err := snap.decision.Eval(evalCtx, rego.EvalParsedInput(query))
 	if err != nil {
 		return nil, fmt.Errorf("engine: evaluate: %w", err)
 	}

@@ -1,12 +1,10 @@
 package engine
 
-// ForgetPairs empties the pair summary cache and the converted partner
-// entries of the active snapshot, so that tests and benchmarks can see the
-// cost and the result of a miss.
+// ForgetPairs empties the pair summary cache of the active snapshot, so that
+// tests and benchmarks can see the cost and the result of a miss.
 func (e *Engine) ForgetPairs() {
 	if s := e.current.Load(); s != nil {
 		s.pairs.clear()
-		s.entries.clear()
 	}
 }
 
@@ -42,13 +40,7 @@ func (e *Engine) PairCached(req *Request) (current, previous bool) {
 // as the engine did before it kept tenant data compact.
 func WithEagerAST() Option { return func(e *Engine) { e.eagerAST = true } }
 
-// EntryCached reports whether tenant x's partner entry for y is in the
-// active snapshot's cache of converted entries.
-func (e *Engine) EntryCached(x, y string) bool {
-	s := e.current.Load()
-	if s == nil {
-		return false
-	}
-	_, ok, _ := s.entries.get(entryKey{x, y})
-	return ok
-}
+// WithoutEntryView makes Evaluate leave partner entries to OPA's own
+// conversion (a JSON round trip per entry and evaluation), as the engine
+// did before the store's view, so that a benchmark compares the two.
+func WithoutEntryView() Option { return func(e *Engine) { e.noEntryView = true } }

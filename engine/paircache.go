@@ -49,11 +49,10 @@ func (e *Engine) PairCacheStats() PairCacheStats {
 // out (recency without bookkeeping on the hit path). Counting bytes rather
 // than entries keeps the heap flat whatever the size of the summaries
 // (a summary carries the tenants' Conditional Access results). It dies with
-// its snapshot. The partner entries converted for decisions (entryCache)
-// are kept the same way, keyed by tenant and partner.
-type pairCache[K comparable] struct {
+// its snapshot.
+type pairCache struct {
 	mu        sync.RWMutex
-	cur, prev map[K]pairEntry
+	cur, prev map[pairKey]pairEntry
 	curBytes  int64
 	prevBytes int64
 	limit     int64 // bytes, both generations together
@@ -65,13 +64,13 @@ type pairEntry struct {
 	cost int64
 }
 
-func newPairCache[K comparable](limit int64) *pairCache[K] {
-	return &pairCache[K]{cur: make(map[K]pairEntry), limit: limit}
+func newPairCache(limit int64) *pairCache {
+	return &pairCache{cur: make(map[pairKey]pairEntry), limit: limit}
 }
 
 // get returns the summary of key and whether it was in the current
 // generation.
-func (c *pairCache[K]) get(key K) (v ast.Value, ok, current bool) {
+func (c *pairCache) get(key pairKey) (v ast.Value, ok, current bool) {
 	c.mu.RLock()
 	e, current := c.cur[key]
 	ok = current
@@ -88,7 +87,7 @@ func (c *pairCache[K]) get(key K) (v ast.Value, ok, current bool) {
 // shared, which also completes any object OPA converts lazily from the
 // store (ast.LazyObject fills its own cache on reads): other goroutines
 // then only read it.
-func (c *pairCache[K]) put(key K, v ast.Value) {
+func (c *pairCache) put(key pairKey, v ast.Value) {
 	half := c.limit / 2
 	if half <= 0 {
 		return
@@ -104,22 +103,22 @@ func (c *pairCache[K]) put(key K, v ast.Value) {
 	}
 	if c.curBytes+cost > half || (c.maxPerGen > 0 && len(c.cur) >= c.maxPerGen) {
 		c.prev, c.prevBytes = c.cur, c.curBytes
-		c.cur, c.curBytes = make(map[K]pairEntry, len(c.prev)), 0
+		c.cur, c.curBytes = make(map[pairKey]pairEntry, len(c.prev)), 0
 	}
 	c.cur[key] = pairEntry{v: v, cost: cost}
 	c.curBytes += cost
 }
 
-func (c *pairCache[K]) size() (int, int64) {
+func (c *pairCache) size() (int, int64) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return len(c.cur) + len(c.prev), c.curBytes + c.prevBytes
 }
 
-func (c *pairCache[K]) clear() {
+func (c *pairCache) clear() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.cur, c.prev, c.curBytes, c.prevBytes = make(map[K]pairEntry), nil, 0, 0
+	c.cur, c.prev, c.curBytes, c.prevBytes = make(map[pairKey]pairEntry), nil, 0, 0
 }
 
 // pairKeyCost is what a cache entry costs besides its value: the key's six

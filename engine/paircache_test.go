@@ -13,7 +13,7 @@ func TestPairCacheBoundedInBytes(t *testing.T) {
 	summary := ast.MustParseTerm(`{"home_name": "Contoso", "ca_live": [{"id": "p1", "controls": ["mfa"]}], "trust": {"isMfaAccepted": true}}`).Value
 	cost := astCost(summary)
 	const limit = 64 << 10
-	c := newPairCache[pairKey](limit)
+	c := newPairCache(limit)
 	hot := pairKey{home: "hot"}
 	for i := range 10000 {
 		c.put(pairKey{home: strconv.Itoa(i)}, summary)
@@ -33,7 +33,7 @@ func TestPairCacheBoundedInBytes(t *testing.T) {
 	if _, ok, _ := c.get(hot); !ok {
 		t.Error("a pair in use was dropped")
 	}
-	off := newPairCache[pairKey](0)
+	off := newPairCache(0)
 	off.put(hot, summary)
 	if n, _ := off.size(); n != 0 {
 		t.Errorf("zero budget: %d entries kept", n)

@@ -24,9 +24,9 @@ import (
 // tenants object, the pair's tenants and their partners), which is why it
 // stops at maps larger than viewMaxMembers, where OPA's own conversion is
 // the cheaper. One scope serves a request's pair summary and its decision
-// (Evaluate), and the converted entries are kept per snapshot (entryCache
-// bytes of the pair cache budget), so that the entries of a known pair are
-// converted once for all its decisions.
+// (Evaluate), so a request converts each entry once. Converted entries are
+// not kept across requests: an entry's AST is ten times the bytes of a pair
+// summary, which saves far more, in the same budget, when its pair repeats.
 const viewMaxMembers = 4096
 
 type pairScopeKey struct{}
@@ -38,38 +38,10 @@ type pairScopeKey struct{}
 type pairScope struct {
 	home, resource string
 	entries        [2]ast.Value
-	cache          *pairCache[entryKey] // the snapshot's, shared by all evaluations
 	// The last view made and the path it was read at: a request's decision
 	// reads the tenants as its pair summary did, and takes the same view.
 	view     map[string]any
 	viewPath storage.Path
-}
-
-// entryKey is where a partner entry is: tenant x's entry for partner y.
-type entryKey [2]string
-
-// entryCacheBytes is the share of the pair cache budget (--pair-cache-size)
-// that converted partner entries take: a tenant's entry for a partner serves
-// every pair summary of the two tenants (four access types, both ways) and
-// the decisions that read it, and converting one costs as much as a fifth of
-// a decision.
-func entryCacheBytes(pairBytes int64) int64 { return pairBytes / 4 }
-
-// entry is the AST of the partner entry at key, whose canonical JSON is raw:
-// from the snapshot's cache, else converted (decodeEntry) and cached. ok is
-// false when decodeEntry refuses raw: the view then leaves it to OPA.
-func (s *pairScope) entry(key entryKey, raw json.RawMessage) (ast.Value, bool) {
-	v, found, current := s.cache.get(key)
-	if !found {
-		var ok bool
-		if v, ok = decodeEntry(raw); !ok {
-			return nil, false
-		}
-	}
-	if !current {
-		s.cache.put(key, v)
-	}
-	return v, true
 }
 
 // withPair returns ctx telling the store the evaluation's tenant pair.
@@ -117,7 +89,7 @@ func viewOf(ctx context.Context, path storage.Path, v any) any {
 		}
 		e := scope.entries[i]
 		if e == nil {
-			if e, ok = scope.entry(entryKey{xy[0], xy[1]}, raw); !ok {
+			if e, ok = decodeEntry(raw); !ok {
 				continue
 			}
 			scope.entries[i] = e

@@ -11,72 +11,38 @@ import (
 	"github.com/xtenant/xtenant/tenants"
 )
 
-// TestPartnerEntriesConvertedOnce: the partner entries a decision reads reach
-// OPA through the store's view, converted once per snapshot (the entry
-// cache) and shared by later decisions. Decisions with the cache cold, warm
-// and off, and those of the former store (every entry converted at
-// activation), are the same bytes; an entry is cached exactly when the
-// tenant has one for the partner, and never when the pair cache budget is
-// zero.
-func TestPartnerEntriesConvertedOnce(t *testing.T) {
+// TestEntryViewDecidesAsOPA: the partner entries a decision reads reach OPA
+// through the store's view, converted by decodeEntry once per request.
+// Decisions and explanations with pair summaries cold (the view serves the
+// summary and the decision) and warm (the decision alone, without a view)
+// are the bytes of an engine leaving every entry to OPA's conversion and of
+// the former store (every entry converted at activation).
+func TestEntryViewDecidesAsOPA(t *testing.T) {
 	ctx := context.Background()
-	d, ts, p := entryData(t)
+	d, _, p := entryData(t)
 	fixed := func() string { return "id" }
-	cached := engine.New(engine.WithDecisionIDs(fixed))
-	off := engine.New(engine.WithDecisionIDs(fixed), engine.WithPairCacheBytes(0))
+	view := engine.New(engine.WithDecisionIDs(fixed))
+	opa := engine.New(engine.WithDecisionIDs(fixed), engine.WithoutEntryView())
 	eager := engine.New(engine.WithDecisionIDs(fixed), engine.WithEagerAST())
-	for _, e := range []*engine.Engine{cached, off, eager} {
+	for _, e := range []*engine.Engine{view, opa, eager} {
 		if err := e.Activate(ctx, p); err != nil {
 			t.Fatal(err)
 		}
 	}
-	hasEntry := func(x, y string) bool {
-		tenant, _ := ts.Data()["tenants"].(map[string]any)[x].(map[string]any)
-		ctap, _ := tenant["crossTenantAccessPolicy"].(map[string]any)
-		partners, _ := ctap["partners"].(map[string]any)
-		_, ok := partners[y]
-		return ok
-	}
 	inputs := d.Inputs(120)
-	withEntry := 0
-	for pass, name := range []string{"cold", "warm"} {
+	for _, pass := range []string{"cold", "warm"} {
 		for i, input := range inputs {
-			req, err := engine.DecodeRequest(input)
+			explain := i%8 == 0
+			want, err := decide(ctx, eager, input, explain)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := decide(ctx, eager, input, false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for ename, e := range map[string]*engine.Engine{"cached": cached, "off": off} {
-				got, err := decide(ctx, e, input, false)
-				if err != nil || got != want {
-					t.Errorf("%s input %d, entry cache %s: %s %v\nwant %s", name, i, ename, got, err, want)
-				}
-			}
-			home, resource := req.HomeTenant, req.ResourceTenant
-			for _, xy := range [][2]string{{resource, home}, {home, resource}} {
-				has := hasEntry(xy[0], xy[1])
-				if got := cached.EntryCached(xy[0], xy[1]); got != has {
-					t.Errorf("%s input %d: entry %s→%s cached %v, tenant has one %v", name, i, xy[0], xy[1], got, has)
-				}
-				if off.EntryCached(xy[0], xy[1]) {
-					t.Errorf("%s input %d: entry %s→%s cached with a zero budget", name, i, xy[0], xy[1])
-				}
-				if has && pass == 0 {
-					withEntry++
+			for name, e := range map[string]*engine.Engine{"view": view, "opa": opa} {
+				if got, err := decide(ctx, e, input, explain); err != nil || got != want {
+					t.Errorf("%s pairs, input %d, %s: %s %v\nwant %s", pass, i, name, got, err, want)
 				}
 			}
 		}
-	}
-	if withEntry < len(inputs)/2 {
-		t.Fatalf("only %d partner entries read by %d inputs: the data does not exercise the view", withEntry, len(inputs))
-	}
-	cached.ForgetPairs()
-	req, _ := engine.DecodeRequest(inputs[0])
-	if cached.EntryCached(req.ResourceTenant, req.HomeTenant) {
-		t.Error("ForgetPairs left converted entries")
 	}
 }
 
