@@ -25,8 +25,9 @@ import (
 // stops at maps larger than viewMaxMembers, where OPA's own conversion is
 // the cheaper. One scope serves a request's pair summary and its decision
 // (Evaluate), so a request converts each entry once. Converted entries are
-// not kept across requests: an entry's AST is ten times the bytes of a pair
-// summary, which saves far more, in the same budget, when its pair repeats.
+// not kept across requests: an entry's AST (18 KB on average on generated
+// data, astCost) holds the bytes of two to nine pair summaries, and a pair
+// summary found saves thirty times what an entry found would.
 const viewMaxMembers = 4096
 
 type pairScopeKey struct{}
