@@ -19,7 +19,7 @@ import (
 // the former store (every entry converted at activation).
 func TestEntryViewDecidesAsOPA(t *testing.T) {
 	ctx := context.Background()
-	d, _, p := entryData(t)
+	d, p := entryData(t)
 	fixed := func() string { return "id" }
 	view := engine.New(engine.WithDecisionIDs(fixed))
 	opa := engine.New(engine.WithDecisionIDs(fixed), engine.WithoutEntryView())
@@ -46,10 +46,10 @@ func TestEntryViewDecidesAsOPA(t *testing.T) {
 	}
 }
 
-// entryData is generated data with three tenants of 100 partners each.
-func entryData(t *testing.T) (*workload.Dataset, *tenants.Set, engine.Policy) {
+// generatedSet is the generated data of cfg as the tenants loader reads it.
+func generatedSet(t *testing.T, cfg workload.Config) (*workload.Dataset, *tenants.Set) {
 	t.Helper()
-	d := workload.Generate(workload.Config{Seed: 5, Partners: 300, PartnersPerTenant: 100})
+	d := workload.Generate(cfg)
 	raw, err := d.TenantsJSON()
 	if err != nil {
 		t.Fatal(err)
@@ -58,11 +58,18 @@ func entryData(t *testing.T) (*workload.Dataset, *tenants.Set, engine.Policy) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return d, ts
+}
+
+// entryData is generated data with three tenants of 100 partners each.
+func entryData(t *testing.T) (*workload.Dataset, engine.Policy) {
+	t.Helper()
+	d, ts := generatedSet(t, workload.Config{Seed: 5, Partners: 300, PartnersPerTenant: 100})
 	p, err := bundles.Builtin(ts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return d, ts, p
+	return d, p
 }
 
 // TestPartnerEntriesSharedAcrossGoroutines: decisions running at once share
@@ -70,7 +77,7 @@ func entryData(t *testing.T) (*workload.Dataset, *tenants.Set, engine.Policy) {
 // a race (go test -race) and decide as one at a time.
 func TestPartnerEntriesSharedAcrossGoroutines(t *testing.T) {
 	ctx := context.Background()
-	d, _, p := entryData(t)
+	d, p := entryData(t)
 	fixed := func() string { return "id" }
 	shared := engine.New(engine.WithDecisionIDs(fixed))
 	alone := engine.New(engine.WithDecisionIDs(fixed))
