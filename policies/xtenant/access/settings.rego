@@ -60,12 +60,18 @@ effective_setting(x, y, prop) := {
 	"applications": effective_member(x, y, prop, "applications"),
 }
 
-# The source reported for a whole setting: the partner's when the partner
-# entry supplies either half, else the default's, else the service default.
+# R-INH-1..3: the source reported for a whole setting: the partner's when the
+# partner entry supplies either half, else the default's, else the service
+# default. Asked of each half's source in turn, without building the set of
+# both (member_source's results are kept for the query).
 setting_source(x, y, prop) := "partner" if {
-	"partner" in {member_source(x, y, prop, "usersAndGroups"), member_source(x, y, prop, "applications")}
+	member_source(x, y, prop, "usersAndGroups") == "partner"
+} else := "partner" if {
+	member_source(x, y, prop, "applications") == "partner"
 } else := "default" if {
-	"default" in {member_source(x, y, prop, "usersAndGroups"), member_source(x, y, prop, "applications")}
+	member_source(x, y, prop, "usersAndGroups") == "default"
+} else := "default" if {
+	member_source(x, y, prop, "applications") == "default"
 } else := "service_default"
 
 # R-TRUST-2 with R-INH-3: one inbound trust flag of x for partner y.

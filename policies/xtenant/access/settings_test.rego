@@ -68,3 +68,19 @@ test_sides_resolve_independently if {
 	}
 	access.effective_setting(r, h, "b2bCollaborationInbound") == allow_all with data.xtenant.tenants as tenants
 }
+
+# R-INH-1..3: a whole setting's source is the stronger of its halves'
+# sources, whichever half supplies it (partner ▸ default ▸ service default).
+test_setting_source_is_the_stronger_half if {
+	halves := [
+		[{"usersAndGroups": null, "applications": block_all.applications}, {"usersAndGroups": block_all.usersAndGroups}, "partner"],
+		[{"usersAndGroups": block_all.usersAndGroups}, {}, "partner"],
+		[{"usersAndGroups": null}, {"applications": block_all.applications}, "default"],
+		[{}, {"usersAndGroups": block_all.usersAndGroups, "applications": null}, "default"],
+		[{"applications": null}, {"usersAndGroups": null}, "service_default"],
+	]
+	every c in halves {
+		tenants := {r: tenant("Contoso", {"b2bCollaborationInbound": c[1]}, {h: {"b2bCollaborationInbound": c[0]}})}
+		access.setting_source(r, h, "b2bCollaborationInbound") == c[2] with data.xtenant.tenants as tenants
+	}
+}
