@@ -60,3 +60,27 @@ test_control_value_chain if {
 	access.control_value("domainJoinedDevice") == "unsatisfiable" with data.xtenant.tenants as tenants with input as req
 	access.control_value("block") == "unsatisfiable" with data.xtenant.tenants as tenants with input as req
 }
+
+# R-TRUST-2, R-INH-1..3, R-INH-9: the pair's trust flags and sources, read
+# once per entry, are what trust_flag and member_source give flag by flag,
+# whichever of partner, default and service default supplies each flag.
+test_pair_trust_as_per_flag_resolution if {
+	cases := [
+		{r: tenant("Contoso", {"inboundTrust": trust(true, null, false)}, {h: {"inboundTrust": trust(null, true, null)}})},
+		{r: tenant("Contoso", {"inboundTrust": trust(true, true, true)}, {h: {"inboundTrust": null}})},
+		{r: tenant("Contoso", {}, {h: {"inboundTrust": {"isMfaAccepted": true}}})},
+		{r: tenant("Contoso", {"inboundTrust": "odd"}, {h: {}})},
+		{r: {}},
+	]
+	every tenants in cases {
+		pair := {"resource_tenant": r, "home_tenant": h}
+		got := access.pair_trust with data.xtenant.tenants as tenants with input as pair
+		got == {flag: access.trust_flag(r, h, flag) | some flag in access.trust_flags} with data.xtenant.tenants as tenants
+		sources := access.pair_trust_source with data.xtenant.tenants as tenants with input as pair
+		sources == {flag: access.member_source(r, h, "inboundTrust", flag) | some flag in access.trust_flags} with data.xtenant.tenants as tenants
+	}
+
+	# the first case mixes the three sources
+	access.pair_trust_source == {"isMfaAccepted": "default", "isCompliantDeviceAccepted": "partner", "isHybridAzureADJoinedDeviceAccepted": "default"} with data.xtenant.tenants as cases[0] with input as {"resource_tenant": r, "home_tenant": h}
+	access.pair_trust_source.isMfaAccepted == "service_default" with data.xtenant.tenants as cases[4] with input as {"resource_tenant": r, "home_tenant": h}
+}
