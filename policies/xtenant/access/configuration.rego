@@ -55,10 +55,14 @@ pair_configuration_reasons contains violation_reason(v) if {
 }
 
 # §8.1: the B2B settings this sign-in needs (b2b.rego resolves them) must be
-# valid: R-COMB-2, R-TGT-6, V-1, V-3, V-4, V-5 (validation.rego).
+# valid: R-COMB-2, R-TGT-6, V-1, V-3, V-4, V-5 (validation.rego). The
+# setting's label is worded only for a setting with a problem (a valid one,
+# the common case, spares its sprintf); setting_reasons finds the problems
+# again in OPA's cache of the function's results.
 pair_configuration_reasons contains reason if {
 	some s in needed_settings
-	some reason in setting_reasons(s.tenant, s.counterpart, s.property, s.value, s.label)
+	effective_setting_problems(s.tenant, s.counterpart, s.property, s.value) != set()
+	some reason in setting_reasons(s.tenant, s.counterpart, s.property, s.value, sprintf("%s %s", [s.direction, access_label]))
 }
 
 # Unknown grant controls and operators count only in policies that apply to
@@ -102,7 +106,7 @@ needed_settings contains s if {
 	not fresh_tenant_setting(setting)
 	s := {
 		"tenant": home, "counterpart": resource, "property": outbound_property,
-		"value": setting, "label": sprintf("outbound %s", [access_label]),
+		"value": setting, "direction": "outbound",
 	}
 }
 
@@ -111,7 +115,7 @@ needed_settings contains s if {
 	not fresh_tenant_setting(setting)
 	s := {
 		"tenant": resource, "counterpart": home, "property": inbound_property,
-		"value": setting, "label": sprintf("inbound %s", [access_label]),
+		"value": setting, "direction": "inbound",
 	}
 }
 

@@ -202,3 +202,27 @@ test_workload_identity_policy_complete_8_23 if {
 	d.decision == "allow"
 	invalid_with(pair({"conditionalAccessPolicies": [object.remove(workload, ["conditions"])]}), collab, "§8.23")
 }
+
+# §8.1, R-COMB-2, V-4: a needed setting's reason names it by direction and
+# access type (its label, worded only when the setting has a problem), and a
+# valid setting that is not a fresh tenant's gives none.
+test_needed_setting_reason_labels if {
+	broken := b2b(tc("unknownFutureValue", all_users), tc("allowed", all_apps))
+	outbound_broken := b2b(tc("allowed", all_users), tc("blocked", all_apps))
+	tenants := {
+		h: tenant("Fabrikam", {}, {r: {"b2bCollaborationOutbound": outbound_broken, "b2bDirectConnectOutbound": outbound_broken}}),
+		r: tenant("Contoso", {}, {h: {"b2bCollaborationInbound": broken, "b2bDirectConnectInbound": broken}}),
+	}
+	messages := {rs.message | some rs in decide(tenants, collab).reasons}
+	messages == {
+		"Fabrikam's outbound B2B collaboration settings for Contoso allows users but blocks all applications (V-4)",
+		"Contoso's inbound B2B collaboration settings for Fabrikam has the unknown accessType unknownFutureValue in usersAndGroups (R-COMB-2)",
+	}
+	dc_messages := {rs.message | some rs in decide(tenants, direct).reasons}
+	dc_messages == {
+		"Fabrikam's outbound B2B direct connect settings for Contoso allows users but blocks all applications (V-4)",
+		"Contoso's inbound B2B direct connect settings for Fabrikam has the unknown accessType unknownFutureValue in usersAndGroups (R-COMB-2)",
+	}
+	valid := b2b(tc("allowed", [target(g1, "group")]), tc("allowed", all_apps))
+	count(access.pair_configuration_reasons) == 0 with data.xtenant.tenants as with_inbound(valid) with input as collab
+}
