@@ -50,15 +50,7 @@ func TestCompactDataDecidesAsEagerAST(t *testing.T) {
 			t.Fatalf("XTENANT_AGREE_INPUTS=%q: expected a positive count", v)
 		}
 	}
-	d := workload.Generate(workload.Config{Seed: 3, Partners: 2000, PartnersPerTenant: 500})
-	raw, err := d.TenantsJSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts, err := tenants.Parse("generated.json", raw)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, ts := generatedSet(t, workload.Config{Seed: 3, Partners: 2000, PartnersPerTenant: 500})
 	compared += compareStores(t, "generated", ts, d.Inputs(n))
 	t.Logf("%d decisions compared", compared)
 }

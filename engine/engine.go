@@ -66,6 +66,9 @@ type Engine struct {
 	// eagerAST converts the whole data document to AST values at
 	// activation, as the engine used to: tests compare the two stores.
 	eagerAST bool
+	// noEntryView leaves partner entries to OPA's own conversion (no
+	// viewOf), as the engine did before: benchmarks compare the two.
+	noEntryView bool
 
 	current  atomic.Pointer[snapshot]
 	activate sync.Mutex // serialises Activate; evaluation never takes it
@@ -447,8 +450,17 @@ func (e *Engine) Evaluate(ctx context.Context, req *Request) (*Decision, error) 
 
 	input := req.astValue()
 	query := ast.Value(input)
+	// A pair summary computed here reads the pair's partner entries, and
+	// so does the decision: both see them through one view, converted once
+	// (viewOf). A decision whose summary was cached reads few entries, if
+	// any, and leaves them to OPA rather than convert both.
+	scope := &pairScope{home: req.HomeTenant, resource: req.ResourceTenant}
+	evalCtx := withPair(ctx, scope)
+	if e.noEntryView {
+		evalCtx = ctx
+	}
 	if snap.pair != nil {
-		summary, err := snap.pairSummary(ctx, req)
+		summary, err := snap.pairSummary(evalCtx, req)
 		if err != nil {
 			return nil, err
 		}
@@ -456,9 +468,12 @@ func (e *Engine) Evaluate(ctx context.Context, req *Request) (*Decision, error) 
 			ast.Item(keyWrappedRequest, ast.NewTerm(input)),
 			ast.Item(keyWrappedPair, ast.NewTerm(summary)),
 		)
+		if scope.view == nil {
+			evalCtx = ctx
+		}
 	}
 
-	rs, err := snap.decision.Eval(ctx, rego.EvalParsedInput(query))
+	rs, err := snap.decision.Eval(evalCtx, rego.EvalParsedInput(query))
 	if err != nil {
 		return nil, fmt.Errorf("engine: evaluate: %w", err)
 	}

@@ -25,7 +25,10 @@ type rawStore struct {
 
 func (s rawStore) Read(ctx context.Context, txn storage.Transaction, path storage.Path) (any, error) {
 	v, err := s.Store.Read(ctx, txn, path)
-	if err == nil || !storage.IsNotFound(err) {
+	if err == nil {
+		return viewOf(ctx, path, v), nil
+	}
+	if !storage.IsNotFound(err) {
 		return v, err
 	}
 	// Only a miss pays for this: find the nearest enclosing value that is

@@ -1,0 +1,130 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/storage"
+)
+
+// TestViewOf: which reads the store answers with a view, what the view
+// holds, and that the store's own maps are left as they were.
+func TestViewOf(t *testing.T) {
+	const (
+		a = "aaaaaaaa-0000-0000-0000-000000000001"
+		b = "bbbbbbbb-0000-0000-0000-000000000002"
+		c = "cccccccc-0000-0000-0000-000000000003"
+	)
+	entryAB := json.RawMessage(`{"b2bCollaborationInbound":{"usersAndGroups":{"accessType":"allowed","targets":[{"target":"AllUsers","targetType":"user"}]}},"tenantId":"` + b + `"}`)
+	entryBA := json.RawMessage(`{"isServiceProvider":true,"tenantId":"` + a + `"}`)
+	entryAC := json.RawMessage(`{"tenantId":"` + c + `"}`)
+	tenant := func(partners map[string]any) map[string]any {
+		return map[string]any{
+			"displayName":             ast.String("t"),
+			"crossTenantAccessPolicy": map[string]any{"default": ast.NewObject(), "partners": partners},
+		}
+	}
+	tenants := map[string]any{
+		a: tenant(map[string]any{b: entryAB, c: entryAC}),
+		b: tenant(map[string]any{a: entryBA}),
+		c: tenant(map[string]any{a: json.RawMessage(`{"x":1,"x":2}`)}), // refused by decodeEntry
+	}
+	partnersOf := func(v any, x string) map[string]any {
+		return v.(map[string]any)[x].(map[string]any)["crossTenantAccessPolicy"].(map[string]any)["partners"].(map[string]any)
+	}
+	for _, tc := range []struct {
+		name           string
+		home, resource string
+		scoped         bool
+		path           storage.Path
+		value          any
+		// converted: (tenant, partner) entries the view holds as AST
+		converted [][2]string
+	}{
+		{"no scope", b, a, false, storage.Path{"xtenant", "tenants"}, tenants, nil},
+		{"both entries", b, a, true, storage.Path{"xtenant", "tenants"}, tenants, [][2]string{{a, b}, {b, a}}},
+		{"one way only", c, a, true, storage.Path{"xtenant", "tenants"}, tenants, [][2]string{{a, c}}},
+		{"below a tenant", b, a, true, storage.Path{"xtenant", "tenants", a}, tenants[a], [][2]string{{a, b}}},
+		{"another tenant", b, a, true, storage.Path{"xtenant", "tenants", c}, tenants[c], nil},
+		{"the entry itself", b, a, true, storage.Path{"xtenant", "tenants", a, "crossTenantAccessPolicy", "partners", b}, entryAB, nil},
+		{"unknown home", "dddddddd-0000-0000-0000-000000000004", a, true, storage.Path{"xtenant", "tenants"}, tenants, nil},
+		{"one tenant", a, a, true, storage.Path{"xtenant", "tenants"}, tenants, nil},
+		{"entry decodeEntry refuses", a, c, true, storage.Path{"xtenant", "tenants"}, tenants, [][2]string{{a, c}}},
+		{"elsewhere", b, a, true, storage.Path{"xtenant", "options"}, map[string]any{"x": ast.Boolean(true)}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := maps.Clone(partnersOf(tenants, a))
+			ctx := context.Background()
+			if tc.scoped {
+				ctx = withPair(ctx, &pairScope{home: tc.home, resource: tc.resource})
+			}
+			got := viewOf(ctx, tc.path, tc.value)
+			if len(tc.converted) == 0 {
+				if m, ok := got.(map[string]any); ok {
+					if want, _ := tc.value.(map[string]any); !sameMap(m, want) {
+						t.Fatal("a view where none was due")
+					}
+				} else if string(got.(json.RawMessage)) != string(tc.value.(json.RawMessage)) {
+					t.Fatal("the entry itself changed")
+				}
+			}
+			for _, xy := range tc.converted {
+				var raw, inView any
+				if len(tc.path) == 2 {
+					raw, inView = partnersOf(tenants, xy[0])[xy[1]], partnersOf(got, xy[0])[xy[1]]
+				} else {
+					raw = partnersOf(tenants, xy[0])[xy[1]]
+					inView = got.(map[string]any)["crossTenantAccessPolicy"].(map[string]any)["partners"].(map[string]any)[xy[1]]
+				}
+				v, ok := inView.(ast.Value)
+				if !ok {
+					t.Fatalf("entry %s→%s not converted in the view (%T)", xy[0], xy[1], inView)
+				}
+				if want := opaEntry(t, raw.(json.RawMessage)); v.Compare(want) != 0 {
+					t.Errorf("entry %s→%s: %v, OPA makes %v", xy[0], xy[1], v, want)
+				}
+			}
+			if after := partnersOf(tenants, a); !sameMap(after, before) || len(after) != len(before) {
+				t.Fatal("the store's partners map was modified")
+			}
+			for _, x := range []string{a, b} {
+				for y, e := range partnersOf(tenants, x) {
+					if _, ok := e.(json.RawMessage); !ok {
+						t.Fatalf("store entry %s→%s became %T", x, y, e)
+					}
+				}
+			}
+		})
+	}
+}
+
+// sameMap reports whether two maps are the same map value (not a copy).
+func sameMap(a, b map[string]any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || !sameValue(v, w) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameValue(a, b any) bool {
+	switch x := a.(type) {
+	case json.RawMessage:
+		y, ok := b.(json.RawMessage)
+		return ok && string(x) == string(y)
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		return ok && sameMap(x, y)
+	case ast.Value:
+		y, ok := b.(ast.Value)
+		return ok && x.Compare(y) == 0
+	}
+	return a == b
+}
