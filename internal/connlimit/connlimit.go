@@ -43,13 +43,15 @@ func (l *Listener) Accept() (net.Conn, error) {
 			victim := l.idle()
 			if victim == nil {
 				l.mu.Unlock()
-				_ = c.Close()
+				// Counted before the close: a client that sees its
+				// connection closed must find the refusal counted.
 				l.refused.Add(1)
+				_ = c.Close()
 				continue
 			}
 			delete(l.open, victim)
-			_ = victim.Close() // the server sees the close and forgets it
 			l.evicted.Add(1)
+			_ = victim.Close() // the server sees the close and forgets it
 		}
 		l.open[c] = http.StateNew
 		l.mu.Unlock()
