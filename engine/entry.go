@@ -135,12 +135,14 @@ func (d *entryDecoder) number() (ast.Value, bool) {
 func (d *entryDecoder) str() (string, bool) {
 	start := d.i
 	d.i++ // the opening quote
-	escaped := false
+	// An escape or a byte beyond ASCII goes through encoding/json, which
+	// unescapes and replaces invalid UTF-8 as OPA's own conversion does.
+	slow := false
 	for d.i < len(d.b) {
 		switch c := d.b[d.i]; {
 		case c == '"':
 			d.i++
-			if !escaped {
+			if !slow {
 				return d.s[start+1 : d.i-1], true
 			}
 			var s string
@@ -149,10 +151,13 @@ func (d *entryDecoder) str() (string, bool) {
 			}
 			return s, true
 		case c == '\\':
-			escaped = true
+			slow = true
 			d.i += 2
 		case c < 0x20:
 			return "", false
+		case c >= 0x80:
+			slow = true
+			d.i++
 		default:
 			d.i++
 		}
@@ -187,20 +192,32 @@ func (d *entryDecoder) object() (ast.Value, bool) {
 			return nil, false
 		}
 		d.members = append(d.members, member{k, v})
-		d.space()
-		if d.i >= len(d.b) {
+		closed, ok := d.next('}')
+		if !ok {
 			return nil, false
 		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-		case '}':
-			d.i++
+		if closed {
 			return d.makeObject(base)
-		default:
-			return nil, false
 		}
 	}
+}
+
+// next steps over the ',' or the closing bracket after a member or an
+// element: closed reports the bracket, ok false anything else.
+func (d *entryDecoder) next(close byte) (closed, ok bool) {
+	d.space()
+	if d.i >= len(d.b) {
+		return false, false
+	}
+	switch d.b[d.i] {
+	case ',':
+		d.i++
+		return false, true
+	case close:
+		d.i++
+		return true, true
+	}
+	return false, false
 }
 
 // makeObject makes the object of the members above base, its terms in one
@@ -245,15 +262,11 @@ func (d *entryDecoder) array() (ast.Value, bool) {
 			return nil, false
 		}
 		d.elems = append(d.elems, v)
-		d.space()
-		if d.i >= len(d.b) {
+		closed, ok := d.next(']')
+		if !ok {
 			return nil, false
 		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-		case ']':
-			d.i++
+		if closed {
 			es := d.elems[base:]
 			terms := make([]ast.Term, len(es))
 			ptrs := make([]*ast.Term, len(es))
@@ -264,8 +277,6 @@ func (d *entryDecoder) array() (ast.Value, bool) {
 			clear(es)
 			d.elems = d.elems[:base]
 			return ast.NewArray(ptrs...), true
-		default:
-			return nil, false
 		}
 	}
 }

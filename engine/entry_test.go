@@ -105,3 +105,27 @@ func BenchmarkDecodeEntry(b *testing.B) {
 		}
 	})
 }
+
+// FuzzDecodeEntry: whatever bytes decodeEntry accepts, it decodes to the
+// value OPA's own conversion makes of them; it may refuse (the caller then
+// leaves the entry to OPA), never decode differently.
+func FuzzDecodeEntry(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `{"a":[1,-2.5e3,true,null,"x\u00e9\n"],"b":{"c":[]}}`,
+		`{"tenantId":"x","inboundTrust":{"isMfaAccepted":true}}`, `{"a":1,"a":2}`, `[1]`, `{"a":`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, ok := decodeEntry(b)
+		if !ok {
+			return
+		}
+		if !json.Valid(b) {
+			t.Fatalf("decodeEntry accepted invalid JSON %q", b)
+		}
+		if want := opaEntry(t, json.RawMessage(b)); v.Compare(want) != 0 {
+			t.Fatalf("decodeEntry(%q) = %v, OPA makes %v", b, v, want)
+		}
+	})
+}
