@@ -147,9 +147,8 @@ type snapshot struct {
 	prevBytes   int64 // cost of queriesPrev
 	queryLimit  int64 // budget of both generations together
 
-	pairs   *pairCache[pairKey]
-	tenants *pairCache[string] // tenant summaries by resource tenant id
-	stats   *pairStats
+	summaries *pairCache[summaryKey] // pair and tenant summaries
+	stats     *pairStats
 }
 
 // pairKey is every input member tenant_pair_computed may depend on.
@@ -211,8 +210,7 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 		store:      store,
 		queries:    make(map[string]*rego.PreparedEvalQuery),
 		queryLimit: e.queryBytes,
-		pairs:      newPairCache[pairKey](e.pairBytes - tenantCacheBytes(e.pairBytes)),
-		tenants:    newPairCache[string](tenantCacheBytes(e.pairBytes)),
+		summaries:  newPairCache[summaryKey](e.pairBytes),
 		stats:      &e.pairStats,
 	}
 	// A policy with tenant_pair_computed and the tenant_pair rule reading it gets the
@@ -524,7 +522,7 @@ func (e *Engine) explain(ctx context.Context, snap *snapshot, input ast.Value) (
 // pair key, so it cannot depend on anything else even by mistake. The cached
 // value is shared by every decision of the pair and never mutated.
 func (s *snapshot) pairSummary(ctx context.Context, req *Request) (ast.Value, error) {
-	v, hit, err := cachedSummary(s.pairs, pairKeyOf(req), func() (ast.Value, error) {
+	v, hit, err := cachedSummary(s.summaries, pairSummaryKey(pairKeyOf(req)), func() (ast.Value, error) {
 		input := req.pairValue()
 		if s.tenant != nil {
 			ts, err := s.tenantSummary(ctx, req.ResourceTenant)
@@ -551,7 +549,7 @@ func (s *snapshot) pairSummary(ctx context.Context, req *Request) (ast.Value, er
 // cannot depend on anything else even by mistake. Like a pair summary it is
 // shared and never mutated.
 func (s *snapshot) tenantSummary(ctx context.Context, x string) (ast.Value, error) {
-	v, _, err := cachedSummary(s.tenants, x, func() (ast.Value, error) {
+	v, _, err := cachedSummary(s.summaries, tenantSummaryKey(x), func() (ast.Value, error) {
 		return evalSummary(ctx, s.tenant, ast.NewObject(ast.Item(keyResourceTenant, ast.StringTerm(x))), "tenant summary")
 	})
 	return v, err

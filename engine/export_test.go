@@ -1,10 +1,11 @@
 package engine
 
-// ForgetPairs empties the pair summary cache of the active snapshot, so that
-// tests and benchmarks can see the cost and the result of a miss.
+// ForgetPairs drops the pair summaries of the active snapshot (its tenant
+// summaries stay), so that tests and benchmarks can see the cost and the
+// result of a miss.
 func (e *Engine) ForgetPairs() {
 	if s := e.current.Load(); s != nil {
-		s.pairs.clear()
+		s.summaries.drop(func(k summaryKey) bool { return !k.isTenant })
 	}
 }
 
@@ -12,9 +13,9 @@ func (e *Engine) ForgetPairs() {
 // cache, so that a test can watch generations turn over.
 func (e *Engine) SetPairLimit(n int) {
 	if s := e.current.Load(); s != nil {
-		s.pairs.mu.Lock()
-		s.pairs.maxPerGen = n
-		s.pairs.mu.Unlock()
+		s.summaries.mu.Lock()
+		s.summaries.maxPerGen = n
+		s.summaries.mu.Unlock()
 	}
 }
 
@@ -28,11 +29,11 @@ func (e *Engine) PairCached(req *Request) (current, previous bool) {
 	if err != nil {
 		return false, false
 	}
-	key := pairKeyOf(req)
-	s.pairs.mu.RLock()
-	defer s.pairs.mu.RUnlock()
-	_, current = s.pairs.cur[key]
-	_, previous = s.pairs.prev[key]
+	key := pairSummaryKey(pairKeyOf(req))
+	s.summaries.mu.RLock()
+	defer s.summaries.mu.RUnlock()
+	_, current = s.summaries.cur[key]
+	_, previous = s.summaries.prev[key]
 	return current, previous
 }
 
@@ -40,11 +41,11 @@ func (e *Engine) PairCached(req *Request) (current, previous bool) {
 // as the engine did before it kept tenant data compact.
 func WithEagerAST() Option { return func(e *Engine) { e.eagerAST = true } }
 
-// ForgetTenants empties the tenant summary cache of the active snapshot, so
-// that a test can see a pair summary computed with its tenant summary cold.
+// ForgetTenants drops the tenant summaries of the active snapshot, so that a
+// test can see a pair summary computed with its tenant summary cold.
 func (e *Engine) ForgetTenants() {
 	if s := e.current.Load(); s != nil {
-		s.tenants.clear()
+		s.summaries.drop(func(k summaryKey) bool { return k.isTenant })
 	}
 }
 
@@ -55,7 +56,7 @@ func (e *Engine) TenantCached(x string) (cached, enabled bool) {
 	if s == nil || s.tenant == nil {
 		return false, false
 	}
-	_, cached, _ = s.tenants.get(x)
+	_, cached, _ = s.summaries.get(tenantSummaryKey(x))
 	return cached, true
 }
 

@@ -167,8 +167,8 @@ func TestTenantSummaryShared(t *testing.T) {
 	if _, err := e.Evaluate(ctx, req("b0000000-0000-4000-8000-000000000001")); err != nil {
 		t.Fatal(err)
 	}
-	if st := e.PairCacheStats(); st.Entries != 1 || st.Bytes <= 0 {
-		t.Fatalf("pair cache stats = %+v, want one pair and the tenant's bytes", st)
+	if st := e.PairCacheStats(); st.Entries != 2 || st.Bytes <= 0 {
+		t.Fatalf("pair cache stats = %+v, want one pair and its tenant's summary", st)
 	}
 
 	// A reload: a new snapshot, no tenant summary until a decision needs it.
@@ -290,7 +290,9 @@ func TestPairCacheGenerations(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := activateScenario(t, files[0])
-	e.SetPairLimit(2)
+	// Two pairs a generation, and the one summary of their resource tenant,
+	// which shares the generations (found in the current one it stays put).
+	e.SetPairLimit(3)
 	req := func(home string) *engine.Request {
 		return &engine.Request{AccessType: engine.AccessB2BCollaboration, HomeTenant: home,
 			ResourceTenant: "22222222-2222-2222-2222-222222222222",
@@ -332,7 +334,8 @@ func TestPairCacheGenerations(t *testing.T) {
 }
 
 // TestPairCacheStats: the first decision of a pair misses, the next hits,
-// and the console's counters say so.
+// and the console's counters say so; the cache holds the pair's summary and
+// its resource tenant's.
 func TestPairCacheStats(t *testing.T) {
 	e := exampleEngine(t)
 	req := func() *engine.Request {
@@ -347,7 +350,7 @@ func TestPairCacheStats(t *testing.T) {
 		}
 	}
 	got := e.PairCacheStats()
-	if got.Hits != 2 || got.Misses != 1 || got.Entries != 1 {
-		t.Fatalf("pair cache stats = %+v, want 2 hits, 1 miss, 1 entry", got)
+	if got.Hits != 2 || got.Misses != 1 || got.Entries != 2 {
+		t.Fatalf("pair cache stats = %+v, want 2 hits, 1 miss, 2 entries", got)
 	}
 }

@@ -39,3 +39,40 @@ func TestPairCacheBoundedInBytes(t *testing.T) {
 		t.Errorf("zero budget: %d entries kept", n)
 	}
 }
+
+// Tenant summaries share the pair summaries' budget: a working set of tenants
+// larger than the eighth of the budget they once had is kept whole, and the
+// tenants in use stay while pairs pass through (issue 11: at 1,000,000
+// partner entries, 2,000 tenants, decisions recomputed their tenants'
+// summaries).
+func TestTenantSummariesShareBudget(t *testing.T) {
+	summary := ast.MustParseTerm(`{"ca_evaluated": [{"id": "p1", "controls": ["mfa"]}], "ca_report_only": []}`).Value
+	cost := astCost(summary)
+	const limit = 256 << 10
+	c := newPairCache[summaryKey](limit)
+	tenants := int(limit / cost / 4) // twice what an eighth of the budget held
+	for pass := range 2 {
+		for i := range tenants {
+			k := tenantSummaryKey(strconv.Itoa(i))
+			_, ok, cur := c.get(k)
+			if pass == 1 && !ok {
+				t.Fatalf("tenant %d of %d forgotten on the second pass", i, tenants)
+			}
+			if !cur {
+				c.put(k, summary)
+			}
+		}
+	}
+	hot := tenantSummaryKey("hot")
+	c.put(hot, summary)
+	for i := range 10000 {
+		c.put(pairSummaryKey(pairKey{home: strconv.Itoa(i)}), summary)
+		if i%100 == 0 { // the hot tenant's pairs miss now and then and read it
+			if _, ok, cur := c.get(hot); !ok {
+				t.Fatalf("after %d pairs: a tenant in use was dropped", i+1)
+			} else if !cur {
+				c.put(hot, summary)
+			}
+		}
+	}
+}
