@@ -522,54 +522,65 @@ func (e *Engine) explain(ctx context.Context, snap *snapshot, input ast.Value) (
 // pair key, so it cannot depend on anything else even by mistake. The cached
 // value is shared by every decision of the pair and never mutated.
 func (s *snapshot) pairSummary(ctx context.Context, req *Request) (ast.Value, error) {
-	v, hit, err := cachedSummary(s.summaries, pairSummaryKey(pairKeyOf(req)), func() (ast.Value, error) {
+	v, hit, err := cachedSummary(s.summaries, pairSummaryKey(pairKeyOf(req)), func() (pairEntry, error) {
 		input := req.pairValue()
+		var shared map[ast.Value]struct{}
 		if s.tenant != nil {
 			ts, err := s.tenantSummary(ctx, req.ResourceTenant)
 			if err != nil {
-				return nil, err
+				return pairEntry{}, err
 			}
+			shared = ts.composites
 			input = ast.NewObject(
 				ast.Item(keyWrappedRequest, ast.NewTerm(input)),
-				ast.Item(keyWrappedTenant, ast.NewTerm(ts)),
+				ast.Item(keyWrappedTenant, ast.NewTerm(ts.v)),
 			)
 		}
-		return evalSummary(ctx, s.pair, input, "pair summary")
+		v, err := evalSummary(ctx, s.pair, input, "pair summary")
+		if err != nil || !s.summaries.keeps() {
+			return pairEntry{v: v}, err
+		}
+		return pairEntry{v: v, cost: astCost(v, shared)}, nil
 	})
 	if hit {
 		s.stats.hits.Add(1)
 	} else {
 		s.stats.misses.Add(1)
 	}
-	return v, err
+	return v.v, err
 }
 
 // tenantSummary returns the summary of resource tenant x, evaluating it on
 // first use with an input holding only x (as resource_tenant), so that it
 // cannot depend on anything else even by mistake. Like a pair summary it is
 // shared and never mutated.
-func (s *snapshot) tenantSummary(ctx context.Context, x string) (ast.Value, error) {
-	v, _, err := cachedSummary(s.summaries, tenantSummaryKey(x), func() (ast.Value, error) {
-		return evalSummary(ctx, s.tenant, ast.NewObject(ast.Item(keyResourceTenant, ast.StringTerm(x))), "tenant summary")
+func (s *snapshot) tenantSummary(ctx context.Context, x string) (pairEntry, error) {
+	e, _, err := cachedSummary(s.summaries, tenantSummaryKey(x), func() (pairEntry, error) {
+		v, err := evalSummary(ctx, s.tenant, ast.NewObject(ast.Item(keyResourceTenant, ast.StringTerm(x))), "tenant summary")
+		if err != nil || !s.summaries.keeps() {
+			return pairEntry{v: v}, err
+		}
+		shared := composites(v)
+		return pairEntry{v: v, cost: astCost(v, nil) + compositeCost*int64(len(shared)), composites: shared}, nil
 	})
-	return v, err
+	return e, err
 }
 
-// cachedSummary returns the summary of key from c, or computes it; hit says
-// it was cached. A new summary, or one found in the previous generation,
-// goes (back) into the current one.
-func cachedSummary[K comparable](c *pairCache[K], key K, compute func() (ast.Value, error)) (v ast.Value, hit bool, err error) {
-	v, hit, current := c.get(key)
+// cachedSummary returns the entry of key from c, or computes it; hit says
+// it was cached. A new entry, or one found in the previous generation, goes
+// (back) into the current one.
+func cachedSummary[K comparable](c *pairCache[K], key K, compute func() (pairEntry, error)) (e pairEntry, hit bool, err error) {
+	e, hit, current := c.get(key)
 	if current {
-		return v, true, nil
+		return e, true, nil
 	}
 	if !hit {
-		if v, err = compute(); err != nil {
-			return nil, false, err
+		if e, err = compute(); err != nil {
+			return pairEntry{}, false, err
 		}
 	}
-	c.put(key, v)
-	return v, hit, nil
+	c.put(key, e)
+	return e, hit, nil
 }
 
 // evalSummary evaluates a summary query (what names it in errors).

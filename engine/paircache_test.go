@@ -11,16 +11,16 @@ import (
 // through it, keeps the pairs in use, and keeps nothing with a zero budget.
 func TestPairCacheBoundedInBytes(t *testing.T) {
 	summary := ast.MustParseTerm(`{"home_name": "Contoso", "ca_live": [{"id": "p1", "controls": ["mfa"]}], "trust": {"isMfaAccepted": true}}`).Value
-	cost := astCost(summary)
+	cost := astCost(summary, nil)
 	const limit = 64 << 10
 	c := newPairCache[pairKey](limit)
 	hot := pairKey{home: "hot"}
 	for i := range 10000 {
-		c.put(pairKey{home: strconv.Itoa(i)}, summary)
+		c.put(pairKey{home: strconv.Itoa(i)}, pairEntry{v: summary, cost: cost})
 		if _, ok, _ := c.get(hot); ok {
-			c.put(hot, summary) // in use: back into the current generation
+			c.put(hot, pairEntry{v: summary, cost: cost}) // in use: back into the current generation
 		} else if i == 0 {
-			c.put(hot, summary)
+			c.put(hot, pairEntry{v: summary, cost: cost})
 		}
 		if _, bytes := c.size(); bytes > limit {
 			t.Fatalf("after %d pairs: %d bytes held, budget %d", i+1, bytes, limit)
@@ -34,7 +34,7 @@ func TestPairCacheBoundedInBytes(t *testing.T) {
 		t.Error("a pair in use was dropped")
 	}
 	off := newPairCache[pairKey](0)
-	off.put(hot, summary)
+	off.put(hot, pairEntry{v: summary, cost: cost})
 	if n, _ := off.size(); n != 0 {
 		t.Errorf("zero budget: %d entries kept", n)
 	}
@@ -47,7 +47,7 @@ func TestPairCacheBoundedInBytes(t *testing.T) {
 // summaries).
 func TestTenantSummariesShareBudget(t *testing.T) {
 	summary := ast.MustParseTerm(`{"ca_evaluated": [{"id": "p1", "controls": ["mfa"]}], "ca_report_only": []}`).Value
-	cost := astCost(summary)
+	cost := astCost(summary, nil)
 	const limit = 256 << 10
 	c := newPairCache[summaryKey](limit)
 	tenants := int(limit / cost / 4) // twice what an eighth of the budget held
@@ -59,20 +59,37 @@ func TestTenantSummariesShareBudget(t *testing.T) {
 				t.Fatalf("tenant %d of %d forgotten on the second pass", i, tenants)
 			}
 			if !cur {
-				c.put(k, summary)
+				c.put(k, pairEntry{v: summary, cost: cost})
 			}
 		}
 	}
 	hot := tenantSummaryKey("hot")
-	c.put(hot, summary)
+	c.put(hot, pairEntry{v: summary, cost: cost})
 	for i := range 10000 {
-		c.put(pairSummaryKey(pairKey{home: strconv.Itoa(i)}), summary)
-		if i%100 == 0 { // the hot tenant's pairs miss now and then and read it
+		c.put(pairSummaryKey(pairKey{home: strconv.Itoa(i)}), pairEntry{v: summary, cost: cost})
+		if i%20 == 0 { // the hot tenant's pairs miss now and then and read it
 			if _, ok, cur := c.get(hot); !ok {
 				t.Fatalf("after %d pairs: a tenant in use was dropped", i+1)
 			} else if !cur {
-				c.put(hot, summary)
+				c.put(hot, pairEntry{v: summary, cost: cost})
 			}
 		}
+	}
+}
+
+// A pair summary pays only for what it does not share with its resource
+// tenant's summary (the digested Conditional Access policies it points
+// into): the tenant's entry pays for those once.
+func TestPairCostExcludesTenantSummary(t *testing.T) {
+	digest := ast.MustParseTerm(`[{"users": {"a", "b", "c"}, "apps": ["x", "y"]}]`)
+	tenant := ast.NewObject(ast.Item(ast.StringTerm("ca_evaluated"), digest))
+	pair := ast.NewObject(
+		ast.Item(ast.StringTerm("ca_evaluated"), digest),
+		ast.Item(ast.StringTerm("home_name"), ast.StringTerm("Fabrikam")),
+	)
+	// The digest's own cost, without the entry overhead astCost adds once.
+	digestCost := astCost(digest.Value, nil) - pairKeyCost
+	if got, want := astCost(pair, composites(tenant)), astCost(pair, nil)-digestCost; got != want {
+		t.Errorf("pair cost with its tenant's composites shared = %d, want %d (without the digest's %d)", got, want, digestCost)
 	}
 }

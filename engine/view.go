@@ -26,7 +26,7 @@ import (
 // the cheaper. One scope serves a request's pair summary and its decision
 // (Evaluate), so a request converts each entry once. Converted entries are
 // not kept across requests: an entry's AST (18 KB on average on generated
-// data, astCost) holds the bytes of two to nine pair summaries, and a pair
+// data, astCost) holds the bytes of one or two pair summaries, and a pair
 // summary found saves thirty times what an entry found would.
 const viewMaxMembers = 4096
 
