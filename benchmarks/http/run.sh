@@ -185,6 +185,21 @@ stop_server() {
   SERVER_PID=""
 }
 
+# pair_stats NAME PHASE: for an xtenant server, appends to PAIR_STATS the
+# share of its decisions whose tenant-pair summary was cached (the distinct
+# workload never repeats a request, but its tenant pairs recur; the pair
+# summary cache is what serves them, so the figure says what was measured).
+PAIR_STATS=""
+pair_stats() {
+  case "$1" in xtenant*) ;; *) return 0 ;; esac
+  local m hits misses
+  m="$(curl -fsS "http://127.0.0.1:$(port_of "$1")/metrics" 2>/dev/null)" || return 0
+  hits="$(echo "$m" | sed -n 's/^xtenant_pair_cache_requests_total{result="hit"} \(.*\)/\1/p')"
+  misses="$(echo "$m" | sed -n 's/^xtenant_pair_cache_requests_total{result="miss"} \(.*\)/\1/p')"
+  [ -n "$hits" ] && [ -n "$misses" ] || return 0
+  PAIR_STATS="$PAIR_STATS $1 $2: $(awk -v h="$hits" -v m="$misses" 'BEGIN { printf "%.0f%% of %d", (h + m) ? 100 * h / (h + m) : 0, h + m }');"
+}
+
 seq_of() { case "$1" in distinct) echo - ;; zipf) echo "$DATA/zipf.seq" ;; hot) echo "$DATA/hot.seq" ;; *) die "unknown workload $1" ;; esac; }
 
 # load SERVER WORKLOAD EPOCH DURATION [RATE]: prints one JSON result line.
@@ -248,6 +263,7 @@ for server in $SERVERS; do
       log "$server / $wl / rep $rep: $line"
       echo "{\"server\":\"$server\",\"workload\":\"$wl\",\"mode\":\"max\",\"rep\":$rep,${line#\{}" >>"$RAW"
     done
+    pair_stats "$server" "$wl"
     stop_server
   done
 done
@@ -267,6 +283,7 @@ if [ "$HALF" = 1 ]; then
       log "$server / half / rep $rep: $line"
       echo "{\"server\":\"$server\",\"workload\":\"distinct\",\"mode\":\"half\",\"rep\":$rep,${line#\{}" >>"$RAW"
     done
+    pair_stats "$server" "half load"
     stop_server
   done
 fi
@@ -290,7 +307,8 @@ out="$RESULTS/http-$stamp.md"
   -meta "load generator=$([ "$LOADGEN" = wrk ] && echo "$(wrk -v 2>&1 | head -n 1 | awk '{print $1, $2}') -t1 -c$CONNS, benchmarks/http/cycle.lua" || echo "benchmarks/cmd/xtenant-load -connections $CONNS") (half load: xtenant-load, open loop)" \
   -meta "data=$PARTNERS partner configurations (xtenant-gen -seed $SEED), workloads: $WORKLOADS" \
   -meta "time to ready (s)=${ready_list:- n/a}" \
-  -meta "decisions xtenant vs opa=$AGREEMENT" >"$out"
+  -meta "decisions xtenant vs opa=$AGREEMENT" \
+  -meta "pair summaries found cached (warm-up included)=${PAIR_STATS:- n/a}" >"$out"
 cp "$RAW" "${out%.md}.jsonl"
 cat "$out"
 log "wrote $out"
