@@ -117,6 +117,7 @@ setting_value_problems(value, prop) := (((access_type_problems(value) | target_p
 # nothing (validation_test.rego derives them from keyword_place).
 misplaced_user_keywords := {"AllApplications", "Office365", "AllMicrosoftApps", "MicrosoftAdminPortals"}
 
+# R-TGT-6: every keyword is misplaced as a group target.
 misplaced_group_keywords := {"AllUsers", "AllApplications", "Office365", "AllMicrosoftApps", "MicrosoftAdminPortals"}
 
 # §8.1, R-COMB-2, R-TGT-6, V-1..V-5: the pair's sides (b2b.rego) digest a
@@ -152,6 +153,8 @@ digest_valid(x, y, prop, value, d) if {
 	not digest_default_users_listed(x, y, prop, d)
 }
 
+# R-TGT-6: a keyword out of its place in a digest whose targets all carry a
+# targetType their half accepts.
 digest_misplaced_keyword(d) if {
 	some k in misplaced_user_keywords
 	d.users[k]
@@ -164,23 +167,28 @@ digest_misplaced_keyword(d) if {
 
 digest_misplaced_keyword(d) if d.apps.AllUsers
 
+# V-3: the digest blocks all users without blocking all applications.
 digest_all_users_blocked_alone(u, a, d) if {
 	u == "blocked"
 	d.users.AllUsers
 	not digest_all_apps_blocked(a, d)
 }
 
+# V-3, V-4: the digest blocks all applications (blocks_all).
 digest_all_apps_blocked(a, d) if {
 	a == "blocked"
 	d.apps.AllApplications
 }
 
+# V-4: an outbound digest allows users and blocks all applications.
 digest_all_apps_blocked_outbound(prop, u, a, d) if {
 	endswith(prop, "Outbound")
 	u == "allowed"
 	digest_all_apps_blocked(a, d)
 }
 
+# V-1, V-2: a users half of these properties that lists more than AllUsers,
+# taken from the stored default (the source is asked only then).
 digest_default_users_listed(x, y, prop, d) if {
 	default_users_scope[prop]
 	count(d.groups) + count(d.users - {"AllUsers"}) > 0
