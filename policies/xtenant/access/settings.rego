@@ -67,6 +67,12 @@ effective_setting(x, y, prop) := s if {
 	s := tenants[x].crossTenantAccessPolicy["default"][prop]
 	whole_setting(s)
 	not partner_sets_half(x, y, prop)
+} else := s if {
+	# R-INH-9: an unconfigured tenant (a pair's home tenant, often) has
+	# the service default whole
+	not tenants[x]
+	s := service_default[prop]
+	whole_setting(s)
 } else := {
 	"usersAndGroups": effective_member(x, y, prop, "usersAndGroups"),
 	"applications": effective_member(x, y, prop, "applications"),

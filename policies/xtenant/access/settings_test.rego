@@ -104,6 +104,8 @@ test_effective_setting_is_its_halves if {
 		{r: tenant("Contoso", {prop: {"usersAndGroups": users}}, {})},
 		{r: tenant("Contoso", "odd", {h: "odd"})},
 		{},
+		{r: null},
+		{r: false},
 	]
 	every tenants in cases {
 		got := access.effective_setting(r, h, prop) with data.xtenant.tenants as tenants
@@ -111,4 +113,8 @@ test_effective_setting_is_its_halves if {
 	}
 	access.effective_setting(r, h, prop) == b2b(users, apps) with data.xtenant.tenants as cases[3]
 	access.effective_setting(r, h, prop) == b2b(users, block_all.applications) with data.xtenant.tenants as cases[4]
+	every p in ["b2bCollaborationInbound", "b2bCollaborationOutbound", "b2bDirectConnectInbound", "b2bDirectConnectOutbound", "tenantRestrictions"] {
+		access.effective_setting(x, h, p) == access.service_default[p] with data.xtenant.tenants as cases[0]
+	}
+	not access.effective_setting(x, h, "inboundTrust") with data.xtenant.tenants as cases[0]
 }
