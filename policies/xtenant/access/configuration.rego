@@ -98,12 +98,16 @@ setting_violations contains v if {
 
 # ---- Cross-tenant access settings ----
 
-# §8.1: the B2B settings this sign-in needs, on the sides that apply (null
-# otherwise). A fresh tenant's allow-all or block-all is valid whatever its
-# source, so the common case costs one lookup.
+# §8.1: the B2B settings this sign-in needs, on the sides that apply, that
+# may be invalid. A fresh tenant's allow-all or block-all is valid whatever
+# its source (the side admits "all" or "none": fresh_tenant_setting), and a
+# setting whose digest shows it valid (digest_valid) needs no check by check
+# judgement, so the common cases cost a lookup and a few set operations.
 needed_settings contains s if {
+	side := pair_home_outbound
+	side.permits_whom == "some"
 	setting := pair_home_outbound_setting
-	not fresh_tenant_setting(setting)
+	not digest_valid(home, resource, outbound_property, setting, side.targets)
 	s := {
 		"tenant": home, "counterpart": resource, "property": outbound_property,
 		"value": setting, "direction": "outbound",
@@ -111,8 +115,10 @@ needed_settings contains s if {
 }
 
 needed_settings contains s if {
+	side := pair_resource_inbound
+	side.permits_whom == "some"
 	setting := pair_resource_inbound_setting
-	not fresh_tenant_setting(setting)
+	not digest_valid(resource, home, inbound_property, setting, side.targets)
 	s := {
 		"tenant": resource, "counterpart": home, "property": inbound_property,
 		"value": setting, "direction": "inbound",

@@ -55,10 +55,41 @@ member_source(x, y, prop, member) := "partner" if {
 } else := "service_default"
 
 # effective_setting(x, y, prop) is the effective B2B or TR setting (both halves).
-effective_setting(x, y, prop) := {
+# R-INH-1..4: a partner entry, or a default without the partner setting
+# either half, that sets both halves and nothing else (whole_setting) already
+# is the setting the halves resolve to, and is taken as stored: most sides of
+# a pair resolve so, and each spares the halves' resolution and a new object
+# (a cold pair 4 of them).
+effective_setting(x, y, prop) := s if {
+	s := tenants[x].crossTenantAccessPolicy.partners[y][prop]
+	whole_setting(s)
+} else := s if {
+	s := tenants[x].crossTenantAccessPolicy["default"][prop]
+	whole_setting(s)
+	not partner_sets_half(x, y, prop)
+} else := s if {
+	# R-INH-9: an unconfigured tenant (a pair's home tenant, often) has
+	# the service default whole
+	not tenants[x]
+	s := service_default[prop]
+	whole_setting(s)
+} else := {
 	"usersAndGroups": effective_member(x, y, prop, "usersAndGroups"),
 	"applications": effective_member(x, y, prop, "applications"),
 }
+
+# R-INH-4: a stored setting with both halves set (not null) and no other
+# member: what effective_setting builds of its halves.
+whole_setting(s) if {
+	s.usersAndGroups != null
+	s.applications != null
+	count(s) == 2
+}
+
+# R-INH-1: the partner entry sets a half of prop (not null).
+partner_sets_half(x, y, prop) if tenants[x].crossTenantAccessPolicy.partners[y][prop].usersAndGroups != null
+
+partner_sets_half(x, y, prop) if tenants[x].crossTenantAccessPolicy.partners[y][prop].applications != null
 
 # R-INH-1..3: the source reported for a whole setting: the partner's when the
 # partner entry supplies either half, else the default's, else the service

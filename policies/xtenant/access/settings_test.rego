@@ -84,3 +84,37 @@ test_setting_source_is_the_stronger_half if {
 		access.setting_source(r, h, "b2bCollaborationInbound") == c[2] with data.xtenant.tenants as tenants
 	}
 }
+
+# R-INH-1..4, R-INH-9: effective_setting, whether it takes a stored setting
+# whole (whole_setting) or resolves it half by half, is the object of both
+# halves' effective_member: a setting with another member (a TR default's
+# devices), a null or missing half on either side, a null partner entry.
+test_effective_setting_is_its_halves if {
+	users := tc("allowed", [target(g1, "group")])
+	apps := tc("blocked", [target(a1, "application")])
+	prop := "tenantRestrictions"
+	cases := [
+		{r: tenant("Contoso", {prop: block_all}, {h: {prop: b2b(users, apps)}})},
+		{r: tenant("Contoso", {prop: block_all}, {h: {prop: object.union(b2b(users, apps), {"devices": null})}})},
+		{r: tenant("Contoso", {prop: object.union(b2b(users, apps), {"devices": null})}, {h: {prop: null}})},
+		{r: tenant("Contoso", {prop: b2b(users, apps)}, {h: {prop: b2b(null, null)}})},
+		{r: tenant("Contoso", {prop: b2b(users, apps)}, {h: {prop: b2b(null, block_all.applications)}})},
+		{r: tenant("Contoso", {prop: b2b(users, null)}, {h: {prop: {"applications": apps}}})},
+		{r: tenant("Contoso", {prop: b2b(users, apps)}, {h: null})},
+		{r: tenant("Contoso", {prop: {"usersAndGroups": users}}, {})},
+		{r: tenant("Contoso", "odd", {h: "odd"})},
+		{},
+		{r: null},
+		{r: false},
+	]
+	every tenants in cases {
+		got := access.effective_setting(r, h, prop) with data.xtenant.tenants as tenants
+		got == {half: access.effective_member(r, h, prop, half) | some half in ["usersAndGroups", "applications"]} with data.xtenant.tenants as tenants
+	}
+	access.effective_setting(r, h, prop) == b2b(users, apps) with data.xtenant.tenants as cases[3]
+	access.effective_setting(r, h, prop) == b2b(users, block_all.applications) with data.xtenant.tenants as cases[4]
+	every p in ["b2bCollaborationInbound", "b2bCollaborationOutbound", "b2bDirectConnectInbound", "b2bDirectConnectOutbound", "tenantRestrictions"] {
+		access.effective_setting(x, h, p) == access.service_default[p] with data.xtenant.tenants as cases[0]
+	}
+	not access.effective_setting(x, h, "inboundTrust") with data.xtenant.tenants as cases[0]
+}

@@ -71,6 +71,12 @@ test_pair_trust_as_per_flag_resolution if {
 		{r: tenant("Contoso", {}, {h: {"inboundTrust": {"isMfaAccepted": true}}})},
 		{r: tenant("Contoso", {"inboundTrust": "odd"}, {h: {}})},
 		{r: {}},
+		{r: tenant("Contoso", {"inboundTrust": trust(true, false, true)}, {h: {"inboundTrust": trust(false, true, false)}})},
+		{r: tenant("Contoso", {"inboundTrust": trust(true, false, true)}, {h: {"inboundTrust": object.union(trust(false, true, false), {"x": 1})}})},
+		{r: tenant("Contoso", {"inboundTrust": trust(true, false, true)}, {h: {"inboundTrust": trust(null, null, null)}})},
+		{r: tenant("Contoso", {"inboundTrust": trust(true, false, true)}, {h: null})},
+		{r: tenant("Contoso", {"inboundTrust": object.union(trust(true, false, true), {"x": 1})}, {h: {}})},
+		{r: tenant("Contoso", {"inboundTrust": trust(true, false, true)}, {h: {"inboundTrust": trust(null, null, false)}})},
 	]
 	every tenants in cases {
 		pair := {"resource_tenant": r, "home_tenant": h}
@@ -83,4 +89,16 @@ test_pair_trust_as_per_flag_resolution if {
 	# the first case mixes the three sources
 	access.pair_trust_source == {"isMfaAccepted": "default", "isCompliantDeviceAccepted": "partner", "isHybridAzureADJoinedDeviceAccepted": "default"} with data.xtenant.tenants as cases[0] with input as {"resource_tenant": r, "home_tenant": h}
 	access.pair_trust_source.isMfaAccepted == "service_default" with data.xtenant.tenants as cases[4] with input as {"resource_tenant": r, "home_tenant": h}
+
+	# an entry that sets every flag supplies them all
+	access.pair_trust_whole == "partner" with data.xtenant.tenants as cases[5] with input as {"resource_tenant": r, "home_tenant": h}
+	access.pair_trust_whole == null with data.xtenant.tenants as cases[6] with input as {"resource_tenant": r, "home_tenant": h}
+	access.pair_trust_whole == null with data.xtenant.tenants as cases[7] with input as {"resource_tenant": r, "home_tenant": h}
+	access.pair_trust_whole == "default" with data.xtenant.tenants as cases[8] with input as {"resource_tenant": r, "home_tenant": h}
+	access.pair_trust_whole == null with data.xtenant.tenants as cases[10] with input as {"resource_tenant": r, "home_tenant": h}
+}
+
+# R-TRUST-2: the inbound trust flags are those of the service default.
+test_trust_flags_of_service_default if {
+	access.trust_flags == object.keys(access.service_default.inboundTrust)
 }

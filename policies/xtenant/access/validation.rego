@@ -108,6 +108,93 @@ default_users_problems(users, prop) := {problem |
 # property prop (both halves), whatever its source, as {half, rule, what}.
 setting_value_problems(value, prop) := (((access_type_problems(value) | target_problems(value)) | admin_portals_problems(value)) | all_users_blocked_problems(value)) | all_apps_blocked_problems(value, prop)
 
+# ---- Validity read off a pair side's digest ----
+
+# R-TGT-6: the keywords (keyword_place) that may not stand in a half whose
+# targets all carry a targetType the half accepts: in usersAndGroups, the
+# application keywords as user targets and every keyword as a group target;
+# in applications, AllUsers. Written out, as ground constants cost a query
+# nothing (validation_test.rego derives them from keyword_place).
+misplaced_user_keywords := {"AllApplications", "Office365", "AllMicrosoftApps", "MicrosoftAdminPortals"}
+
+# R-TGT-6: every keyword is misplaced as a group target.
+misplaced_group_keywords := {"AllUsers", "AllApplications", "Office365", "AllMicrosoftApps", "MicrosoftAdminPortals"}
+
+# §8.1, R-COMB-2, R-TGT-6, V-1..V-5: the pair's sides (b2b.rego) digest a
+# setting that admits "some" (target_digest) anyway; when the digest shows
+# that value, x's effective setting prop for y, breaks no check,
+# effective_setting_problems(x, y, prop, value) is empty and the setting's
+# targets need not be walked again check by check. d is target_digest(value).
+# Every condition is exact, never a guess: when one fails (a duplicate or
+# malformed target, an unknown accessType, a keyword, …) the caller judges
+# the setting by effective_setting_problems, as for any other setting.
+digest_valid(x, y, prop, value, d) if {
+	# R-COMB-2: both accessTypes known (digest_access is null when either is missing)
+	[u, a] := d.access
+	known_access_types[u]
+	known_access_types[a]
+
+	# R-TGT-6: every target has a target and a targetType its half accepts
+	# (the sets count each such target once, so a count is short otherwise)
+	count(d.users) + count(d.groups) == count(value.usersAndGroups.targets)
+	count(d.apps) == count(value.applications.targets)
+
+	# R-TGT-6: no keyword out of its place; V-5: no MicrosoftAdminPortals
+	not digest_misplaced_keyword(d)
+	not d.apps.MicrosoftAdminPortals
+
+	# V-3: blocking all users goes with blocking all applications
+	not digest_all_users_blocked_alone(u, a, d)
+
+	# V-4: outbound, allowed users with every application blocked
+	not digest_all_apps_blocked_outbound(prop, u, a, d)
+
+	# V-1, V-2: a default users half of these properties targets AllUsers only
+	not digest_default_users_listed(x, y, prop, d)
+}
+
+# R-TGT-6: a keyword out of its place in a digest whose targets all carry a
+# targetType their half accepts.
+digest_misplaced_keyword(d) if {
+	some k in misplaced_user_keywords
+	d.users[k]
+}
+
+digest_misplaced_keyword(d) if {
+	some k in misplaced_group_keywords
+	d.groups[k]
+}
+
+digest_misplaced_keyword(d) if d.apps.AllUsers
+
+# V-3: the digest blocks all users without blocking all applications.
+digest_all_users_blocked_alone(u, a, d) if {
+	u == "blocked"
+	d.users.AllUsers
+	not digest_all_apps_blocked(a, d)
+}
+
+# V-3, V-4: the digest blocks all applications (blocks_all).
+digest_all_apps_blocked(a, d) if {
+	a == "blocked"
+	d.apps.AllApplications
+}
+
+# V-4: an outbound digest allows users and blocks all applications.
+digest_all_apps_blocked_outbound(prop, u, a, d) if {
+	endswith(prop, "Outbound")
+	u == "allowed"
+	digest_all_apps_blocked(a, d)
+}
+
+# V-1, V-2: a users half of these properties that lists more than AllUsers,
+# taken from the stored default (the source is asked only then).
+digest_default_users_listed(x, y, prop, d) if {
+	default_users_scope[prop]
+	count(d.groups) + count(d.users - {"AllUsers"}) > 0
+	member_source(x, y, prop, "usersAndGroups") == "default"
+}
+
 # R-COMB-2, R-TGT-6, V-1..V-5: the problems of value, x's effective setting
 # prop for y (effective_setting(x, y, prop), which every caller has at hand),
 # each with the source ("setting") of the half it concerns.

@@ -96,3 +96,83 @@ test_validation_reason if {
 		"message": "Contoso's tenant restrictions settings for Fabrikam has the unknown accessType unknownFutureValue in usersAndGroups (R-COMB-2)",
 	}}
 }
+
+# R-TGT-6: the keywords digest_valid refuses in each place are those
+# keyword_place puts elsewhere.
+test_validation_misplaced_keywords_from_keyword_place if {
+	access.misplaced_user_keywords == {k | some k, place in access.keyword_place; place != ["usersAndGroups", "user"]}
+	access.misplaced_group_keywords == {k | some k, _ in access.keyword_place}
+	{k | some k, place in access.keyword_place; place[0] == "usersAndGroups"} == {"AllUsers"}
+}
+
+# §8.1, R-COMB-2, R-TGT-6, V-1..V-5: digest_valid holds only where
+# effective_setting_problems is empty, and for the plain valid settings of a
+# partner or a default; each check's own breach, and a target it cannot
+# account for (duplicate, missing target or targetType), send the setting to
+# effective_setting_problems.
+test_validation_digest_valid_only_when_no_problems if {
+	users := tc("allowed", [target(g1, "group"), target(u1, "user")])
+	apps := tc("allowed", [target(a1, "application"), target("Office365", "application")])
+	valid := [
+		b2b(users, apps),
+		b2b(tc("blocked", [target(g1, "group")]), tc("allowed", all_apps)),
+		b2b(tc("allowed", all_users), tc("blocked", [target(a1, "application")])),
+		b2b(tc("blocked", all_users), tc("blocked", all_apps)),
+	]
+	invalid := [
+		b2b(tc("unknownFutureValue", users.targets), apps),
+		b2b({"targets": users.targets}, apps),
+		b2b(tc("allowed", [target(g1, "application")]), apps),
+		b2b(tc("allowed", [target("Office365", "user")]), apps),
+		b2b(tc("allowed", [target("AllUsers", "group")]), apps),
+		b2b(users, tc("allowed", [target("AllUsers", "application")])),
+		b2b(users, tc("allowed", [target("MicrosoftAdminPortals", "application")])),
+		b2b(tc("blocked", all_users), tc("allowed", all_apps)),
+		b2b(tc("blocked", all_users), apps),
+		b2b(tc("allowed", [{"target": g1}]), apps),
+		b2b(tc("allowed", [{"targetType": "group"}]), apps),
+	]
+	unexplained := [
+		b2b(tc("allowed", [target(g1, "group"), target(g1, "group")]), apps),
+		b2b(tc("allowed", "AllUsers"), apps),
+		b2b(users, tc("allowed", [target(a1, "application"), "x"])),
+	]
+	every prop in ["b2bCollaborationInbound", "b2bCollaborationOutbound", "b2bDirectConnectInbound", "b2bDirectConnectOutbound"] {
+		every tenants in [
+			{r: tenant("Contoso", {}, {h: {prop: null}})},
+			{r: tenant("Contoso", {prop: b2b(tc("allowed", all_users), null)}, {h: {prop: {"applications": null}}})},
+		] {
+			every value in array.concat(array.concat(valid, invalid), unexplained) {
+				digest_agrees(r, h, prop, value) with data.xtenant.tenants as tenants
+			}
+		}
+		every value in valid {
+			access.digest_valid(r, h, prop, value, access.target_digest(value))
+		}
+		every value in array.concat(invalid, unexplained) {
+			not access.digest_valid(r, h, prop, value, access.target_digest(value))
+		}
+	}
+}
+
+digest_agrees(x, y, prop, value) if {
+	not access.digest_valid(x, y, prop, value, access.target_digest(value))
+} else if {
+	access.effective_setting_problems(x, y, prop, value) == set()
+}
+
+# V-4: allowed users with every application blocked break it outbound only;
+# V-1: a users half taken from the default may list only AllUsers inbound,
+# and digest_valid asks the source only then.
+test_validation_digest_valid_direction_and_source if {
+	v4 := b2b(tc("allowed", [target(g1, "group")]), tc("blocked", all_apps))
+	access.digest_valid(r, h, "b2bCollaborationInbound", v4, access.target_digest(v4))
+	not access.digest_valid(r, h, "b2bCollaborationOutbound", v4, access.target_digest(v4))
+	scoped := b2b(tc("allowed", [target(g1, "group")]), tc("allowed", all_apps))
+	from_default := {r: tenant("Contoso", {"b2bCollaborationInbound": scoped}, {})}
+	from_partner := {r: tenant("Contoso", {}, {h: {"b2bCollaborationInbound": scoped}})}
+	not access.digest_valid(r, h, "b2bCollaborationInbound", scoped, access.target_digest(scoped)) with data.xtenant.tenants as from_default
+	access.digest_valid(r, h, "b2bCollaborationInbound", scoped, access.target_digest(scoped)) with data.xtenant.tenants as from_partner
+	access.digest_valid(r, h, "b2bCollaborationOutbound", scoped, access.target_digest(scoped)) with data.xtenant.tenants as from_default
+	rules_of(access.effective_setting_problems(r, h, "b2bCollaborationInbound", scoped)) == {"V-1"} with data.xtenant.tenants as from_default
+}
