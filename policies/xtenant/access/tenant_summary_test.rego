@@ -77,7 +77,7 @@ test_tenant_summary_no_policies_R_CA_1 if {
 	same_with_tenant_summary(tenants, object.union(collab, {"access_type": "identity_sync"}))
 	s := access.tenant_pair_computed with input as object.union(object.filter(collab, pair_key_members), {"access_type": "identity_sync"})
 		with data.xtenant.tenants as tenants
-	s.ca_evaluated == []
+	s.ca_evaluated == {"entries": [], "apps": {}, "catalog": set(), "violating": []}
 }
 
 # §3.2: the tenants a side's guest types name, digested once per tenant:
@@ -93,12 +93,13 @@ test_ca_guest_tenants_3_2 if {
 }
 
 # §3.2: a pair keeps a side's guest types when its tenants hold the home
-# tenant or the sign-in is internal, and drops them otherwise.
+# tenant or the sign-in is internal, and drops them otherwise, keeping its
+# users and groups entries.
 test_ca_pair_side_3_2 if {
-	side := {"users": set(), "groups": set(), "guest_types": {"b2bCollaborationGuest"}}
+	side := {"All", "Uu1", "g1", "b2bCollaborationGuest", "internalGuest"}
 	access.ca_pair_side(side, null) == side with input as collab
 	access.ca_pair_side(side, {h}) == side with input as collab
-	access.ca_pair_side(side, {x}).guest_types == set() with input as collab
+	access.ca_pair_side(side, {x}) == {"All", "Uu1", "g1"} with input as collab
 	access.ca_pair_side(side, {x}) == side with input as object.union(collab, {"home_tenant": r})
 }
 
@@ -114,7 +115,7 @@ test_tenant_summary_forged_input_member_ignored_8_25 if {
 	"CA_BLOCK" in codes(d)
 }
 
-pair_guest_types(users, req) := s.ca_evaluated[0].include.guest_types if {
+pair_guest_types(users, req) := s.ca_evaluated.entries[0].include & access.ca_caller_type_names if {
 	s := access.tenant_pair_computed with input as object.filter(req, pair_key_members)
 		with data.xtenant.tenants as trusting(trust(false, false, false), [spec_policy(users)])
 }
