@@ -130,3 +130,49 @@ test_tenant_pair_guest_types_by_home_3_2 if {
 	pair_guest_types(guest_spec("unknownFutureValue", [h]), collab) == set()
 	pair_guest_types(guest_spec("enumerated", [x]), object.union(collab, {"home_tenant": r})) == types
 }
+
+# R-CA-1 (§3.3 item 4, §8.5): the policies that apply to each application,
+# once per tenant: every app id a policy names (an id with an upper case
+# letter, which no request's app has, left out), and the classes of the
+# catalog that some policy names, "All" for any other app; a policy without
+# applications (null) applies to none.
+test_ca_app_index_R_CA_1 if {
+	digests := [
+		{"include": {"All"}, "exclude": {"Office365"}},
+		{"include": {"Office365", a1}, "exclude": set()},
+		null,
+		{"include": {"MicrosoftAdminPortals"}, "exclude": {upper(a2)}},
+	]
+	access.ca_app_index(digests) == {
+		a1: [0, 1],
+		"All": [0],
+		"Office365": [1],
+		"MicrosoftAdminPortals": [0, 3],
+		"Office365,MicrosoftAdminPortals": [1, 3],
+	}
+	access.ca_catalog_classes(digests) == {"Office365", "MicrosoftAdminPortals"}
+	access.ca_app_index([{"include": {"All", spo}, "exclude": {a1}}]) == {spo: [0], a1: [], "All": [0]}
+	access.ca_catalog_classes([{"include": {"All", spo}, "exclude": {a1}}]) == set()
+}
+
+on_app(app) := json.patch(collab, [{"op": "replace", "path": "/application/id", "value": app}])
+
+# R-CA-1 (§3.3 item 4, §8.5): a request finds the policies of its app by its
+# id when a policy names it, else by its class, the catalog asked only about
+# the classes some policy names.
+test_ca_app_lookup_R_CA_1 if {
+	everyone := {"includeUsers": ["All"]}
+	portal := "c44b4083-3bb0-49c1-b47d-974e53cbdf3c"
+	excluded := {"includeApplications": ["All"], "excludeApplications": [a1]}
+	not blocked_by(everyone, excluded, collab)
+	blocked_by(everyone, excluded, on_app(a2))
+	blocked_by(everyone, excluded, on_app(spo))
+	portals := {"includeApplications": ["MicrosoftAdminPortals"], "excludeApplications": [upper(portal)]}
+	blocked_by(everyone, portals, on_app(portal))
+	blocked_by(everyone, portals, on_app(upper(portal)))
+	not blocked_by(everyone, portals, on_app(spo))
+	suite_but_spo := {"includeApplications": ["Office365"], "excludeApplications": [spo]}
+	not blocked_by(everyone, suite_but_spo, on_app(spo))
+	blocked_by(everyone, suite_but_spo, on_app("00000002-0000-0ff1-ce00-000000000000"))
+	not blocked_by(everyone, suite_but_spo, on_app(portal))
+}
