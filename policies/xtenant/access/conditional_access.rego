@@ -155,13 +155,13 @@ ca_app_positions(digests, tokens) := [k |
 # instead of testing every policy: the positions for every app id a policy
 # names (ca_app_tokens_of), and for every other app those of its class
 # (ca_app_classes), a class of the catalog's only when some policy names its
-# tokens (ca_app_policies). An id with an upper case letter is left out: no
+# tokens (ca_class_policies). An id that lower() changes is left out: no
 # request's app_id (lower case) is that id, and it could be taken for a class.
 ca_app_index(digests) := object.union(
 	{a: ca_app_positions(digests, ca_app_tokens_of(a)) |
 		some a in named
 		is_string(a)
-		not regex.match(`[A-Z]`, a)
+		lower(a) == a
 	},
 	{c: ca_app_positions(digests, tokens) |
 		some c, tokens in ca_app_classes
@@ -199,22 +199,22 @@ ca_class_policies := tenant_pair.ca_evaluated.apps.All if {
 
 # §3.3, §3.2, §8.5: one side (include or exclude) of a policy's users, once
 # per tenant (tenant_summary.rego), as one set of tokens that a request
-# matches against the tokens naming its caller (ca_included_tokens,
-# ca_excluded_tokens) with a single intersection: the users entries ("All",
+# matches against the tokens naming its caller (ca_caller_tokens) with a
+# single intersection: the users entries ("All",
 # "GuestsOrExternalUsers", and an object id o as "U" + o), the groups entries
 # and the guestOrExternalUserTypes of its guest spec that a caller can be
 # (ca_caller_type_names). The three kinds cannot be taken for one another:
 # a caller's groups and object id are lower case (request.rego) and the other
 # tokens all hold an upper case letter, none of them starting with "U"; so a
-# groups entry with an upper case letter, which names no caller's group, is
-# left out, as are entries of a kind no caller token has (not a string, an
+# groups entry that lower() changes, which names no caller's group, is left
+# out, as are entries of a kind no caller token has (not a string, an
 # unknown guest type). Whether the spec's tenants match the home tenant
 # (§3.2) is left to the pair (ca_guest_tenants, ca_pair_entry). Without
 # conditions.users as an object the side matches nobody.
 ca_side_tokens(users, kind) := (({t | some u in users[keys[0]]; t := ca_user_token(u)} | {g |
 	some g in users[keys[1]]
 	is_string(g)
-	not regex.match(`[A-Z]`, g)
+	lower(g) == g
 }) | (ca_guest_types(object.get(users, keys[2], null)) & ca_caller_type_names)) - ca_side_ignores[kind] if {
 	is_object(users)
 	keys := ca_users_side_keys[kind]
@@ -454,15 +454,15 @@ ca_pair_entry(entry, tenants) := object.union(entry, {
 
 # §3.3: every policy that applies (enforced or report-only), keyed by its
 # index. Which live policies take in this app was found once per tenant
-# (ca_app_policies); their users were digested once per tenant pair into
-# sets of tokens (ca_side_tokens), so whether one takes in this caller is
-# one intersection per side with the tokens that name the caller
-# (ca_included_tokens, ca_excluded_tokens): §3.3, §8.5, §3.2, by a users
-# entry, as one of the guest or external user types it belongs to or by a
-# group, and exclusion always wins (§3.3 item 3). Each condition is written
-# out rather than asked of a function: this runs for every such policy on
-# every request, and set operations compared with the empty set are the
-# cheapest form OPA evaluates.
+# (ca_app_index: by its id, else by its class, ca_class_policies); their
+# users were digested once per tenant into sets of tokens (ca_side_tokens),
+# so whether one takes in this caller is one intersection per side with the
+# tokens that name the caller (ca_caller_tokens): §3.3, §8.5, §3.2, by a
+# users entry, as one of the guest or external user types it belongs to or
+# by a group, and exclusion always wins (§3.3 item 3). The pair summary and
+# the caller's tokens are bound once, before the loop: every reference to a
+# rule costs a rule index lookup, and this runs for every such policy on
+# every request.
 ca_results[i] := result if {
 	ev := tenant_pair.ca_evaluated
 	tokens := ca_caller_tokens
