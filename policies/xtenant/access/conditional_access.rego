@@ -46,54 +46,63 @@ object_user_type := "b2bCollaborationGuest" if {
 }
 
 # The guestOrExternalUserTypes members the caller belongs to. An internal
-# member belongs to none of them, an internal guest is an internalGuest.
+# member belongs to none of them, an internal guest is an internalGuest. The
+# bodies are ordered and spelt out so that the common caller, a guest or
+# member from another tenant, tries few rules: the partner flag first (false
+# for nearly every pair), home == resource for internal_caller, and the pair's
+# direct connect summary (null unless the pair allows it) before the catalog.
 caller_types := {"serviceProvider"} if {
 	# service_provider_caller
-	entra_identity
 	tenant_pair.service_provider
+	entra_identity
 	cross_tenant
 	service_provider_technician
 } else := object.get({"guest": {"internalGuest"}}, user_type, set()) if {
-	internal_caller
-} else := {"b2bDirectConnectUser"} | {t | t := object_user_type} if {
-	# R-DC-8: a direct connect user who also has an object in the resource
-	# tenant gets the B2B collaboration policies too.
-	direct_connect
+	home == resource # internal_caller
 } else := {object_user_type, "b2bDirectConnectUser"} if {
 	# R-DC-8 in the other direction (§8.6): a B2B collaboration user reaching
 	# Teams or SharePoint while direct connect is enabled on both sides is
 	# also a b2bDirectConnectUser.
-	object_user_type
 	direct_connect_eligible
-} else := {object_user_type} if {
 	object_user_type
-} else := {"otherExternalUser"}
+} else := object.get(
+	# R-DC-8: a direct connect user who also has an object in the resource
+	# tenant gets the B2B collaboration policies too.
+	{"guest": {"b2bDirectConnectUser", "b2bCollaborationGuest"}, "member": {"b2bDirectConnectUser", "b2bCollaborationMember"}},
+	user_type, {"b2bDirectConnectUser"},
+) if {
+	direct_connect
+} else := object.get({"guest": {"b2bCollaborationGuest"}, "member": {"b2bCollaborationMember"}}, user_type, {"otherExternalUser"})
 
-# §8.19: direct connect across clouds does not exist (R-DC-3, R-CC-5).
+# §8.19: direct connect across clouds does not exist (R-DC-3, R-CC-5). What
+# depends on the pair alone (an Entra identity, one cloud, neither side
+# blocking direct connect) is settled in pair_direct_connect, null otherwise.
 direct_connect_eligible if {
-	data.xtenant.catalog.direct_connect_apps[app_id] # Teams and SharePoint (catalog)
-	entra_identity
-	not cross_cloud
 	side_permits(tenant_pair.direct_connect.inbound)
-	home_direct_connect_outbound_open
-}
-
-home_direct_connect_outbound_open if not home_known
-
-home_direct_connect_outbound_open if {
-	home_known
+	data.xtenant.catalog.direct_connect_apps[app_id] # Teams and SharePoint (catalog)
 	side_permits(tenant_pair.direct_connect.outbound)
 }
 
-# R-DC-8, §8.6: the direct connect settings of both sides (side_summary),
-# resolved once per tenant pair (tenant_pair.rego); only a B2B collaboration
-# sign-in asks for them.
-pair_direct_connect := {
-	"inbound": side_summary(effective_setting(resource, home, "b2bDirectConnectInbound")),
-	"outbound": side_summary(effective_setting(home, resource, "b2bDirectConnectOutbound")),
-} if {
+# R-DC-8, §8.6, §8.19: the direct connect settings of both sides
+# (side_summary), resolved once per tenant pair (tenant_pair.rego) when a B2B
+# collaboration user of an Entra identity in the same cloud could be a
+# b2bDirectConnectUser: neither side admits nobody; null otherwise. Only a
+# B2B collaboration sign-in asks for them.
+pair_direct_connect := {"inbound": inbound, "outbound": outbound} if {
 	collaboration
+	entra_identity
+	not cross_cloud
+	inbound := side_summary(effective_setting(resource, home, "b2bDirectConnectInbound"))
+	inbound.permits_whom != "none"
+	outbound := pair_direct_connect_outbound
+	outbound.permits_whom != "none"
 } else := null
+
+# R-DC-8: the home side's direct connect outbound setting; an unknown home
+# tenant has none to stop its users (all).
+pair_direct_connect_outbound := side_summary(effective_setting(home, resource, "b2bDirectConnectOutbound")) if {
+	home_known
+} else := {"permits_whom": "all"}
 
 # Groups for includeGroups/excludeGroups (§8.5): the resource tenant's groups,
 # and the home groups when both are the same tenant.
@@ -114,30 +123,125 @@ ca_apps_digest(p) := {
 	apps.includeApplications
 } else := null
 
-# Applications match application.id only, never the client id (§8.5): the
-# entries of includeApplications/excludeApplications that name this app —
-# "All", its id, and Office365 or MicrosoftAdminPortals when the catalog
-# lists it there.
-ca_app_tokens := ({"All", app_id} | {"Office365" | data.xtenant.catalog.office365[app_id]}) | {"MicrosoftAdminPortals" | data.xtenant.catalog.microsoft_admin_portals[app_id]}
+# §3.3, §8.5: the classes of applications the tenant's policies do not name
+# by id (ca_app_index), keyed by the tokens of includeApplications and
+# excludeApplications that name such an app: "All", and Office365 or
+# MicrosoftAdminPortals when the catalog lists it there. Every key holds an
+# upper case letter, which a request's app_id (lower case) never does.
+ca_app_classes := {
+	"All": {"All"},
+	"Office365": {"All", "Office365"},
+	"MicrosoftAdminPortals": {"All", "MicrosoftAdminPortals"},
+	"Office365,MicrosoftAdminPortals": {"All", "Office365", "MicrosoftAdminPortals"},
+}
 
-# §3.3, §3.2: one side (include or exclude) of a policy's users, once per
-# tenant (tenant_summary.rego): its users and groups entries, and the
-# guestOrExternalUserTypes of its guest spec, as sets. Whether the spec's
-# tenants match the home tenant (§3.2) is left to the pair (ca_guest_tenants,
-# ca_pair_entry). Without conditions.users as an object the side
-# matches nobody.
-ca_users_side(users, kind) := {
-	"users": {u | some u in users[keys[0]]},
-	"groups": {g | some g in users[keys[1]]},
-	"guest_types": ca_guest_types(object.get(users, keys[2], null)),
-} if {
+# Applications match application.id only, never the client id (§8.5): the
+# tokens of includeApplications/excludeApplications that name app a — "All",
+# a itself, and Office365 or MicrosoftAdminPortals when the catalog lists it
+# there.
+ca_app_tokens_of(a) := ({"All", a} | {"Office365" | data.xtenant.catalog.office365[a]}) | {"MicrosoftAdminPortals" | data.xtenant.catalog.microsoft_admin_portals[a]}
+
+# §3.3 item 4: the positions in the tenant's live policies (tenant_ca_evaluated)
+# of those whose applications (ca_apps_digest) take in an app named by
+# tokens: an include entry names it and no exclude entry does.
+ca_app_positions(digests, tokens) := [k |
+	some k, d in digests
+	d.include & tokens != set()
+	d.exclude & tokens == set()
+]
+
+# §3.3 item 4, §8.5: which of x's live policies apply to each application,
+# once per tenant (tenant_summary.rego), so that a request looks up its app
+# instead of testing every policy: the positions for every app id a policy
+# names (ca_app_tokens_of), and for every other app those of its class
+# (ca_app_classes), a class of the catalog's only when some policy names its
+# tokens (ca_class_policies). An id that lower() changes is left out: no
+# request's app_id (lower case) is that id, and it could be taken for a class.
+ca_app_index(digests) := object.union(
+	{a: ca_app_positions(digests, ca_app_tokens_of(a)) |
+		some a in named
+		is_string(a)
+		lower(a) == a
+	},
+	{c: ca_app_positions(digests, tokens) |
+		some c, tokens in ca_app_classes
+		(tokens - {"All"}) & named == tokens - {"All"}
+	},
+) if {
+	named := {a | some d in digests; some a in (d.include | d.exclude)}
+}
+
+# §3.3 item 4, §8.5: the catalog's classes (Office365, MicrosoftAdminPortals)
+# that some of the policies (their ca_apps_digest) name.
+ca_catalog_classes(digests) := {c |
+	some d in digests
+	some c in (d.include | d.exclude)
+	c in {"Office365", "MicrosoftAdminPortals"}
+}
+
+# §3.3 item 4: the positions of the live policies whose applications take in
+# an app no policy names by id (ca_app_index): those of its class, asking the
+# catalog only about the classes some policy names ("catalog" in
+# tenant_ca_evaluated, usually none).
+ca_class_policies := tenant_pair.ca_evaluated.apps.All if {
+	tenant_pair.ca_evaluated.catalog == set()
+} else := ps if {
+	ps := tenant_pair.ca_evaluated.apps["Office365,MicrosoftAdminPortals"]
+	data.xtenant.catalog.office365[app_id]
+	data.xtenant.catalog.microsoft_admin_portals[app_id]
+} else := ps if {
+	ps := tenant_pair.ca_evaluated.apps.Office365
+	data.xtenant.catalog.office365[app_id]
+} else := ps if {
+	ps := tenant_pair.ca_evaluated.apps.MicrosoftAdminPortals
+	data.xtenant.catalog.microsoft_admin_portals[app_id]
+} else := tenant_pair.ca_evaluated.apps.All
+
+# §3.3, §3.2, §8.5: one side (include or exclude) of a policy's users, once
+# per tenant (tenant_summary.rego), as one set of tokens that a request
+# matches against the tokens naming its caller (ca_caller_tokens) with a
+# single intersection: the users entries ("All",
+# "GuestsOrExternalUsers", and an object id o as "U" + o), the groups entries
+# and the guestOrExternalUserTypes of its guest spec that a caller can be
+# (ca_caller_type_names). The three kinds cannot be taken for one another:
+# a caller's groups and object id are lower case (request.rego) and the other
+# tokens all hold an upper case letter, none of them starting with "U"; so a
+# groups entry that lower() changes, which names no caller's group, is left
+# out, as are entries of a kind no caller token has (not a string, an
+# unknown guest type). Whether the spec's tenants match the home tenant
+# (§3.2) is left to the pair (ca_guest_tenants, ca_pair_entry). Without
+# conditions.users as an object the side matches nobody.
+ca_side_tokens(users, kind) := (({t | some u in users[keys[0]]; t := ca_user_token(u)} | {g |
+	some g in users[keys[1]]
+	is_string(g)
+	lower(g) == g
+}) | (ca_guest_types(object.get(users, keys[2], null)) & ca_caller_type_names)) - ca_side_ignores[kind] if {
 	is_object(users)
 	keys := ca_users_side_keys[kind]
-} else := {"users": set(), "groups": set(), "guest_types": set()}
+} else := set()
+
+# §3.3: "All" in excludeUsers excludes nobody (only an include side lets
+# "All" name every caller).
+ca_side_ignores := {"include": set(), "exclude": {"All"}}
 
 ca_users_side_keys := {
 	"include": ["includeUsers", "includeGroups", "includeGuestsOrExternalUsers"],
 	"exclude": ["excludeUsers", "excludeGroups", "excludeGuestsOrExternalUsers"],
+}
+
+# §6 A9, §3.3: a users entry as a token (ca_side_tokens): "All" and
+# "GuestsOrExternalUsers" as they are, an object id o as "U" + o; roles never
+# match (§8.5), and an entry that is not a string names nobody.
+ca_user_token(u) := u if {
+	u in {"All", "GuestsOrExternalUsers"}
+} else := concat("", ["U", u]) if {
+	is_string(u)
+}
+
+# §3.2: the guest or external user types a caller can be (caller_types).
+ca_caller_type_names := {
+	"serviceProvider", "internalGuest", "b2bDirectConnectUser",
+	"b2bCollaborationGuest", "b2bCollaborationMember", "otherExternalUser",
 }
 
 # A list member of a policy object, empty when missing or null (a reference
@@ -146,15 +250,19 @@ ca_list(obj, key) := obj[key] if is_array(obj[key])
 
 else := []
 
-# §6 A9: "All" covers direct connect users too. Roles never match (§8.5).
-# The includeUsers/excludeUsers entries that name this caller, computed once:
-# "All" (include only), the caller's object and, for a guest or external
-# caller, GuestsOrExternalUsers. Exclusion always wins (§3.3 item 3).
-ca_excluded_user_tokens := {resource_object_id, "GuestsOrExternalUsers"} - {null} if {
+# §6 A9, §3.3, §8.5: the tokens (ca_side_tokens) that name this caller,
+# computed once: the guest or external user types it belongs to
+# (caller_types), its groups (ca_groups), "All", its object ("U" + its id)
+# and, for a guest or external caller, GuestsOrExternalUsers. "All" names it
+# in an include side only, which is why no exclude side holds it.
+ca_caller_tokens := (caller_types | ca_groups) | {"All", "GuestsOrExternalUsers", concat("", ["U", resource_object_id])} if {
+	resource_object_id != null
 	count(caller_types) > 0
-} else := {resource_object_id} - {null}
-
-ca_included_user_tokens := ca_excluded_user_tokens | {"All"}
+} else := (caller_types | ca_groups) | {"All", "GuestsOrExternalUsers"} if {
+	count(caller_types) > 0
+} else := ca_groups | {"All", concat("", ["U", resource_object_id])} if {
+	resource_object_id != null
+} else := ca_groups | {"All"}
 
 # conditionalAccessGuestsOrExternalUsers: the listed types; none when the
 # spec lists no types.
@@ -189,7 +297,7 @@ ca_pair_side(side, tenants) := side if {
 	internal_caller
 } else := side if {
 	home in tenants
-} else := object.union(side, {"guest_types": set()})
+} else := side - ca_caller_type_names
 
 # ---- Grants (R-CA-1..4) ----
 
@@ -223,7 +331,7 @@ else := "AND"
 
 # R-CA-2, §8.22: the outcome of one applicable policy when its grant alone
 # decides it, once per tenant pair; null when it depends on the request's
-# controls (ca_entry_outcome). A policy with an unknown grant control or
+# controls (ca_entry_result). A policy with an unknown grant control or
 # operator cannot be satisfied; enforced, it is a configuration deny
 # (configuration.rego); report-only, it reports failure.
 ca_fixed_outcome(violations, controls) := {"result": "fail", "failing": []} if {
@@ -250,31 +358,56 @@ ca_or_outcome(controls) := {"result": "satisfied"} if {
 	startswith(control_value(c), "step_up")
 } else := {"result": "fail", "failing": [controls[0]]}
 
-# §3.3, R-CA-1..4: what each of x's policies that is not disabled requires,
-# once per tenant (tenant_summary.rego): its index, its name for messages,
-# its controls and operator, and its conditions digested, the guest types of
-# each side whatever tenants its spec names (tenant_ca_guest_tenants).
-tenant_ca_evaluated(x) := [entry |
-	some i, p in tenant_ca_policies(x)
-	p.state in ca_evaluated_states
+# §3.3, R-CA-1..4, §8.1: x's policies that are not disabled, once per tenant
+# (tenant_summary.rego): "entries", each one's facts (ca_entry) in stored
+# order; "apps", the positions there of those that apply to each application
+# (ca_app_index); "violating", those of the enforced ones with grant problems
+# (configuration.rego).
+tenant_ca_evaluated(x) := {
+	"entries": entries,
+	"apps": ca_app_index(digests),
+	"catalog": ca_catalog_classes(digests),
+	"violating": [k | some k, e in entries; e.result.enforced; count(e.grant_violations) > 0],
+} if {
+	ps := tenant_ca_policies(x)
+	live := [i | some i, p in ps; p.state in ca_evaluated_states]
+	entries := [ca_entry(x, i, ps[i]) | some i in live]
+	digests := [ca_apps_digest(ps[i]) | some i in live]
+}
+
+# §3.3, R-CA-1..4: what policy p (index i of x's) requires: its result when
+# it applies (its name for messages, whether it is enforced, its controls and
+# the outcome its grant decides alone, null when that depends on the
+# request), how a request finds that outcome (ca_outcome_kind), its grant
+# problems, and its users digested
+# (ca_side_tokens), the guest types of each side whatever tenants its spec
+# names (tenant_ca_guest_tenants).
+ca_entry(x, i, p) := {
+	"index": i,
+	"result": {
+		"name": name,
+		"enforced": p.state == "enabled",
+		"controls": controls,
+		"outcome": outcome,
+	},
+	"outcome": ca_outcome_kind(outcome, gc),
+	"grant_violations": violations,
+	"include": ca_side_tokens(users, "include"),
+	"exclude": ca_side_tokens(users, "exclude"),
+} if {
 	gc := ca_grant(p)
 	users := object.get(p, ["conditions", "users"], null)
 	controls := ca_required_controls(gc)
 	name := ca_policy_name(p)
 	violations := ca_policy_grant_violations(x, gc, name)
-	entry := {
-		"index": i,
-		"name": name,
-		"enforced": p.state == "enabled",
-		"controls": controls,
-		"operator": ca_operator(gc),
-		"grant_violations": violations,
-		"outcome": ca_fixed_outcome(violations, controls),
-		"apps": ca_apps_digest(p),
-		"include": ca_users_side(users, "include"),
-		"exclude": ca_users_side(users, "exclude"),
-	}
-]
+	outcome := ca_fixed_outcome(violations, controls)
+}
+
+# R-CA-2, R-CA-4: how a request finds a policy's outcome (ca_entry_result):
+# "fixed" when its grant alone decides it, else its operator.
+ca_outcome_kind(outcome, gc) := "fixed" if outcome != null
+
+else := ca_operator(gc)
 
 # §3.2: the tenants the guest specs of x's policies name ([include, exclude]
 # by ca_guest_tenants), side by side with tenant_ca_evaluated; null when
@@ -308,9 +441,11 @@ ca_home_dependent(x) if {
 pair_ca_evaluated := resource_tenant_summary.ca_evaluated if {
 	sign_in
 	resource_tenant_summary.ca_guest_tenants == null
-} else := [ca_pair_entry(entry, resource_tenant_summary.ca_guest_tenants[i]) | some i, entry in resource_tenant_summary.ca_evaluated] if {
+} else := object.union(resource_tenant_summary.ca_evaluated, {"entries": [ca_pair_entry(entry, resource_tenant_summary.ca_guest_tenants[k]) |
+	some k, entry in resource_tenant_summary.ca_evaluated.entries
+]}) if {
 	sign_in
-} else := []
+} else := {"entries": [], "apps": {}, "catalog": set(), "violating": []}
 
 ca_pair_entry(entry, tenants) := object.union(entry, {
 	"include": ca_pair_side(entry.include, tenants[0]),
@@ -318,41 +453,36 @@ ca_pair_entry(entry, tenants) := object.union(entry, {
 })
 
 # §3.3: every policy that applies (enforced or report-only), keyed by its
-# index. The policies of pair_ca_evaluated are live, their applications and
-# users digested once per tenant pair (ca_apps_digest, ca_users_side), so
-# whether one applies is a few set intersections per request: an
-# application entry names this app (ca_app_tokens) and no exclusion does;
-# §3.3, §8.5, §3.2: a side of the policy's users names the caller by a users
-# entry (ca_included_user_tokens, ca_excluded_user_tokens), as one of the
-# guest or external user types it belongs to (caller_types) or by a group
-# (ca_groups), and exclusion always wins (§3.3 item 3). Each condition is
-# written out rather than asked of a function: this runs for every live
-# policy on every request, and set operations compared with the empty set
-# are the cheapest form OPA evaluates.
+# index. Which live policies take in this app was found once per tenant
+# (ca_app_index: by its id, else by its class, ca_class_policies); their
+# users were digested once per tenant into sets of tokens (ca_side_tokens),
+# so whether one takes in this caller is one intersection per side with the
+# tokens that name the caller (ca_caller_tokens): §3.3, §8.5, §3.2, by a
+# users entry, as one of the guest or external user types it belongs to or
+# by a group, and exclusion always wins (§3.3 item 3). The pair summary and
+# the caller's tokens are bound once, before the loop: every reference to a
+# rule costs a rule index lookup, and this runs for every such policy on
+# every request.
 ca_results[i] := result if {
-	some entry in tenant_pair.ca_evaluated
-	entry.apps.include & ca_app_tokens != set()
-	entry.apps.exclude & ca_app_tokens == set()
-	((entry.include.users & ca_included_user_tokens) | (entry.include.guest_types & caller_types)) | (entry.include.groups & ca_groups) != set()
-	entry.exclude.users & ca_excluded_user_tokens == set()
-	entry.exclude.guest_types & caller_types == set()
-	entry.exclude.groups & ca_groups == set()
+	ev := tenant_pair.ca_evaluated
+	tokens := ca_caller_tokens
+	some k in object.get(ev.apps, app_id, ca_class_policies)
+	entry := ev.entries[k]
+	entry.include & tokens != set()
+	entry.exclude & tokens == set()
 	i := entry.index
-	result := {
-		"name": entry.name,
-		"enforced": entry.enforced,
-		"controls": entry.controls,
-		"outcome": ca_entry_outcome(entry),
-	}
+	result := ca_entry_result(entry.outcome, entry.result)
 }
 
-# R-CA-2, R-CA-4: the outcome of one applicable policy, given its operator.
-ca_entry_outcome(entry) := o if {
-	o := entry.outcome
-	o != null
-} else := ca_and_outcome(entry.controls) if {
-	entry.operator == "AND"
-} else := ca_or_outcome(entry.controls)
+# R-CA-2, R-CA-4: what applicable policy r gives: its result, with the
+# outcome of its controls under its operator when the grant alone does not
+# decide it. One definition per kind of outcome (ca_entry), which OPA's rule
+# index picks without trying the others.
+ca_entry_result("fixed", r) := r
+
+ca_entry_result("AND", r) := object.union(r, {"outcome": ca_and_outcome(r.controls)})
+
+ca_entry_result("OR", r) := object.union(r, {"outcome": ca_or_outcome(r.controls)})
 
 # §8.10: every control an applicable enforced policy requires, OR
 # alternatives included.

@@ -454,17 +454,46 @@ test_ca_apps_digest if {
 	access.ca_apps_digest({"conditions": {"applications": {"excludeApplications": ["a1"]}}}) == null
 }
 
-# R-CA-1 (§3.3): each side of a policy's users as sets; without a users
-# object both sides match nobody.
-test_ca_users_side if {
-	users := {"includeUsers": ["All"], "includeGroups": ["g1"], "excludeUsers": ["u1"]}
-	inc := access.ca_users_side(users, "include")
-	inc.users == {"All"}
-	inc.groups == {"g1"}
-	exc := access.ca_users_side(users, "exclude")
-	exc.users == {"u1"}
-	exc.groups == set()
-	access.ca_users_side(null, "include") == {"users": set(), "groups": set(), "guest_types": set()}
+# R-CA-1 (§3.3, §3.2, §8.5): each side of a policy's users as one set of
+# tokens: users entries ("All", "GuestsOrExternalUsers", an object id behind
+# "U"), groups entries and guest types a caller can be; entries no caller
+# token can equal (not strings, a group with an upper case letter, an unknown
+# type) are left out; without a users object both sides match nobody.
+test_ca_side_tokens_R_CA_1 if {
+	users := {
+		"includeUsers": ["All", "GuestsOrExternalUsers", "None", u1, 7],
+		"includeGroups": ["g1", "All", "G2", "b2bCollaborationGuest", "Ug1", null],
+		"includeGuestsOrExternalUsers": {"guestOrExternalUserTypes": "b2bCollaborationGuest, internalGuest,bogus,All"},
+		"excludeUsers": ["u1"],
+	}
+	access.ca_side_tokens(users, "include") == {
+		"All", "GuestsOrExternalUsers", "UNone", concat("", ["U", u1]),
+		"g1", "b2bCollaborationGuest", "internalGuest",
+	}
+	access.ca_side_tokens(users, "exclude") == {"Uu1"}
+	access.ca_side_tokens(null, "include") == set()
+	access.ca_side_tokens("All", "include") == set()
+}
+
+# R-CA-1 (§3.3, §3.2, §8.5): a users entry, a groups entry and a guest type
+# with the same text name different callers: each kind matches only its own.
+test_ca_token_kinds_apart_R_CA_1 if {
+	grp := "e1e1e1e1-0000-4000-8000-000000000001"
+	with_grp := json.patch(collab, [{"op": "add", "path": "/user/resource_groups", "value": [grp, "all", "uall"]}])
+	not blocked_by({"includeUsers": [grp]}, all_apps_ca, with_grp)
+	not blocked_by({"includeUsers": ["all"]}, all_apps_ca, with_grp)
+	not blocked_by({"includeGroups": [guest_object]}, all_apps_ca, collab)
+	not blocked_by({"includeGroups": ["All"]}, all_apps_ca, with_grp)
+	not blocked_by({"includeGroups": ["b2bCollaborationGuest"]}, all_apps_ca, with_grp)
+	not blocked_by({"includeUsers": ["b2bCollaborationGuest"]}, all_apps_ca, with_grp)
+	not blocked_by({"includeUsers": [concat("", ["U", guest_object])]}, all_apps_ca, collab)
+	not blocked_by(types_only("All"), all_apps_ca, collab)
+	not blocked_by(types_only("GuestsOrExternalUsers"), all_apps_ca, collab)
+	blocked_by({"includeGroups": ["uall"]}, all_apps_ca, with_grp)
+	blocked_by({"includeUsers": [guest_object]}, all_apps_ca, with_grp)
+	blocked_by({"includeUsers": ["All"], "excludeGroups": ["All"]}, all_apps_ca, with_grp)
+	blocked_by({"includeUsers": ["All"], "excludeUsers": ["All"]}, all_apps_ca, with_grp)
+	not blocked_by({"includeUsers": ["All"], "excludeGroups": ["uall"]}, all_apps_ca, with_grp)
 }
 
 # R-CA-2, R-CA-3 (§8.22): the outcome a grant decides alone, per tenant pair:

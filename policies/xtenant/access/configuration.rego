@@ -69,14 +69,14 @@ pair_configuration_reasons contains reason if {
 # this caller, so they are not part of the pair summary.
 # An unknown grant control or operator, only when an enforced policy applies
 # (§8.1, §8.22: a report-only policy never changes the decision; it reports
-# failure instead). The problems of each policy are found once per tenant
-# pair (pair_ca_evaluated); a policy's own list, usually empty, is read
-# first.
+# failure instead). The problems of each policy are found once per
+# tenant (tenant_ca_evaluated), which lists the enforced policies that have
+# any.
 configuration_reasons contains violation_reason(v) if {
-	some entry in tenant_pair.ca_evaluated
-	some v in entry.grant_violations
-	entry.enforced
+	some k in tenant_pair.ca_evaluated.violating
+	entry := tenant_pair.ca_evaluated.entries[k]
 	ca_results[entry.index]
+	some v in entry.grant_violations
 }
 
 violation_reason(v) := {

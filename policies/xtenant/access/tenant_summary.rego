@@ -1,9 +1,10 @@
 # The facts of one tenant
 # Much of a pair summary (tenant_pair.rego) depends on one tenant alone: the
-# resource tenant's Conditional Access policies digested (tenant_ca_evaluated,
-# with the tenants their guest specs name left for the pair to match against
-# the home tenant) and validated (tenant_ca_setting_violations), and its
-# report-only policies. resource_tenant_summary gathers them for the request's
+# resource tenant's Conditional Access policies digested (tenant_ca_evaluated:
+# their users as sets of tokens and an index of the policies that apply to
+# each application, with the tenants their guest specs name left for the pair
+# to match against the home tenant) and validated
+# (tenant_ca_setting_violations), and its report-only policies. resource_tenant_summary gathers them for the request's
 # resource tenant, and the pair_* rules read them through it, so that the
 # engine can compute them once per tenant and hand them to the pair summaries
 # of every partner. §8.25 as for the pair summary: no input member is trusted

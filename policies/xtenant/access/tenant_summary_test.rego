@@ -77,7 +77,7 @@ test_tenant_summary_no_policies_R_CA_1 if {
 	same_with_tenant_summary(tenants, object.union(collab, {"access_type": "identity_sync"}))
 	s := access.tenant_pair_computed with input as object.union(object.filter(collab, pair_key_members), {"access_type": "identity_sync"})
 		with data.xtenant.tenants as tenants
-	s.ca_evaluated == []
+	s.ca_evaluated == {"entries": [], "apps": {}, "catalog": set(), "violating": []}
 }
 
 # §3.2: the tenants a side's guest types name, digested once per tenant:
@@ -93,12 +93,13 @@ test_ca_guest_tenants_3_2 if {
 }
 
 # §3.2: a pair keeps a side's guest types when its tenants hold the home
-# tenant or the sign-in is internal, and drops them otherwise.
+# tenant or the sign-in is internal, and drops them otherwise, keeping its
+# users and groups entries.
 test_ca_pair_side_3_2 if {
-	side := {"users": set(), "groups": set(), "guest_types": {"b2bCollaborationGuest"}}
+	side := {"All", "Uu1", "g1", "b2bCollaborationGuest", "internalGuest"}
 	access.ca_pair_side(side, null) == side with input as collab
 	access.ca_pair_side(side, {h}) == side with input as collab
-	access.ca_pair_side(side, {x}).guest_types == set() with input as collab
+	access.ca_pair_side(side, {x}) == {"All", "Uu1", "g1"} with input as collab
 	access.ca_pair_side(side, {x}) == side with input as object.union(collab, {"home_tenant": r})
 }
 
@@ -114,7 +115,7 @@ test_tenant_summary_forged_input_member_ignored_8_25 if {
 	"CA_BLOCK" in codes(d)
 }
 
-pair_guest_types(users, req) := s.ca_evaluated[0].include.guest_types if {
+pair_guest_types(users, req) := s.ca_evaluated.entries[0].include & access.ca_caller_type_names if {
 	s := access.tenant_pair_computed with input as object.filter(req, pair_key_members)
 		with data.xtenant.tenants as trusting(trust(false, false, false), [spec_policy(users)])
 }
@@ -128,4 +129,50 @@ test_tenant_pair_guest_types_by_home_3_2 if {
 	pair_guest_types(guest_spec("enumerated", [x]), collab) == set()
 	pair_guest_types(guest_spec("unknownFutureValue", [h]), collab) == set()
 	pair_guest_types(guest_spec("enumerated", [x]), object.union(collab, {"home_tenant": r})) == types
+}
+
+# R-CA-1 (§3.3 item 4, §8.5): the policies that apply to each application,
+# once per tenant: every app id a policy names (an id with an upper case
+# letter, which no request's app has, left out), and the classes of the
+# catalog that some policy names, "All" for any other app; a policy without
+# applications (null) applies to none.
+test_ca_app_index_R_CA_1 if {
+	digests := [
+		{"include": {"All"}, "exclude": {"Office365"}},
+		{"include": {"Office365", a1}, "exclude": set()},
+		null,
+		{"include": {"MicrosoftAdminPortals"}, "exclude": {upper(a2)}},
+	]
+	access.ca_app_index(digests) == {
+		a1: [0, 1],
+		"All": [0],
+		"Office365": [1],
+		"MicrosoftAdminPortals": [0, 3],
+		"Office365,MicrosoftAdminPortals": [1, 3],
+	}
+	access.ca_catalog_classes(digests) == {"Office365", "MicrosoftAdminPortals"}
+	access.ca_app_index([{"include": {"All", spo}, "exclude": {a1}}]) == {spo: [0], a1: [], "All": [0]}
+	access.ca_catalog_classes([{"include": {"All", spo}, "exclude": {a1}}]) == set()
+}
+
+on_app(app) := json.patch(collab, [{"op": "replace", "path": "/application/id", "value": app}])
+
+# R-CA-1 (§3.3 item 4, §8.5): a request finds the policies of its app by its
+# id when a policy names it, else by its class, the catalog asked only about
+# the classes some policy names.
+test_ca_app_lookup_R_CA_1 if {
+	everyone := {"includeUsers": ["All"]}
+	portal := "c44b4083-3bb0-49c1-b47d-974e53cbdf3c"
+	excluded := {"includeApplications": ["All"], "excludeApplications": [a1]}
+	not blocked_by(everyone, excluded, collab)
+	blocked_by(everyone, excluded, on_app(a2))
+	blocked_by(everyone, excluded, on_app(spo))
+	portals := {"includeApplications": ["MicrosoftAdminPortals"], "excludeApplications": [upper(portal)]}
+	blocked_by(everyone, portals, on_app(portal))
+	blocked_by(everyone, portals, on_app(upper(portal)))
+	not blocked_by(everyone, portals, on_app(spo))
+	suite_but_spo := {"includeApplications": ["Office365"], "excludeApplications": [spo]}
+	not blocked_by(everyone, suite_but_spo, on_app(spo))
+	blocked_by(everyone, suite_but_spo, on_app("00000002-0000-0ff1-ce00-000000000000"))
+	not blocked_by(everyone, suite_but_spo, on_app(portal))
 }
