@@ -5,7 +5,7 @@
 # lower case (the loader normalises data, the engine normalises input).
 package xtenant.access
 
-# The per-request rules (digest_app_tokens, ca_app_tokens,
+# The per-request rules (digest_app_tokens, ca_class_policies,
 # direct_connect_eligible) read data.xtenant.catalog directly, which spares
 # each request this rule.
 catalog := data.xtenant.catalog
