@@ -65,17 +65,126 @@ type engineRules struct {
 	tenant bool
 }
 
-// engineCompiler compiles modules again for the engine's own queries, with
-// `tenant_pair := tenant_pair_computed` reading pairBuiltin and, when it is
-// exactly `resource_tenant_summary := tenant_summary(resource)`, that rule
-// reading tenantBuiltin; compiled is the policy as it is (the compiler of
-// the Data API, explain and the tenant summary query). It returns nil when
-// the pair rule is defined otherwise (more than one rule, a body, an else
-// or a default) or its function name resolves to anything but pairBuiltin:
-// handing the summary to another definition could decide otherwise than the
-// policy, so such a policy is evaluated whole. A resource tenant summary
-// defined otherwise is likewise computed whole, in each pair summary.
+// The rules the engine hands over, as the policy states them; any other
+// definition is evaluated as it is.
+var (
+	plainPairValue   = ast.VarTerm("tenant_pair_computed")                                               // tenant_pair := tenant_pair_computed
+	plainTenantValue = ast.CallTerm(ast.RefTerm(ast.VarTerm("tenant_summary")), ast.VarTerm("resource")) // resource_tenant_summary := tenant_summary(resource)
+)
+
+// engineRewrite is the policy's modules with the rules the engine hands
+// over reading its functions, not yet compiled (rewriteForEngine).
+type engineRewrite struct {
+	modules map[string]*ast.Module
+	tenant  bool // resource_tenant_summary rewritten too
+}
+
+// rewriteForEngine returns modules with `tenant_pair := tenant_pair_computed`
+// reading pairBuiltin and, when withTenant, `resource_tenant_summary :=
+// tenant_summary(resource)` reading tenantBuiltin: the text of the rules,
+// before any compile, so that the engine's compile can run beside the
+// policy's (Activate). Nil when the pair rule is not stated so, in one
+// module of the package; the tenant rule stated otherwise is left as it is.
+// Only the compiled policy tells what the names resolve to: engineCompiled
+// checks that.
+func rewriteForEngine(modules map[string]*ast.Module, withTenant bool) *engineRewrite {
+	pairRef, _ := dataRef(pairPath)
+	tenantRef, _ := dataRef(TenantSummaryPath)
+	pairName, pairAt := plainRule(modules, pairRef, plainPairValue)
+	if pairAt == "" {
+		return nil
+	}
+	tenantName, tenantAt := "", ""
+	if withTenant {
+		tenantName, tenantAt = plainRule(modules, tenantRef, plainTenantValue)
+	}
+	rw := &engineRewrite{modules: maps.Clone(modules), tenant: tenantAt != ""}
+	for _, at := range []struct{ module, rule, builtin string }{
+		{pairAt, pairName, pairBuiltin}, {tenantAt, tenantName, tenantBuiltin},
+	} {
+		if at.module == "" {
+			continue
+		}
+		m := rw.modules[at.module]
+		if m == modules[at.module] {
+			m = m.Copy() // the policy's own modules stay as they are
+			rw.modules[at.module] = m
+		}
+		for _, r := range m.Rules {
+			if r.Head.Ref().Equal(ast.Ref{ast.VarTerm(at.rule)}) {
+				r.Head.Value = ast.CallTerm(ast.RefTerm(ast.VarTerm(at.builtin)))
+			}
+		}
+	}
+	return rw
+}
+
+// plainRule finds the rule at ref (data.<package>.<name>) stated once, in
+// one module, as `<name> := value`: its name and module; "" when it is not.
+func plainRule(modules map[string]*ast.Module, ref ast.Ref, value *ast.Term) (name, module string) {
+	name = string(ref[len(ref)-1].Value.(ast.String))
+	head := ast.Ref{ast.VarTerm(name)}
+	pkg := ref[:len(ref)-1]
+	found := 0
+	for n, m := range modules {
+		if !m.Package.Path.Equal(pkg) {
+			continue
+		}
+		for _, r := range m.Rules {
+			if !r.Head.Ref().Equal(head) {
+				continue
+			}
+			found++
+			module = n
+			if r.Default || r.Else != nil || len(r.Head.Args) != 0 || r.Head.Key != nil || !r.Head.Assign ||
+				len(r.Body) != 1 || !r.Body[0].Equal(ast.NewExpr(ast.BooleanTerm(true))) || !r.Head.Value.Equal(value) {
+				return name, ""
+			}
+		}
+	}
+	if found != 1 {
+		return name, ""
+	}
+	return name, module
+}
+
+// compileEngine compiles rw, with the engine's functions declared.
+func compileEngine(rw *engineRewrite) (*ast.Compiler, error) {
+	builtins := map[string]*ast.Builtin{pairBuiltin: {Name: pairBuiltin, Decl: pairBuiltinDecl.Decl}}
+	if rw.tenant {
+		builtins[tenantBuiltin] = &ast.Builtin{Name: tenantBuiltin, Decl: tenantBuiltinDecl.Decl}
+	}
+	c := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1).WithBuiltins(builtins)
+	if c.Compile(rw.modules); c.Failed() {
+		return nil, c.Errors
+	}
+	return c, nil
+}
+
+// engineCompiler compiles modules again for the engine's own queries
+// (rewriteForEngine, compileEngine) and checks the result (engineCompiled);
+// compiled is the policy as it is (the compiler of the Data API, explain
+// and the tenant summary query). Activate does the same with the two
+// compiles side by side.
 func engineCompiler(modules map[string]*ast.Module, compiled *ast.Compiler) (*engineRules, error) {
+	rw := rewriteForEngine(modules, true)
+	if rw == nil {
+		return nil, nil
+	}
+	c, err := compileEngine(rw)
+	return engineCompiled(modules, compiled, rw, c, err)
+}
+
+// engineCompiled checks the engine's compile c of rw (err: its error)
+// against compiled, the policy as it is. It returns nil when the pair rule,
+// compiled, is not a plain read of tenant_pair_computed (its names resolve
+// elsewhere, as through an import), or the rewritten rule does not call
+// pairBuiltin (a rule of the package has its name): handing the summary to
+// another definition could decide otherwise than the policy, so such a
+// policy is evaluated whole. When the same goes wrong with the resource
+// tenant summary, the policy is compiled again with that rule as it is, to
+// be computed whole in each pair summary.
+func engineCompiled(modules map[string]*ast.Module, compiled *ast.Compiler, rw *engineRewrite, c *ast.Compiler, err error) (*engineRules, error) {
 	pairRef, _ := dataRef(pairPath)
 	summaryRef, _ := dataRef(PairSummaryPath)
 	tenantRef, _ := dataRef(TenantSummaryPath)
@@ -87,70 +196,29 @@ func engineCompiler(modules map[string]*ast.Module, compiled *ast.Compiler) (*en
 		!isAssignment(pair.Body[0], pair.Head.Value, ast.NewTerm(summaryRef)) {
 		return nil, nil
 	}
-	// Compiled, it reads `resource_tenant_summary := y if { r = data.….resource;
-	// data.….tenant_summary(r, y) }`.
-	tenant := onlyRule(compiled, tenantRef)
-	if tenant != nil {
-		b := tenant.Body
-		if len(b) != 2 || len(b[0].Operands()) != 2 ||
-			!isAssignment(b[0], b[0].Operand(0), ast.NewTerm(pkg.Append(ast.StringTerm("resource")))) ||
-			!isCall(b[1], pkg.Append(ast.StringTerm("tenant_summary")), b[0].Operand(0), tenant.Head.Value) {
-			tenant = nil
-		}
-	}
-
-	rewritten := maps.Clone(modules)
-	copies := map[string]*ast.Module{}
-	rewrite := func(r *ast.Rule, ref ast.Ref, builtin string) bool {
-		var name string
-		for n, m := range compiled.Modules {
-			if m == r.Module {
-				name = n
-				break
+	if rw.tenant {
+		// Compiled, it reads `resource_tenant_summary := y if { r =
+		// data.….resource; data.….tenant_summary(r, y) }`.
+		tenant := onlyRule(compiled, tenantRef)
+		plain := tenant != nil && len(tenant.Body) == 2 && len(tenant.Body[0].Operands()) == 2 &&
+			isAssignment(tenant.Body[0], tenant.Body[0].Operand(0), ast.NewTerm(pkg.Append(ast.StringTerm("resource")))) &&
+			isCall(tenant.Body[1], pkg.Append(ast.StringTerm("tenant_summary")), tenant.Body[0].Operand(0), tenant.Head.Value)
+		if err != nil || !plain || !callsBuiltin(onlyRule(c, tenantRef), tenantBuiltin) {
+			if rw = rewriteForEngine(modules, false); rw == nil {
+				return nil, nil
 			}
+			c, err = compileEngine(rw)
 		}
-		m, ok := copies[name]
-		if !ok {
-			src, ok := modules[name]
-			if !ok {
-				return false
-			}
-			m = src.Copy()
-			copies[name] = m
-			rewritten[name] = m
-		}
-		head := ast.Ref{ast.VarTerm(string(ref[len(ref)-1].Value.(ast.String)))}
-		found := 0
-		for _, rule := range m.Rules {
-			if rule.Head.Ref().Equal(head) {
-				rule.Head.Value = ast.CallTerm(ast.RefTerm(ast.VarTerm(builtin)))
-				found++
-			}
-		}
-		return found == 1
 	}
-	if !rewrite(pair, pairRef, pairBuiltin) {
-		return nil, nil
-	}
-	if tenant != nil && !rewrite(tenant, tenantRef, tenantBuiltin) {
-		return nil, nil
-	}
-
-	builtins := map[string]*ast.Builtin{pairBuiltin: {Name: pairBuiltin, Decl: pairBuiltinDecl.Decl}}
-	if tenant != nil {
-		builtins[tenantBuiltin] = &ast.Builtin{Name: tenantBuiltin, Decl: tenantBuiltinDecl.Decl}
-	}
-	c := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1).WithBuiltins(builtins)
-	if c.Compile(rewritten); c.Failed() {
-		return nil, c.Errors
+	if err != nil {
+		return nil, err
 	}
 	// The name must have resolved to the built-in, not to a rule of the
 	// package or an import of that name.
-	if !callsBuiltin(onlyRule(c, pairRef), pairBuiltin) ||
-		(tenant != nil && !callsBuiltin(onlyRule(c, tenantRef), tenantBuiltin)) {
+	if !callsBuiltin(onlyRule(c, pairRef), pairBuiltin) {
 		return nil, nil
 	}
-	return &engineRules{compiler: c, tenant: tenant != nil}, nil
+	return &engineRules{compiler: c, tenant: rw.tenant}, nil
 }
 
 // onlyRule is the rule at ref when it is a single plain complete rule

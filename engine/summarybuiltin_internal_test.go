@@ -13,7 +13,7 @@ import (
 )
 
 // builtinPolicy is the built-in policy without tenants.
-func builtinPolicy(t *testing.T) Policy {
+func builtinPolicy(t testing.TB) Policy {
 	t.Helper()
 	p := Policy{Revision: "r1", Modules: map[string]string{}}
 	err := fs.WalkDir(policies.FS, ".", func(path string, d fs.DirEntry, err error) error {
@@ -71,4 +71,40 @@ func TestSummaryBuiltinsUnbound(t *testing.T) {
 	if _, err := e.Evaluate(ctx, req); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// BenchmarkEngineCompiler: what the engine's second compile adds to an
+// activation, beside the policy's own compile.
+//
+//	go test -run '^$' -bench EngineCompiler -benchmem ./engine
+func BenchmarkEngineCompiler(b *testing.B) {
+	p := builtinPolicy(b)
+	modules := make(map[string]*ast.Module, len(p.Modules))
+	for name, src := range p.Modules {
+		m, err := ast.ParseModuleWithOpts(name, src, ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		modules[name] = m
+	}
+	compile := func() *ast.Compiler {
+		c := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)
+		if c.Compile(modules); c.Failed() {
+			b.Fatal(c.Errors)
+		}
+		return c
+	}
+	b.Run("policy", func(b *testing.B) {
+		for b.Loop() {
+			compile()
+		}
+	})
+	b.Run("engine", func(b *testing.B) {
+		c := compile()
+		for b.Loop() {
+			if ec, err := engineCompiler(modules, c); err != nil || ec == nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
