@@ -387,31 +387,8 @@ func TestPairRuleRedefinedFallsBack(t *testing.T) {
 	for _, redefined := range redefinitions {
 		changed := 0
 		for _, f := range files[:min(len(files), 3)] {
-			p := scenarioPolicy(t, f)
-			original := activatePolicy(t, p)
-			q := p
-			q.Modules = make(map[string]string, len(p.Modules))
-			replaced := 0
-			for name, src := range p.Modules {
-				if strings.Contains(src, plainRule) {
-					replaced++
-					src = strings.Replace(src, plainRule, redefined, 1)
-				}
-				q.Modules[name] = src
-			}
-			if replaced != 1 {
-				t.Fatalf("%d modules define %q, want 1", replaced, plainRule)
-			}
-			e := activatePolicy(t, q)
-			for _, c := range f.Cases {
-				if comparePairWithPlain(t, e, f.Name+" redefined", c.Input) {
-					a, _ := decideJSON(t, original, c.Input)
-					b, _ := decideJSON(t, e, c.Input)
-					if !reflect.DeepEqual(a, b) {
-						changed++
-					}
-				}
-			}
+			e, n := decideRedefined(t, f, plainRule, redefined)
+			changed += n
 			if st := e.PairCacheStats(); st.Hits+st.Misses != 0 {
 				t.Fatalf("redefined tenant_pair: the engine used pair summaries (%+v)", st)
 			}
@@ -420,6 +397,40 @@ func TestPairRuleRedefinedFallsBack(t *testing.T) {
 			t.Fatalf("redefinition %q changed no decision: the test shows nothing", redefined)
 		}
 	}
+}
+
+// decideRedefined activates the policy of f with plainRule replaced by
+// redefined, checks its decisions of f's cases against the Data API's
+// (comparePairWithPlain) and counts those that differ from the original
+// policy's.
+func decideRedefined(t *testing.T, f *scenario.File, plainRule, redefined string) (e *engine.Engine, changed int) {
+	t.Helper()
+	p := scenarioPolicy(t, f)
+	original := activatePolicy(t, p)
+	q := p
+	q.Modules = make(map[string]string, len(p.Modules))
+	replaced := 0
+	for name, src := range p.Modules {
+		if strings.Contains(src, plainRule) {
+			replaced++
+			src = strings.Replace(src, plainRule, redefined, 1)
+		}
+		q.Modules[name] = src
+	}
+	if replaced != 1 {
+		t.Fatalf("%d modules define %q, want 1", replaced, plainRule)
+	}
+	e = activatePolicy(t, q)
+	for _, c := range f.Cases {
+		if comparePairWithPlain(t, e, f.Name+" redefined", c.Input) {
+			a, _ := decideJSON(t, original, c.Input)
+			b, _ := decideJSON(t, e, c.Input)
+			if !reflect.DeepEqual(a, b) {
+				changed++
+			}
+		}
+	}
+	return e, changed
 }
 
 // TestSummaryBuiltinsNotInPolicies: the engine's built-ins exist only in its
@@ -453,33 +464,10 @@ func TestTenantRuleRedefinedFallsBack(t *testing.T) {
 		if i >= 3 && changed > 0 {
 			break // enough to show it; every file takes a second
 		}
-		p := scenarioPolicy(t, f)
-		original := activatePolicy(t, p)
-		q := p
-		q.Modules = make(map[string]string, len(p.Modules))
-		replaced := 0
-		for name, src := range p.Modules {
-			if strings.Contains(src, plainRule) {
-				replaced++
-				src = strings.Replace(src, plainRule, redefined, 1)
-			}
-			q.Modules[name] = src
-		}
-		if replaced != 1 {
-			t.Fatalf("%d modules define %q, want 1", replaced, plainRule)
-		}
-		e := activatePolicy(t, q)
+		e, n := decideRedefined(t, f, plainRule, redefined)
+		changed += n
 		if _, enabled := e.TenantCached("x"); enabled {
 			t.Fatal("redefined resource_tenant_summary: the engine hands tenant summaries over")
-		}
-		for _, c := range f.Cases {
-			if comparePairWithPlain(t, e, f.Name+" redefined", c.Input) {
-				a, _ := decideJSON(t, original, c.Input)
-				b, _ := decideJSON(t, e, c.Input)
-				if !reflect.DeepEqual(a, b) {
-					changed++
-				}
-			}
 		}
 		if st := e.PairCacheStats(); st.Misses == 0 {
 			t.Fatalf("redefined resource_tenant_summary: no pair summary computed (%+v)", st)
