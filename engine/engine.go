@@ -26,27 +26,16 @@ const (
 	// computes it once per pair and snapshot.
 	PairSummaryPath = "xtenant/access/tenant_pair_computed"
 	// pairPath is the rule the policy reads the summary through. The engine
-	// replaces it in its own decision query (`with … as`), never through the
-	// input: the policy trusts no input member to carry results (§8.25).
+	// replaces it in its own compiled copy of the policy (engineCompiler),
+	// never through the input: the policy trusts no input member to carry
+	// results (§8.25).
 	pairPath = "xtenant/access/tenant_pair"
 	// TenantSummaryPath is the part of a pair summary that depends only on
 	// the resource tenant (policies/xtenant/access/tenant_summary.rego); the
 	// engine computes it once per tenant and snapshot and replaces the rule
-	// with it in its own pair summary query, never through the input
-	// (§8.25).
+	// with it in its own compiled copy of the policy, never through the
+	// input (§8.25).
 	TenantSummaryPath = "xtenant/access/resource_tenant_summary"
-)
-
-// The members of the engine's own decision input when a pair summary is
-// handed over: the query rebinds input to the request, so the policy sees
-// exactly the decision input of docs/contract.md, and binds the summary to the
-// pair rule. Neither name can be reached from the policy.
-const (
-	wrappedRequestKey = "request"
-	wrappedPairKey    = "pair"
-	// wrappedTenantKey carries the resource tenant's summary in the engine's
-	// own pair summary input, beside the pair key under wrappedRequestKey.
-	wrappedTenantKey = "resource_tenant_summary"
 )
 
 // DefaultQueryCacheBytes bounds the prepared Data API queries kept per
@@ -131,10 +120,14 @@ type snapshot struct {
 	revision string
 	compiler *ast.Compiler
 	store    rawStore
+	// decision reads the pair summary (and the tenant summary, with tenant)
+	// through the engine's own functions (engineCompiler) when pair is set;
+	// otherwise it is the policy's decision evaluated whole.
 	decision rego.PreparedEvalQuery
-	pair     *rego.PreparedEvalQuery // PairSummaryPath; nil when the policy has none
-	// tenant is TenantSummaryPath, nil when the policy has none (or no pair
-	// summary); pair then takes its value from the input (prepareWrapped).
+	pair     *rego.PreparedEvalQuery // PairSummaryPath; nil when the engine does not hand it over
+	// tenant is TenantSummaryPath, nil when the engine does not hand it over
+	// (no pair summary, or resource_tenant_summary defined otherwise): the
+	// pair summary and the decision then compute it themselves.
 	tenant *rego.PreparedEvalQuery
 
 	// Prepared Data API and explain queries by path, bounded in bytes
@@ -182,6 +175,20 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 		}
 		modules[name] = m
 	}
+	// The engine's own compile of the policy (engineCompiler) runs beside
+	// the policy's: on two cores it adds little to the time until ready.
+	type engineCompile struct {
+		c   *ast.Compiler
+		err error
+	}
+	rw := rewriteForEngine(modules, true)
+	engineDone := make(chan engineCompile, 1)
+	if rw != nil {
+		go func() {
+			c, err := compileEngine(rw)
+			engineDone <- engineCompile{c, err}
+		}()
+	}
 	compiler := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)
 	if compiler.Compile(modules); compiler.Failed() {
 		return fmt.Errorf("engine: activate %s: %w", p.Revision, compiler.Errors)
@@ -213,34 +220,40 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 		summaries:  newPairCache[summaryKey](e.pairBytes),
 		stats:      &e.pairStats,
 	}
-	// A policy with tenant_pair_computed and the tenant_pair rule reading it gets the
-	// summary through the query; any other is evaluated whole every time.
-	summaryRef, _ := dataRef(PairSummaryPath)
-	pairRef, _ := dataRef(pairPath)
-	withPair := len(compiler.GetRulesExact(summaryRef)) > 0 && len(compiler.GetRulesExact(pairRef)) > 0
-	var pq *rego.PreparedEvalQuery
-	if withPair {
-		pq, err = snap.prepareWrapped(ctx, DecisionPath, pairRef, wrappedPairKey)
-	} else {
-		pq, err = snap.prepare(ctx, DecisionPath, true)
-	}
-	if err != nil {
-		return fmt.Errorf("engine: activate %s: %w", p.Revision, err)
-	}
-	snap.decision = *pq
-	if withPair {
-		// A policy with a tenant summary the pair summary reads gets it
-		// through the pair summary query; without, the pair summary is
-		// computed whole.
-		tenantRef, _ := dataRef(TenantSummaryPath)
-		if len(compiler.GetRulesExact(tenantRef)) > 0 {
-			if snap.tenant, err = snap.prepare(ctx, TenantSummaryPath, true); err == nil {
-				snap.pair, err = snap.prepareWrapped(ctx, PairSummaryPath, tenantRef, wrappedTenantKey)
-			}
-		} else {
-			snap.pair, err = snap.prepare(ctx, PairSummaryPath, true)
+	// A policy whose tenant_pair rule is tenant_pair_computed gets the
+	// summary through pairBuiltin, and one whose resource_tenant_summary is
+	// tenant_summary(resource) the tenant's through tenantBuiltin, in a
+	// compiler of the engine's own; any other is evaluated whole.
+	var ec *engineRules
+	if rw != nil {
+		done := <-engineDone
+		if ec, err = engineCompiled(modules, compiler, rw, done.c, done.err); err != nil {
+			// The policy compiled as it is: decide as it says, at the
+			// cost of whole evaluations, rather than refuse it.
+			e.log.Warn("policy evaluated whole: the engine's copy does not compile", "revision", p.Revision, "error", err)
+			ec = nil
 		}
+	}
+	if ec == nil {
+		pq, err := snap.prepare(ctx, DecisionPath, true)
 		if err != nil {
+			return fmt.Errorf("engine: activate %s: %w", p.Revision, err)
+		}
+		snap.decision = *pq
+	} else {
+		funcs := []func(*rego.Rego){pairSummaryFunc}
+		if ec.tenant {
+			funcs = append(funcs, tenantSummaryFunc)
+			if snap.tenant, err = snap.prepare(ctx, TenantSummaryPath, true); err != nil {
+				return fmt.Errorf("engine: activate %s: %w", p.Revision, err)
+			}
+		}
+		pq, err := snap.prepareOn(ctx, ec.compiler, DecisionPath, funcs...)
+		if err != nil {
+			return fmt.Errorf("engine: activate %s: %w", p.Revision, err)
+		}
+		snap.decision = *pq
+		if snap.pair, err = snap.prepareOn(ctx, ec.compiler, PairSummaryPath, funcs[1:]...); err != nil {
 			return fmt.Errorf("engine: activate %s: %w", p.Revision, err)
 		}
 	}
@@ -299,32 +312,22 @@ func (s *snapshot) prepare(ctx context.Context, path string, asAST bool) (*rego.
 	return &pq, nil
 }
 
-// prepareWrapped prepares the query of path with input as input.request
-// and the rule target as input.<member>:
-//
-//	data.xtenant.access.decision with input as input.request with data.xtenant.access.tenant_pair as input.pair
-//	data.xtenant.access.tenant_pair_computed with input as input.request with data.xtenant.access.resource_tenant_summary as input.resource_tenant_summary
-//
-// Its input is {"request": <decision input or pair key>, member: <summary>}:
-// the policy sees the request as its input and the summary as the value of
-// the rule. The override lives only here; a bundle read by any other OPA
-// computes the rule itself.
-func (s *snapshot) prepareWrapped(ctx context.Context, path string, target ast.Ref, member string) (*rego.PreparedEvalQuery, error) {
+// prepareOn prepares the query of path on the engine's compiler c
+// (engineCompiler), with the summary functions funcs its rules call; results
+// stay ast.Values. Its input is the request, or the pair key: the summaries
+// come from the evaluation's scope (pairScope), never from the input.
+func (s *snapshot) prepareOn(ctx context.Context, c *ast.Compiler, path string, funcs ...func(*rego.Rego)) (*rego.PreparedEvalQuery, error) {
 	ref, err := dataRef(path)
 	if err != nil {
 		return nil, err
 	}
-	expr := ast.NewExpr(ast.NewTerm(ref))
-	expr.With = []*ast.With{
-		{Target: ast.NewTerm(ast.InputRootRef), Value: ast.NewTerm(ast.InputRootRef.Append(ast.StringTerm(wrappedRequestKey)))},
-		{Target: ast.NewTerm(target), Value: ast.NewTerm(ast.InputRootRef.Append(ast.StringTerm(member)))},
-	}
-	pq, err := rego.New(
-		rego.ParsedQuery(ast.NewBody(expr)),
-		rego.Compiler(s.compiler),
+	opts := append([]func(*rego.Rego){
+		rego.ParsedQuery(ast.NewBody(ast.NewExpr(ast.NewTerm(ref)))),
+		rego.Compiler(c),
 		rego.Store(s.store),
 		rego.GenerateJSON(resultAsAST),
-	).PrepareForEval(ctx)
+	}, funcs...)
+	pq, err := rego.New(opts...).PrepareForEval(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -447,31 +450,33 @@ func (e *Engine) Evaluate(ctx context.Context, req *Request) (*Decision, error) 
 	}
 
 	input := req.astValue()
-	query := ast.Value(input)
 	// A pair summary computed here reads the pair's partner entries, and
 	// so does the decision: both see them through one view, converted once
 	// (viewOf). A decision whose summary was cached reads few entries, if
-	// any, and leaves them to OPA rather than convert both.
-	scope := &pairScope{home: req.HomeTenant, resource: req.ResourceTenant}
+	// any, and leaves them to OPA rather than convert both. The scope also
+	// carries the summaries the engine's functions hand the policy.
+	scope := &pairScope{home: req.HomeTenant, resource: req.ResourceTenant, noView: e.noEntryView}
 	evalCtx := withPair(ctx, scope)
-	if e.noEntryView {
-		evalCtx = ctx
-	}
 	if snap.pair != nil {
-		summary, err := snap.pairSummary(evalCtx, req)
-		if err != nil {
+		if scope.pair, err = snap.pairSummary(evalCtx, scope, req); err != nil {
 			return nil, err
 		}
-		query = ast.NewObject(
-			ast.Item(keyWrappedRequest, ast.NewTerm(input)),
-			ast.Item(keyWrappedPair, ast.NewTerm(summary)),
-		)
 		if scope.view == nil {
-			evalCtx = ctx
+			scope.noView = true
+		}
+		// The decision reads the tenant summary too (sign-ins judge the
+		// resource tenant's policies): the pair's, or the cached one when
+		// the pair summary was.
+		if snap.tenant != nil && scope.tenant == nil {
+			ts, err := snap.tenantSummary(evalCtx, req.ResourceTenant)
+			if err != nil {
+				return nil, err
+			}
+			scope.tenant = ts.v
 		}
 	}
 
-	rs, err := snap.decision.Eval(evalCtx, rego.EvalParsedInput(query))
+	rs, err := snap.decision.Eval(evalCtx, rego.EvalParsedInput(input))
 	if err != nil {
 		return nil, fmt.Errorf("engine: evaluate: %w", err)
 	}
@@ -519,24 +524,20 @@ func (e *Engine) explain(ctx context.Context, snap *snapshot, input ast.Value) (
 
 // pairSummary returns the pair summary of the request's tenant pair,
 // evaluating it on first use. It is evaluated with an input holding only the
-// pair key, so it cannot depend on anything else even by mistake. The cached
-// value is shared by every decision of the pair and never mutated.
-func (s *snapshot) pairSummary(ctx context.Context, req *Request) (ast.Value, error) {
+// pair key, so it cannot depend on anything else even by mistake; the
+// resource tenant's summary it reads is put in scope. The cached value is
+// shared by every decision of the pair and never mutated.
+func (s *snapshot) pairSummary(ctx context.Context, scope *pairScope, req *Request) (ast.Value, error) {
 	v, hit, err := cachedSummary(s.summaries, pairSummaryKey(pairKeyOf(req)), func() (pairEntry, error) {
-		input := req.pairValue()
 		var shared map[ast.Value]struct{}
 		if s.tenant != nil {
 			ts, err := s.tenantSummary(ctx, req.ResourceTenant)
 			if err != nil {
 				return pairEntry{}, err
 			}
-			shared = ts.composites
-			input = ast.NewObject(
-				ast.Item(keyWrappedRequest, ast.NewTerm(input)),
-				ast.Item(keyWrappedTenant, ast.NewTerm(ts.v)),
-			)
+			scope.tenant, shared = ts.v, ts.composites
 		}
-		v, err := evalSummary(ctx, s.pair, input, "pair summary")
+		v, err := evalSummary(ctx, s.pair, req.pairValue(), "pair summary")
 		if err != nil || !s.summaries.keeps() {
 			return pairEntry{v: v}, err
 		}

@@ -30,9 +30,6 @@ var (
 	keyInviterRoles       = ast.StringTerm("inviter_roles")
 	keyInviterUserType    = ast.StringTerm("inviter_user_type")
 	keyInviteeEmail       = ast.StringTerm("invitee_email")
-	keyWrappedRequest     = ast.StringTerm(wrappedRequestKey)
-	keyWrappedPair        = ast.StringTerm(wrappedPairKey)
-	keyWrappedTenant      = ast.StringTerm(wrappedTenantKey)
 )
 
 // pairValue is the input of the pair summary: the pair key and nothing else.

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -224,7 +225,9 @@ func decideJSON(t *testing.T, e *engine.Engine, input []byte) (any, error) {
 }
 
 // TestQueryIgnoresForgedPair: a client cannot hand the policy a pair
-// summary through the Data API; the decision request decoder refuses it.
+// summary through the Data API, whatever the input member's name: the
+// decision is the same with or without it, and tenant_pair is computed
+// whole. The decision request decoder refuses such a member.
 func TestQueryIgnoresForgedPair(t *testing.T) {
 	ctx := context.Background()
 	e := exampleEngine(t)
@@ -236,8 +239,11 @@ func TestQueryIgnoresForgedPair(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	forged := clone(t, input)
-	forged["xtenant_pair"] = map[string]any{
+	wantPair, ok, err := e.Query(ctx, engine.PairSummaryPath, input)
+	if err != nil || !ok {
+		t.Fatalf("tenant_pair_computed: %v, defined %v", err, ok)
+	}
+	summary := map[string]any{
 		"configuration_reasons": []any{map[string]any{
 			"code": "FORGED", "stage": "configuration", "tenant": nil, "setting": nil,
 			"rule": "forged", "aadsts": nil, "message": "forged",
@@ -245,12 +251,24 @@ func TestQueryIgnoresForgedPair(t *testing.T) {
 		"consent_prompt": false,
 		"home_outbound":  map[string]any{"permits_whom": "none"},
 	}
-	got, _, err := e.Query(ctx, engine.DecisionPath, forged)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("forged xtenant_pair changed the decision:\n got  %v\n want %v", got, want)
+	for _, member := range []string{"xtenant_pair", "pair", "request", "tenant_pair", "tenant_pair_computed",
+		"resource_tenant_summary", "xtenant_engine_pair_summary"} {
+		forged := clone(t, input)
+		forged[member] = summary
+		got, _, err := e.Query(ctx, engine.DecisionPath, forged)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("forged %s changed the decision:\n got  %v\n want %v", member, got, want)
+		}
+		gotPair, _, err := e.Query(ctx, "xtenant/access/tenant_pair", forged)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(gotPair, wantPair) {
+			t.Errorf("forged %s: data.xtenant.access.tenant_pair is not tenant_pair_computed", member)
+		}
 	}
 	body := strings.TrimSuffix(validCollab, "}") + `,"xtenant_pair":{}}`
 	if _, err := engine.DecodeRequest([]byte(body)); err == nil {
@@ -352,5 +370,170 @@ func TestPairCacheStats(t *testing.T) {
 	got := e.PairCacheStats()
 	if got.Hits != 2 || got.Misses != 1 || got.Entries != 2 {
 		t.Fatalf("pair cache stats = %+v, want 2 hits, 1 miss, 2 entries", got)
+	}
+}
+
+// TestPairRuleRedefinedFallsBack: a policy whose tenant_pair is not plainly
+// tenant_pair_computed must not get the cached summary in its place (the
+// two would differ); the engine evaluates it whole and decides as the Data
+// API does. The redefinitions change decisions, so a substitution would show.
+func TestPairRuleRedefinedFallsBack(t *testing.T) {
+	files, err := scenario.LoadDir(scenarioDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const plainRule = "tenant_pair := tenant_pair_computed\n"
+	redefinitions := []string{
+		`tenant_pair := object.union(tenant_pair_computed, {"consent_prompt": tenant_pair_computed.consent_prompt == false})` + "\n",
+		`tenant_pair := tenant_pair_computed if input.access_type == "none" else := object.union(tenant_pair_computed, {"consent_prompt": tenant_pair_computed.consent_prompt == false})` + "\n",
+	}
+	for _, redefined := range redefinitions {
+		changed := 0
+		for _, f := range files[:min(len(files), 3)] {
+			e, n := decideRedefined(t, f, plainRule, redefined)
+			changed += n
+			if st := e.PairCacheStats(); st.Hits+st.Misses != 0 {
+				t.Fatalf("redefined tenant_pair: the engine used pair summaries (%+v)", st)
+			}
+		}
+		if changed == 0 {
+			t.Fatalf("redefinition %q changed no decision: the test shows nothing", redefined)
+		}
+	}
+}
+
+// decideRedefined activates the policy of f with plainRule replaced by
+// redefined, checks its decisions of f's cases against the Data API's
+// (comparePairWithPlain) and counts those that differ from the original
+// policy's.
+func decideRedefined(t *testing.T, f *scenario.File, plainRule, redefined string) (e *engine.Engine, changed int) {
+	t.Helper()
+	p := scenarioPolicy(t, f)
+	original := activatePolicy(t, p)
+	q := p
+	q.Modules = make(map[string]string, len(p.Modules))
+	replaced := 0
+	for name, src := range p.Modules {
+		if strings.Contains(src, plainRule) {
+			replaced++
+			src = strings.Replace(src, plainRule, redefined, 1)
+		}
+		q.Modules[name] = src
+	}
+	if replaced != 1 {
+		t.Fatalf("%d modules define %q, want 1", replaced, plainRule)
+	}
+	e = activatePolicy(t, q)
+	for _, c := range f.Cases {
+		if comparePairWithPlain(t, e, f.Name+" redefined", c.Input) {
+			a, _ := decideJSON(t, original, c.Input)
+			b, _ := decideJSON(t, e, c.Input)
+			if !reflect.DeepEqual(a, b) {
+				changed++
+			}
+		}
+	}
+	return e, changed
+}
+
+// TestSummaryBuiltinsNotInPolicies: the engine's built-ins exist only in its
+// own compiler; a bundle calling one is refused, as stock opa would refuse
+// it.
+func TestSummaryBuiltinsNotInPolicies(t *testing.T) {
+	for _, name := range []string{"xtenant_engine_pair_summary", "xtenant_engine_tenant_summary"} {
+		err := engine.New().Activate(context.Background(), policyReturning("r1", "decision := "+name+"()"))
+		if err == nil {
+			t.Errorf("a policy calling the engine's built-in %s was activated", name)
+		}
+	}
+}
+
+// TestTenantRuleRedefinedFallsBack: a policy whose resource_tenant_summary
+// is not plainly tenant_summary(resource) must not get the cached tenant
+// summary in its place; the engine has each pair summary and decision
+// compute it and decides as the Data API does. The redefinition reads the
+// request beyond the resource tenant, which the tenant summary query never
+// sees (its input is the resource tenant alone): a substitution would decide
+// otherwise, and the redefinition changes decisions, so it would show.
+func TestTenantRuleRedefinedFallsBack(t *testing.T) {
+	files, err := scenario.LoadDir(scenarioDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const plainRule = "resource_tenant_summary := tenant_summary(resource)\n"
+	redefined := `resource_tenant_summary := object.union(tenant_summary(resource), {"ca_setting_violations": [], "ca_evaluated": []}) if input.access_type == "b2b_collaboration" else := tenant_summary(resource)` + "\n"
+	changed := 0
+	for i, f := range files {
+		if i >= 3 && changed > 0 {
+			break // enough to show it; every file takes a second
+		}
+		e, n := decideRedefined(t, f, plainRule, redefined)
+		changed += n
+		if _, enabled := e.TenantCached("x"); enabled {
+			t.Fatal("redefined resource_tenant_summary: the engine hands tenant summaries over")
+		}
+		if st := e.PairCacheStats(); st.Misses == 0 {
+			t.Fatalf("redefined resource_tenant_summary: no pair summary computed (%+v)", st)
+		}
+	}
+	if changed == 0 {
+		t.Fatalf("redefinition %q changed no decision: the test shows nothing", redefined)
+	}
+}
+
+// TestSummaryBuiltinNameTaken: a policy with a rule of a built-in's name in
+// the package, or an import of that name in the module of the rule the
+// engine rewrites, does not have that rule handed over (the name would not
+// reach the engine's function): without the pair summary's it is evaluated
+// whole, without the tenant summary's its pair summaries compute it. It
+// decides as the Data API does.
+func TestSummaryBuiltinNameTaken(t *testing.T) {
+	files, err := scenario.LoadDir(scenarioDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := files[0]
+	const pairRule, tenantRule = "tenant_pair := tenant_pair_computed", "resource_tenant_summary := tenant_summary(resource)"
+	cases := []struct {
+		name, rule string
+		// imp goes into the module of rule, extra is a module of its own
+		imp, extra string
+	}{
+		{"pair rule", pairRule, "", "xtenant_engine_pair_summary := {}"},
+		{"pair import", pairRule, "import data.xtenant.options as xtenant_engine_pair_summary", ""},
+		{"tenant rule", tenantRule, "", "xtenant_engine_tenant_summary := {}"},
+		{"tenant import", tenantRule, "import data.xtenant.options as xtenant_engine_tenant_summary", ""},
+		// The rule reads as plain text, but its argument is another value.
+		{"tenant argument import", tenantRule, "import input.resource_tenant as resource", ""},
+	}
+	for _, tc := range cases {
+		p := scenarioPolicy(t, f)
+		p.Modules = maps.Clone(p.Modules)
+		if tc.imp != "" {
+			n := 0
+			for name, src := range p.Modules {
+				if strings.Contains(src, "\n"+tc.rule+"\n") {
+					p.Modules[name] = strings.Replace(src, "package xtenant.access\n", "package xtenant.access\n\n"+tc.imp+"\n", 1)
+					n++
+				}
+			}
+			if n != 1 {
+				t.Fatalf("%s: %d modules define %q, want 1", tc.name, n, tc.rule)
+			}
+		} else {
+			p.Modules["engine_name_taken.rego"] = "package xtenant.access\n\n" + tc.extra + "\n"
+		}
+		e := activatePolicy(t, p)
+		for _, c := range f.Cases {
+			comparePairWithPlain(t, e, f.Name+" "+tc.name, c.Input)
+		}
+		// A name of the tenant summary's taken leaves the pair summary
+		// handed over, computed with the tenant summary whole.
+		st := e.PairCacheStats()
+		_, tenant := e.TenantCached("x")
+		pairs := st.Hits+st.Misses != 0
+		if wantPairs := strings.HasPrefix(tc.name, "tenant"); pairs != wantPairs || tenant {
+			t.Errorf("%s: pair summaries handed over %v, want %v; tenant summaries %v, want false (%+v)", tc.name, pairs, wantPairs, tenant, st)
+		}
 	}
 }

@@ -43,6 +43,13 @@ type pairScope struct {
 	// reads the tenants as its pair summary did, and takes the same view.
 	view     map[string]any
 	viewPath storage.Path
+	// noView leaves the entries to OPA's own conversion: a decision whose
+	// pair summary was cached (Evaluate).
+	noView bool
+
+	// The summaries the engine hands this evaluation's policy through its
+	// own functions (pairSummaryFunc, tenantSummaryFunc); nil: none bound.
+	pair, tenant ast.Value
 }
 
 // withPair returns ctx telling the store the evaluation's tenant pair.
@@ -70,7 +77,7 @@ type patch struct {
 // elsewhere, an entry absent or not raw, a map too large).
 func viewOf(ctx context.Context, path storage.Path, v any) any {
 	scope, ok := ctx.Value(pairScopeKey{}).(*pairScope)
-	if !ok || len(path) >= entryPathLen {
+	if !ok || scope.noView || len(path) >= entryPathLen {
 		return v
 	}
 	var patches [2]patch
