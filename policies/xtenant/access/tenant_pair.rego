@@ -4,10 +4,11 @@
 # data). tenant_pair_computed gathers those values in one object, and every
 # rule reads them through tenant_pair, so that the engine can compute them
 # once per pair and hand them back to later decisions of the pair. §8.25: no
-# input member is trusted to carry them; the engine substitutes its cached
-# value only through `with data.xtenant.access.tenant_pair as …` in its own
-# query, which no input can reach, and any other OPA (stock `opa`, every Data
-# API path) computes them here from the input and the data. The rules named
+# input member is trusted to carry them; the engine hands its cached value
+# over only in its own compiled copy of the policy, where the rule below
+# calls a built-in no bundle or input can reach (engine/summarybuiltin.go),
+# and any other OPA (stock `opa`, every Data API path) computes them here
+# from the input and the data. The rules named
 # pair_* are the parts of tenant_pair_computed: read them only through
 # tenant_pair. Whatever a request only matches against (targets, the
 # conditions of Conditional Access policies) is digested here into sets, so

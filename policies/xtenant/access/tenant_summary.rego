@@ -4,13 +4,15 @@
 # their users as sets of tokens and an index of the policies that apply to
 # each application, with the tenants their guest specs name left for the pair
 # to match against the home tenant) and validated
-# (tenant_ca_setting_violations), and its report-only policies. resource_tenant_summary gathers them for the request's
-# resource tenant, and the pair_* rules read them through it, so that the
-# engine can compute them once per tenant and hand them to the pair summaries
-# of every partner. §8.25 as for the pair summary: no input member is trusted
-# to carry them; the engine substitutes its cached value only through `with
-# data.xtenant.access.resource_tenant_summary as …` in its own pair summary
-# query, and any other OPA computes them here from the input and the data.
+# (tenant_ca_setting_violations), and its report-only policies.
+# resource_tenant_summary gathers them for the request's resource tenant, and
+# the pair_* rules read them through it, so that the engine can compute them
+# once per tenant and hand them to the pair summaries of every partner. §8.25
+# as for the pair summary: no input member is trusted to carry them; the
+# engine hands its cached value over only in its own compiled copy of the
+# policy, where the rule below calls a built-in no bundle or input can reach
+# (engine/summarybuiltin.go), and any other OPA computes them here from the
+# input and the data.
 # Like the pair summary it holds sets, so it is handed back as the value it
 # is, never through JSON. The tenants' default cross-tenant settings stay with
 # the pair rules: a default is nearly always a fresh tenant's allow-all or
