@@ -187,8 +187,8 @@ func (x xtenantAuthZEN) applications(ctx context.Context, req *engine.Request) (
 // in cross-tenant access settings, includeApplications and
 // excludeApplications in Conditional Access policies), which a replacement
 // policy may keep, and in the built-in policy's digests of them (a settings
-// side's targets.apps, a Conditional Access entry's apps.include and
-// apps.exclude: sets of targets, arrays once queried). Keywords
+// side's targets.apps: a set of targets, an array once queried; the
+// Conditional Access digest's apps: an index keyed by application id). Keywords
 // (AllApplications, Office365, All, ...) are not ids; the catalog stands for
 // them.
 func namedApplications(v any, key string, found map[string]bool) {
@@ -201,10 +201,18 @@ func namedApplications(v any, key string, found map[string]bool) {
 		}
 		for k, e := range t {
 			if k == "apps" {
-				// The digests: a list of targets, or its include and exclude lists.
+				// The digests: a list of targets, its include and exclude
+				// lists, or the Conditional Access index keyed by the
+				// application ids the policies name (and by classes, which
+				// are not ids).
 				if sides, ok := e.(map[string]any); ok {
 					namedApplications(sides["include"], "includeApplications", found)
 					namedApplications(sides["exclude"], "excludeApplications", found)
+					for id := range sides {
+						if guid.Valid(id) {
+							found[strings.ToLower(id)] = true
+						}
+					}
 					continue
 				}
 				namedApplications(e, "includeApplications", found)
