@@ -26,7 +26,7 @@ const (
 	// computes it once per pair and snapshot.
 	PairSummaryPath = "xtenant/access/tenant_pair_computed"
 	// pairPath is the rule the policy reads the summary through. The engine
-	// replaces it in its own compiled copy of the policy (engineCompiler),
+	// replaces it in its own compiled copy of the policy (rewriteForEngine, engineCompiled),
 	// never through the input: the policy trusts no input member to carry
 	// results (§8.25).
 	pairPath = "xtenant/access/tenant_pair"
@@ -121,7 +121,7 @@ type snapshot struct {
 	compiler *ast.Compiler
 	store    rawStore
 	// decision reads the pair summary (and the tenant summary, with tenant)
-	// through the engine's own functions (engineCompiler) when pair is set;
+	// through the engine's own functions (rewriteForEngine, engineCompiled) when pair is set;
 	// otherwise it is the policy's decision evaluated whole.
 	decision rego.PreparedEvalQuery
 	pair     *rego.PreparedEvalQuery // PairSummaryPath; nil when the engine does not hand it over
@@ -175,7 +175,7 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 		}
 		modules[name] = m
 	}
-	// The engine's own compile of the policy (engineCompiler) runs beside
+	// The engine's own compile of the policy (rewriteForEngine, engineCompiled) runs beside
 	// the policy's: on two cores it adds little to the time until ready.
 	type engineCompile struct {
 		c   *ast.Compiler
@@ -313,7 +313,7 @@ func (s *snapshot) prepare(ctx context.Context, path string, asAST bool) (*rego.
 }
 
 // prepareOn prepares the query of path on the engine's compiler c
-// (engineCompiler), with the summary functions funcs its rules call; results
+// (rewriteForEngine, engineCompiled), with the summary functions funcs its rules call; results
 // stay ast.Values. Its input is the request, or the pair key: the summaries
 // come from the evaluation's scope (pairScope), never from the input.
 func (s *snapshot) prepareOn(ctx context.Context, c *ast.Compiler, path string, funcs ...func(*rego.Rego)) (*rego.PreparedEvalQuery, error) {

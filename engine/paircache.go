@@ -82,7 +82,7 @@ type pairEntry struct {
 	v    ast.Value
 	cost int64
 	// composites are v's objects, sets and arrays, kept for a tenant
-	// summary: the pair summaries of its tenant share them (summaryCost).
+	// summary: the pair summaries of its tenant share them (astCost).
 	composites map[ast.Value]struct{}
 }
 

@@ -13,7 +13,7 @@ import (
 // it cached: the decision its pair summary (in place of tenant_pair) and
 // both the decision and the pair summary the resource tenant's summary (in
 // place of resource_tenant_summary). Only the engine's second compiler
-// (engineCompiler) declares them: the bundle's modules never name them (a
+// (rewriteForEngine, engineCompiled) declares them: the bundle's modules never name them (a
 // module that did would not compile for the Data API, nor in stock opa),
 // and no input member can reach them (§8.25).
 //
@@ -57,7 +57,7 @@ var tenantSummaryFunc = rego.FunctionDyn(tenantBuiltinDecl, func(bctx rego.Built
 })
 
 // engineRules is the policy as the engine's decision and pair summary
-// queries read it (engineCompiler).
+// queries read it (rewriteForEngine, engineCompiled).
 type engineRules struct {
 	compiler *ast.Compiler
 	// tenant: resource_tenant_summary reads tenantBuiltin; otherwise the
@@ -159,20 +159,6 @@ func compileEngine(rw *engineRewrite) (*ast.Compiler, error) {
 		return nil, c.Errors
 	}
 	return c, nil
-}
-
-// engineCompiler compiles modules again for the engine's own queries
-// (rewriteForEngine, compileEngine) and checks the result (engineCompiled);
-// compiled is the policy as it is (the compiler of the Data API, explain
-// and the tenant summary query). Activate does the same with the two
-// compiles side by side.
-func engineCompiler(modules map[string]*ast.Module, compiled *ast.Compiler) (*engineRules, error) {
-	rw := rewriteForEngine(modules, true)
-	if rw == nil {
-		return nil, nil
-	}
-	c, err := compileEngine(rw)
-	return engineCompiled(modules, compiled, rw, c, err)
 }
 
 // engineCompiled checks the engine's compile c of rw (err: its error)

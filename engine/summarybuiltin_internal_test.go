@@ -108,3 +108,16 @@ func BenchmarkEngineCompiler(b *testing.B) {
 		}
 	})
 }
+
+// engineCompiler compiles modules again for the engine's own queries
+// (rewriteForEngine, compileEngine) and checks the result (engineCompiled),
+// as Activate does with the two compiles side by side; compiled is the
+// policy as it is.
+func engineCompiler(modules map[string]*ast.Module, compiled *ast.Compiler) (*engineRules, error) {
+	rw := rewriteForEngine(modules, true)
+	if rw == nil {
+		return nil, nil
+	}
+	c, err := compileEngine(rw)
+	return engineCompiled(modules, compiled, rw, c, err)
+}

@@ -49,19 +49,20 @@ pair_trust_source := {"isMfaAccepted": "partner", "isCompliantDeviceAccepted": "
 # partner inboundTrust of null flags only is merged flag by flag, as any
 # other.)
 pair_trust_whole := "partner" if {
-	t := pair_partner_trust_entry
-	t.isMfaAccepted != null
-	t.isCompliantDeviceAccepted != null
-	t.isHybridAzureADJoinedDeviceAccepted != null
-	count(t) == 3
+	whole_trust(pair_partner_trust_entry)
 } else := "default" if {
 	pair_partner_trust_unset
-	t := pair_default_trust_entry
+	whole_trust(pair_default_trust_entry)
+} else := null
+
+# R-TRUST-2, R-INH-4: a stored inboundTrust that sets every flag (not null)
+# and nothing else.
+whole_trust(t) if {
 	t.isMfaAccepted != null
 	t.isCompliantDeviceAccepted != null
 	t.isHybridAzureADJoinedDeviceAccepted != null
 	count(t) == 3
-} else := null
+}
 
 # R-INH-1: the partner entry has no inboundTrust, or a null one.
 pair_partner_trust_unset if not pair_partner_trust_entry
