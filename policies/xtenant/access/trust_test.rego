@@ -102,3 +102,12 @@ test_pair_trust_as_per_flag_resolution if {
 test_trust_flags_of_service_default if {
 	access.trust_flags == object.keys(access.service_default.inboundTrust)
 }
+
+# R-TRUST-2, R-INH-4: an inboundTrust is taken whole only when it sets every
+# flag and nothing else.
+test_whole_trust_R_TRUST_2 if {
+	access.whole_trust({"isMfaAccepted": true, "isCompliantDeviceAccepted": false, "isHybridAzureADJoinedDeviceAccepted": false})
+	not access.whole_trust({"isMfaAccepted": true, "isCompliantDeviceAccepted": false, "isHybridAzureADJoinedDeviceAccepted": null})
+	not access.whole_trust({"isMfaAccepted": true, "isCompliantDeviceAccepted": false})
+	not access.whole_trust({"isMfaAccepted": true, "isCompliantDeviceAccepted": false, "isHybridAzureADJoinedDeviceAccepted": false, "other": 1})
+}
