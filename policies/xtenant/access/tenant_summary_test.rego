@@ -176,3 +176,24 @@ test_ca_app_lookup_R_CA_1 if {
 	blocked_by(everyone, suite_but_spo, on_app("00000002-0000-0ff1-ce00-000000000000"))
 	not blocked_by(everyone, suite_but_spo, on_app(portal))
 }
+
+# R-CA-1 (§3.3 item 4, §8.5): an app of both catalog classes, when policies
+# name both, finds the policies of the two together: excluded from one
+# policy as an Office 365 app and from the other as an admin portal, it is
+# blocked by neither, where either class alone would find a policy that
+# blocks it.
+test_ca_app_lookup_both_classes_R_CA_1 if {
+	both := "d2d2d2d2-0000-4000-8000-000000000001"
+	portal_only := "d2d2d2d2-0000-4000-8000-000000000002"
+	catalog := object.union(data.xtenant.catalog, {
+		"office365": object.union(data.xtenant.catalog.office365, {both: "Both"}),
+		"microsoft_admin_portals": object.union(data.xtenant.catalog.microsoft_admin_portals, {both: "Both", portal_only: "Portal"}),
+	})
+	everyone := {"includeUsers": ["All"]}
+	policies := [
+		object.union(users_policy(everyone, {"includeApplications": ["All"], "excludeApplications": ["Office365"]}), {"id": "p-not-suite"}),
+		object.union(users_policy(everyone, {"includeApplications": ["All"], "excludeApplications": ["MicrosoftAdminPortals"]}), {"id": "p-not-portals"}),
+	]
+	ca_decide(trust(false, false, false), policies, on_app(both)).denied_by == null with data.xtenant.catalog as catalog
+	ca_decide(trust(false, false, false), policies, on_app(portal_only)).denied_by == "conditional_access" with data.xtenant.catalog as catalog
+}
