@@ -25,6 +25,9 @@
 # XTENANT_BENCH_SERVE_FLAGS (extra flags for both xtenant servers, e.g. "--pair-cache-size 1GiB"),
 # XTENANT_BENCH_LOADGEN (wrk|go; default wrk, installed with apt-get when
 # missing, else go), XTENANT_BENCH_HALF (1: run the half-load measurement),
+# XTENANT_BENCH_HALF_FLOOR (1: after each server's half-load runs, run the gin
+# floor at the same rate: the latency the machine and the load generator add
+# to any server at that rate),
 # XTENANT_BENCH_RESULTS (benchmarks/results).
 # Quick run: XTENANT_BENCH_DURATION=3s XTENANT_BENCH_WARMUP=1s XTENANT_BENCH_REPS=2 make bench-http
 set -euo pipefail
@@ -44,6 +47,7 @@ SERVERS="${XTENANT_BENCH_SERVERS:-xtenant xtenant-nocache opa gin-floor}"
 WORKLOADS="${XTENANT_BENCH_WORKLOADS:-distinct zipf hot}"
 LOADGEN="${XTENANT_BENCH_LOADGEN:-wrk}"
 HALF="${XTENANT_BENCH_HALF:-1}"
+HALF_FLOOR="${XTENANT_BENCH_HALF_FLOOR:-1}"
 RESULTS="${XTENANT_BENCH_RESULTS:-$ROOT/benchmarks/results}"
 READY_TIMEOUT="${XTENANT_BENCH_READY_TIMEOUT:-300}"
 
@@ -202,8 +206,30 @@ pair_stats() {
 
 seq_of() { case "$1" in distinct) echo - ;; zipf) echo "$DATA/zipf.seq" ;; hot) echo "$DATA/hot.seq" ;; *) die "unknown workload $1" ;; esac; }
 
-# load SERVER WORKLOAD EPOCH DURATION [RATE]: prints one JSON result line.
+# cpu_ticks CPU: "steal total" jiffies of one core from /proc/stat.
+cpu_ticks() {
+  awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t }' /proc/stat 2>/dev/null || true
+}
+
+# steal_pct BEFORE AFTER: the share of the core's time the hypervisor gave
+# to other guests in between (steal), in percent; empty without /proc/stat.
+steal_pct() {
+  [ -n "$1" ] && [ -n "$2" ] || return 0
+  awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); t = y[2] - x[2]; if (t > 0) printf "%.1f", 100 * (y[1] - x[1]) / t }'
+}
+
+# load SERVER WORKLOAD EPOCH DURATION [RATE]: prints one JSON result line,
+# with the steal time of the server's core during the run.
 load() {
+  local before after line steal
+  before="$(cpu_ticks "$SERVER_CPU")"
+  line="$(load_run "$@")"
+  after="$(cpu_ticks "$SERVER_CPU")"
+  steal="$(steal_pct "$before" "$after")"
+  if [ -n "$steal" ]; then echo "${line%\}},\"server_steal_pct\":$steal}"; else echo "$line"; fi
+}
+
+load_run() {
   local name="$1" wl="$2" epoch="$3" dur="$4" rate="${5:-0}"
   local url="http://127.0.0.1:$(port_of "$name")$(path_of "$name")"
   local seq
@@ -285,6 +311,21 @@ if [ "$HALF" = 1 ]; then
     done
     pair_stats "$server" "half load"
     stop_server
+    # The gin floor at the same rate: what the machine and the generator
+    # add to any server's latency at this rate (timer wake-ups, steal).
+    if [ "$HALF_FLOOR" = 1 ] && [ "$server" != gin-floor ]; then
+      if start_server gin-floor 2>"$WORK/logs/gin-floor.err"; then
+        load gin-floor distinct 0 "$WARMUP" "$rate" >/dev/null
+        for rep in $(seq 1 "$REPS"); do
+          line="$(load gin-floor distinct "$rep" "$DURATION" "$rate")"
+          log "gin-floor at $server's half rate / rep $rep: $line"
+          echo "{\"server\":\"$server\",\"workload\":\"distinct\",\"mode\":\"half-floor\",\"rep\":$rep,${line#\{}" >>"$RAW"
+        done
+        stop_server
+      else
+        log "gin-floor failed to start: no floor at $server's half rate"
+      fi
+    fi
   done
 fi
 

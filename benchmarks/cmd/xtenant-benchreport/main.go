@@ -3,7 +3,9 @@
 // benchmarks/results/: per workload and server the median and min–max of
 // throughput and latency over the repetitions, the ratios xtenant / opa and
 // xtenant / gin floor, and p99 at half of each server's maximum uncached
-// throughput.
+// throughput beside the gin floor's at the same rate (what the machine and
+// the load generator add to any server), with the hypervisor's steal time on
+// the server's core.
 //
 //	xtenant-benchreport -raw RUN.jsonl -title "..." -meta "key=value" ... > REPORT.md
 package main
@@ -21,9 +23,11 @@ import (
 
 // record is one line of the raw file: a measurement or a server's failure.
 type record struct {
-	Server   string  `json:"server"`
-	Workload string  `json:"workload"`
-	Mode     string  `json:"mode"` // "max" (closed loop) or "half" (fixed rate)
+	Server   string `json:"server"`
+	Workload string `json:"workload"`
+	// "max" (closed loop), "half" (fixed rate) or "half-floor" (the gin
+	// floor at the half rate of Server)
+	Mode     string  `json:"mode"`
 	Rep      int     `json:"rep"`
 	Error    string  `json:"error"`
 	Requests int64   `json:"requests"`
@@ -33,6 +37,9 @@ type record struct {
 	P99      float64 `json:"p99_ms"`
 	P999     float64 `json:"p999_ms"`
 	Rate     float64 `json:"target_rate"`
+	// Steal is the share of the server core's time the hypervisor gave to
+	// other guests during the run, in percent (absent: not measured).
+	Steal *float64 `json:"server_steal_pct"`
 }
 
 type metaFlags []string
@@ -93,6 +100,8 @@ func summarize(xs []float64) stat {
 
 type cell struct {
 	rps, p50, p99, p999 stat
+	steal               stat
+	stealN              int // runs with a steal figure
 	errors              int64
 	n                   int
 }
@@ -100,7 +109,7 @@ type cell struct {
 func collect(recs []record, mode string) (map[[2]string]*cell, map[string]string) {
 	cells := map[[2]string]*cell{}
 	failed := map[string]string{}
-	vals := map[[2]string][4][]float64{}
+	vals := map[[2]string][5][]float64{}
 	for _, r := range recs {
 		if r.Error != "" {
 			failed[r.Server] = r.Error
@@ -112,6 +121,9 @@ func collect(recs []record, mode string) (map[[2]string]*cell, map[string]string
 		k := [2]string{r.Workload, r.Server}
 		v := vals[k]
 		v[0], v[1], v[2], v[3] = append(v[0], r.RPS), append(v[1], r.P50), append(v[2], r.P99), append(v[3], r.P999)
+		if r.Steal != nil {
+			v[4] = append(v[4], *r.Steal)
+		}
 		vals[k] = v
 		if cells[k] == nil {
 			cells[k] = &cell{}
@@ -122,6 +134,7 @@ func collect(recs []record, mode string) (map[[2]string]*cell, map[string]string
 	for k, v := range vals {
 		c := cells[k]
 		c.rps, c.p50, c.p99, c.p999 = summarize(v[0]), summarize(v[1]), summarize(v[2]), summarize(v[3])
+		c.steal, c.stealN = summarize(v[4]), len(v[4])
 	}
 	return cells, failed
 }
@@ -156,19 +169,19 @@ func report(w io.Writer, title string, meta []string, recs []record) {
 		}
 	}
 	fmt.Fprintf(w, "\n## Maximum throughput (closed loop), median (min–max) over repetitions\n\n")
-	fmt.Fprintln(w, "| workload | server | req/s | p50 ms | p99 ms | p99.9 ms | errors |")
-	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| workload | server | req/s | p50 ms | p99 ms | p99.9 ms | errors | steal % |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|")
 	for _, wl := range workloads {
 		for _, s := range servers {
 			if msg, ok := failed[s]; ok {
-				fmt.Fprintf(w, "| %s | %s | n/a: %s | | | | |\n", wl, s, msg)
+				fmt.Fprintf(w, "| %s | %s | n/a: %s | | | | | |\n", wl, s, msg)
 				continue
 			}
 			c := cells[[2]string{wl, s}]
 			if c == nil {
 				continue
 			}
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %d |\n", wl, s, num(c.rps, 0), num(c.p50, 2), num(c.p99, 2), num(c.p999, 2), c.errors)
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %d | %s |\n", wl, s, num(c.rps, 0), num(c.p50, 2), num(c.p99, 2), num(c.p999, 2), c.errors, c.stealText())
 		}
 	}
 
@@ -200,16 +213,32 @@ func report(w io.Writer, title string, meta []string, recs []record) {
 			rates[r.Server] = r.Rate
 		}
 	}
+	floor, _ := collect(recs, "half-floor")
 	fmt.Fprintf(w, "\n## Latency at half of each server's maximum uncached throughput (distinct workload, fixed rate, open loop)\n\n")
-	fmt.Fprintln(w, "| server | target req/s | achieved req/s | p50 ms | p99 ms | p99.9 ms | errors |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "The floor columns are the gin floor (body decode, fixed answer) run at the same rate right after:")
+	fmt.Fprintln(w, "what the machine and the load generator add to any server's latency at that rate.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| server | target req/s | achieved req/s | p50 ms | p99 ms | p99.9 ms | errors | steal % | floor p50 ms | floor p99 ms | floor steal % |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, s := range servers {
 		c := half[[2]string{"distinct", s}]
 		if c == nil {
 			continue
 		}
-		fmt.Fprintf(w, "| %s | %.0f | %s | %s | %s | %s | %d |\n", s, rates[s], num(c.rps, 0), num(c.p50, 2), num(c.p99, 2), num(c.p999, 2), c.errors)
+		fp50, fp99, fsteal := "n/a", "n/a", "n/a"
+		if f := floor[[2]string{"distinct", s}]; f != nil {
+			fp50, fp99, fsteal = num(f.p50, 2), num(f.p99, 2), f.stealText()
+		}
+		fmt.Fprintf(w, "| %s | %.0f | %s | %s | %s | %s | %d | %s | %s | %s | %s |\n", s, rates[s], num(c.rps, 0), num(c.p50, 2), num(c.p99, 2), num(c.p999, 2), c.errors, c.stealText(), fp50, fp99, fsteal)
 	}
+}
+
+// stealText is the steal figure of a cell, "n/a" where no run measured it.
+func (c *cell) stealText() string {
+	if c.stealN == 0 {
+		return "n/a"
+	}
+	return num(c.steal, 1)
 }
 
 func num(s stat, prec int) string {

@@ -79,7 +79,15 @@ func load(src *workload.Source, url string, conns int, duration time.Duration, r
 	ctx, cancel := context.WithTimeout(context.Background(), duration)
 	defer cancel()
 
-	var next, errs atomic.Int64
+	var errs atomic.Int64
+	// due hands each request's due time to a free worker: in the open loop
+	// one pacer releases request k at start + k/R; in the closed loop every
+	// worker takes the next as soon as it is free.
+	type job struct {
+		k   int64
+		due time.Time
+	}
+	jobs := make(chan job, conns)
 	samples := make([][]time.Duration, conns)
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -89,20 +97,12 @@ func load(src *workload.Source, url string, conns int, duration time.Duration, r
 			defer wg.Done()
 			lat := make([]time.Duration, 0, 1<<16)
 			defer func() { samples[w] = lat }()
-			for ctx.Err() == nil {
-				k := next.Add(1) - 1
-				due := time.Now()
-				if rate > 0 {
-					due = start.Add(time.Duration(float64(k) / rate * float64(time.Second)))
-					if wait := time.Until(due); wait > 0 {
-						select {
-						case <-time.After(wait):
-						case <-ctx.Done():
-							return
-						}
-					}
+			for j := range jobs {
+				due := j.due
+				if rate == 0 {
+					due = time.Now()
 				}
-				ok := post(ctx, client, url, src.Body(int(k)))
+				ok := post(ctx, client, url, src.Body(int(j.k)))
 				if ctx.Err() != nil && !ok {
 					return // cut off by the deadline: neither an error nor a sample
 				}
@@ -113,6 +113,25 @@ func load(src *workload.Source, url string, conns int, duration time.Duration, r
 			}
 		}()
 	}
+	p, err := newPacer()
+	if err != nil {
+		return result{}, err
+	}
+	defer p.Close()
+	for k := int64(0); ctx.Err() == nil; k++ {
+		var due time.Time
+		if rate > 0 {
+			due = start.Add(time.Duration(float64(k) / rate * float64(time.Second)))
+			if err := p.wait(time.Until(due)); err != nil {
+				return result{}, err
+			}
+		}
+		select {
+		case jobs <- job{k, due}:
+		case <-ctx.Done():
+		}
+	}
+	close(jobs)
 	wg.Wait()
 	elapsed := time.Since(start).Seconds()
 	all := slices.Concat(samples...)
@@ -143,4 +162,10 @@ func post(ctx context.Context, c *http.Client, url string, body []byte) bool {
 	_, err = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return err == nil && resp.StatusCode == http.StatusOK
+}
+
+// pacer waits until the next request is due (pacer_linux.go, pacer_other.go).
+type pacer interface {
+	wait(d time.Duration) error
+	Close() error
 }

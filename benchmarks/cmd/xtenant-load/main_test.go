@@ -1,0 +1,83 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/xtenant/xtenant/benchmarks/workload"
+)
+
+func TestPacerWaits(t *testing.T) {
+	p, err := newPacer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	start := time.Now()
+	if err := p.wait(20 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if got := time.Since(start); got < 20*time.Millisecond {
+		t.Fatalf("wait(20ms) returned after %v", got)
+	}
+	start = time.Now()
+	if err := p.wait(-time.Second); err != nil || time.Since(start) > 10*time.Millisecond {
+		t.Fatalf("a wait for a past due time: %v after %v", err, time.Since(start))
+	}
+}
+
+func TestLoadOpenAndClosedLoop(t *testing.T) {
+	var served atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if served.Add(1)%10 == 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, `{"decision":"allow"}`)
+	}))
+	defer srv.Close()
+	inputs := filepath.Join(t.TempDir(), "inputs.jsonl")
+	if err := os.WriteFile(inputs, []byte("{\"a\":1}\n{\"a\":2}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := workload.OpenSource(inputs, "", 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		rate     float64
+		min, max int64
+	}{
+		// Open loop: 200/s for 0.5 s is about 100 requests, whatever the server's speed.
+		{"open loop", 200, 80, 101},
+		// Closed loop: as fast as answers come, far more than the open loop's.
+		{"closed loop", 0, 200, 1 << 40},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			served.Store(0)
+			res, err := load(src, srv.URL, 4, 500*time.Millisecond, tc.rate)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Requests < tc.min || res.Requests > tc.max {
+				t.Fatalf("%d requests, want %d–%d", res.Requests, tc.min, tc.max)
+			}
+			// Every tenth answer is a 503: counted as errors, still sampled.
+			if res.Errors == 0 || res.Errors > res.Requests/5 {
+				t.Fatalf("%d errors of %d requests, want about a tenth", res.Errors, res.Requests)
+			}
+			if res.P50 <= 0 || res.P99 < res.P50 || res.Max < res.P99 {
+				t.Fatalf("latencies out of order: %+v", res)
+			}
+		})
+	}
+}
