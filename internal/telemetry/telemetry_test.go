@@ -92,3 +92,46 @@ func TestResolvedChildren(t *testing.T) {
 		}
 	}
 }
+
+// A 2 ms objective can be read off the classic buckets (le="0.002"), and a
+// scraper of the protobuf format gets the native histogram too.
+func TestLatencyHistograms(t *testing.T) {
+	reg := NewRegistry()
+	m, err := New(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.ObserveDecision("b2b_collaboration", true, false, 1500*time.Microsecond)
+	m.ObserveDecision("b2b_collaboration", true, false, 2200*time.Microsecond)
+	m.ObserveHTTP("/v1/evaluate", 200, 1900*time.Microsecond)
+
+	rec := httptest.NewRecorder()
+	Handler(reg).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	text := rec.Body.String()
+	for _, want := range []string{
+		`xtenant_decision_duration_seconds_bucket{access_type="b2b_collaboration",cached="false",le="0.002"} 1`,
+		`xtenant_decision_duration_seconds_bucket{access_type="b2b_collaboration",cached="false",le="0.0025"} 2`,
+		`xtenant_http_request_duration_seconds_bucket{route="/v1/evaluate",le="0.002"} 1`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("exposition lacks %s", want)
+		}
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	native := map[string]bool{}
+	for _, f := range families {
+		for _, mt := range f.GetMetric() {
+			if h := mt.GetHistogram(); h != nil && h.Schema != nil {
+				native[f.GetName()] = true
+			}
+		}
+	}
+	for _, name := range []string{"xtenant_decision_duration_seconds", "xtenant_http_request_duration_seconds"} {
+		if !native[name] {
+			t.Errorf("%s has no native histogram", name)
+		}
+	}
+}
