@@ -45,13 +45,25 @@ object_user_type := "b2bCollaborationGuest" if {
 	user_type == "member"
 }
 
-# The guestOrExternalUserTypes members the caller belongs to. An internal
-# member belongs to none of them, an internal guest is an internalGuest. The
-# bodies are ordered and spelt out so that the common caller, a guest or
-# member from another tenant, tries few rules: the partner flag first (false
-# for nearly every pair), home == resource for internal_caller, and the pair's
-# direct connect summary (null unless the pair allows it) before the catalog.
-caller_types := {"serviceProvider"} if {
+# §3.2, §8.6: the guestOrExternalUserTypes members the caller belongs to.
+# Most pairs settle every condition but the user type (pair_caller_types),
+# so that a request looks its type up in the pair summary; the others ask
+# caller_types_of_request.
+caller_types := object.get(pair_types.types, user_type, pair_types.other) if {
+	pair_types := tenant_pair.caller_types
+} else := caller_types_of_request
+
+# §3.2, §8.6, §6 A10, R-DC-8: caller_types for a pair where the request's own
+# facts count beyond its user type (pair_caller_types is null): a partner
+# flagged isServiceProvider (a technician, service_provider_technician) or a
+# B2B collaboration pair whose direct connect settings admit someone
+# (direct_connect_eligible, by app and user). An internal member belongs to
+# none of the types, an internal guest is an internalGuest. The bodies are
+# ordered and spelt out so that the common caller, a guest or member from
+# another tenant, tries few rules: the partner flag first (false for nearly
+# every pair), home == resource for internal_caller, and the pair's direct
+# connect summary (null unless the pair allows it) before the catalog.
+caller_types_of_request := {"serviceProvider"} if {
 	# service_provider_caller
 	tenant_pair.service_provider
 	entra_identity
@@ -73,6 +85,27 @@ caller_types := {"serviceProvider"} if {
 ) if {
 	direct_connect
 } else := object.get({"guest": {"b2bCollaborationGuest"}, "member": {"b2bCollaborationMember"}}, user_type, {"otherExternalUser"})
+
+# §3.2, §8.6, R-DC-8: the caller types of the pair's callers by user type
+# ("types", else "other"), once per tenant pair (tenant_pair.rego), as
+# caller_types_of_request gives them: internal callers; callers of a pair
+# whose partner is no service provider for them and whose direct connect
+# settings admit nobody (pair_direct_connect null): direct connect users,
+# B2B collaboration users. Null for the other pairs, where the request's
+# own facts count too.
+pair_caller_types := {"types": {"guest": {"internalGuest"}}, "other": set()} if {
+	home == resource # internal_caller
+} else := null if {
+	pair_service_provider # the partner flag, for an Entra identity (§8.20)
+	entra_identity
+} else := null if {
+	pair_direct_connect != null
+} else := {
+	"types": {"guest": {"b2bDirectConnectUser", "b2bCollaborationGuest"}, "member": {"b2bDirectConnectUser", "b2bCollaborationMember"}},
+	"other": {"b2bDirectConnectUser"},
+} if {
+	direct_connect
+} else := {"types": {"guest": {"b2bCollaborationGuest"}, "member": {"b2bCollaborationMember"}}, "other": {"otherExternalUser"}}
 
 # §8.19: direct connect across clouds does not exist (R-DC-3, R-CC-5). What
 # depends on the pair alone (an Entra identity, one cloud, neither side

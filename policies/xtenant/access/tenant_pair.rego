@@ -35,6 +35,8 @@ tenant_pair_computed := {
 	"configuration_reasons": pair_configuration_reasons,
 	"cloud_reasons": pair_cloud_reasons,
 	"service_provider": pair_service_provider,
+	"caller_types": pair_caller_types,
+	"input_ok": pair_input_ok,
 	"home_name": tenant_name(home),
 	"resource_name": tenant_name(resource),
 }
