@@ -111,8 +111,8 @@ pair_caller_types := {"types": {"guest": {"internalGuest"}}, "other": set()} if 
 # depends on the pair alone (an Entra identity, one cloud, neither side
 # blocking direct connect) is settled in pair_direct_connect, null otherwise.
 direct_connect_eligible if {
-	side_permits(tenant_pair.direct_connect.inbound)
 	data.xtenant.catalog.direct_connect_apps[app_id] # Teams and SharePoint (catalog)
+	side_permits(tenant_pair.direct_connect.inbound)
 	side_permits(tenant_pair.direct_connect.outbound)
 }
 

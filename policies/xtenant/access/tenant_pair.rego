@@ -37,6 +37,7 @@ tenant_pair_computed := {
 	"service_provider": pair_service_provider,
 	"caller_types": pair_caller_types,
 	"input_ok": pair_input_ok,
+	"mfa_resolution": pair_mfa_resolution,
 	"home_name": tenant_name(home),
 	"resource_name": tenant_name(resource),
 }
