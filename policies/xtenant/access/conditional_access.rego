@@ -518,18 +518,18 @@ ca_entry_result("AND", r) := object.union(r, {"outcome": ca_and_outcome(r.contro
 ca_entry_result("OR", r) := object.union(r, {"outcome": ca_or_outcome(r.controls)})
 
 # §8.10: every control an applicable enforced policy requires, OR
-# alternatives included.
-# A control no applicable enforced policy requires is not_required.
-ca_controls := {
-	"mfa": object.get(ca_control_states, "mfa", "not_required"),
-	"compliant_device": object.get(ca_control_states, "compliantDevice", "not_required"),
-	"hybrid_joined_device": object.get(ca_control_states, "domainJoinedDevice", "not_required"),
-}
-
-# §8.10: each control an applicable enforced policy requires, OR
-# alternatives included, resolved (control_value); a control missing here is
-# not required. Two policies requiring one control resolve it alike.
-ca_control_states := {c: control_value(c) | some r in ca_results; r.enforced; some c in r.controls}
+# alternatives included, resolved (control_value) under its name in the
+# decision's controls; a control no applicable enforced policy requires is
+# not_required, and only the three controls of the trust are reported. Two
+# policies requiring one control resolve it alike. The defaults (those of
+# no_controls) and the table of names are written in place (ground
+# constants), which spares every request a rule each.
+ca_controls := object.union({"mfa": "not_required", "compliant_device": "not_required", "hybrid_joined_device": "not_required"}, {name: control_value(c) |
+	some r in ca_results
+	r.enforced
+	some c in r.controls
+	name := {"mfa": "mfa", "compliantDevice": "compliant_device", "domainJoinedDevice": "hybrid_joined_device"}[c]
+})
 
 # ---- Step-up (R-TRUST-3, §8.15) ----
 
