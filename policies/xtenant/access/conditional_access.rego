@@ -568,28 +568,29 @@ mfa_step_up_source := {"rule": "R-CA-6", "setting": null} if {
 
 # ---- Deny reasons (R-CA-2, R-CA-4, R-DC-4..7, R-TRUST-4/5, §8.9, §8.11) ----
 
+# R-CA-2, R-CA-4: the reasons of every applicable enforced policy, by its
+# outcome (ca_outcome_reasons), found in one pass over them.
 ca_deny_reasons contains reason if {
 	some r in ca_results
 	r.enforced
-	r.outcome.result == "block"
-	reason := {
-		"code": "CA_BLOCK",
-		"stage": "conditional_access",
-		"tenant": resource,
-		"setting": null,
-		"rule": "R-CA-2",
-		"aadsts": "AADSTS53003",
-		"message": sprintf("%s's Conditional Access policy '%s' blocks this access", [resource_name, r.name]),
-	}
+	some reason in ca_outcome_reasons(r.outcome.result, r)
 }
 
-ca_deny_reasons contains reason if {
-	some r in ca_results
-	r.enforced
-	r.outcome.result == "fail"
-	some c in r.outcome.failing
-	reason := ca_control_reason(c, r.name)
-}
+# R-CA-2: a policy that blocks. One definition per outcome that denies, which
+# OPA's rule index picks (the others give no reasons).
+ca_outcome_reasons("block", r) := {{
+	"code": "CA_BLOCK",
+	"stage": "conditional_access",
+	"tenant": resource,
+	"setting": null,
+	"rule": "R-CA-2",
+	"aadsts": "AADSTS53003",
+	"message": sprintf("%s's Conditional Access policy '%s' blocks this access", [resource_name, r.name]),
+}}
+
+# R-CA-4, R-DC-4..7, R-TRUST-4/5: a policy whose controls fail, a reason
+# for each failing control.
+ca_outcome_reasons("fail", r) := {ca_control_reason(c, r.name) | some c in r.outcome.failing}
 
 ca_policy_name(p) := p.displayName if is_string(p.displayName)
 
