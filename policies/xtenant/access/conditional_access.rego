@@ -547,13 +547,16 @@ ca_step_up_reasons contains reason if {
 		"setting": mfa_step_up_source.setting,
 		"rule": mfa_step_up_source.rule,
 		"aadsts": null,
-		"message": sprintf("%s's Conditional Access requires MFA, to be performed in %s", [resource_name, tenant_name(mfa_step_up_tenant)]),
+		"message": sprintf("%s's Conditional Access requires MFA, to be performed in %s", [resource_name, mfa_step_up_tenant_name]),
 	}
 }
 
-mfa_step_up_tenant := home if mfa_step_up_at == "home"
+# R-TRUST-3, §8.15: the name of the tenant a step-up is performed in, one of
+# the pair's (tenant_pair.rego), which spares the request a tenant_name
+# call.
+mfa_step_up_tenant_name := home_name if mfa_step_up_at == "home"
 
-else := resource
+else := resource_name
 
 # The rule a step-up follows and the setting it rests on, found together:
 # R-CA-6 (no trust for a non-Entra identity), §8.15 (an internal user),
