@@ -559,15 +559,33 @@ mfa_step_up_tenant_name := home_name if mfa_step_up_at == "home"
 else := resource_name
 
 # The rule a step-up follows and the setting it rests on, found together:
+# the pair's (pair_mfa_step_up_source), unless a GDAP session could count.
+mfa_step_up_source := source if {
+	source := tenant_pair.mfa_step_up_source
+	source != null
+} else := mfa_step_up_source_of_request
+
 # R-CA-6 (no trust for a non-Entra identity), §8.15 (an internal user),
 # R-TRUST-9 (GDAP) and R-TRUST-3 (the inbound trust's isMfaAccepted).
-mfa_step_up_source := {"rule": "R-CA-6", "setting": null} if {
+mfa_step_up_source_of_request := {"rule": "R-CA-6", "setting": null} if {
 	not entra_identity
 } else := {"rule": "§8.15", "setting": null} if {
 	internal_caller
 } else := {"rule": "R-TRUST-9", "setting": tenant_pair.trust_source.isMfaAccepted} if {
 	gdap_trusted
 } else := {"rule": "R-TRUST-3", "setting": tenant_pair.trust_source.isMfaAccepted}
+
+# R-CA-6, §8.15, R-TRUST-3: mfa_step_up_source_of_request once per tenant
+# pair (tenant_pair.rego); null where a GDAP session could count
+# (R-TRUST-9, gdap_trusted: a service provider partner of an Entra identity
+# across tenants).
+pair_mfa_step_up_source := {"rule": "R-CA-6", "setting": null} if {
+	not entra_identity
+} else := {"rule": "§8.15", "setting": null} if {
+	internal_caller
+} else := null if {
+	pair_service_provider
+} else := {"rule": "R-TRUST-3", "setting": pair_trust_source.isMfaAccepted}
 
 # ---- Deny reasons (R-CA-2, R-CA-4, R-DC-4..7, R-TRUST-4/5, §8.9, §8.11) ----
 

@@ -38,6 +38,7 @@ tenant_pair_computed := {
 	"caller_types": pair_caller_types,
 	"input_ok": pair_input_ok,
 	"mfa_resolution": pair_mfa_resolution,
+	"mfa_step_up_source": pair_mfa_step_up_source,
 	"home_name": tenant_name(home),
 	"resource_name": tenant_name(resource),
 }
