@@ -140,7 +140,9 @@ pair_direct_connect_outbound := side_summary(effective_setting(home, resource, "
 # Groups for includeGroups/excludeGroups (§8.5): the resource tenant's groups,
 # and the home groups when both are the same tenant.
 ca_groups := resource_groups if {
-	cross_tenant # not internal_caller: the common case tries one body
+	# cross_tenant (not internal_caller), spelt out: no other rule a
+	# request enters asks it. The common case tries one body.
+	home != resource
 } else := resource_groups | user_groups
 
 # ---- Does a policy apply? (§3.3) ----
