@@ -90,7 +90,9 @@ no_controls := {"mfa": "not_required", "compliant_device": "not_required", "hybr
 # (decision_kind) exclude one another, so the order changes nothing but the
 # cost. denied_by is the stage of the first reason, error_code its AADSTS
 # code (a deny always has reasons). Report-only results are computed even
-# after an earlier stage denied, except after a configuration deny.
+# after an earlier stage denied, except after a configuration deny. R-AR-1:
+# consent_prompt is the pair summary's, read in place (consent_prompt, a
+# rule of its own, would cost every request one).
 decision := {
 	# §8.14, §8.18: after a deny by any stage but configuration, controls
 	# and report-only results still show what Conditional Access requires.
@@ -100,7 +102,7 @@ decision := {
 	"error_code": object.get(listed[0], "aadsts", null),
 	"step_up": [],
 	"controls": ca_controls,
-	"consent_prompt": consent_prompt,
+	"consent_prompt": tenant_pair.consent_prompt,
 	"reasons": listed,
 	"report_only": ca_report_only,
 } if {
@@ -116,7 +118,7 @@ decision := {
 	"error_code": null,
 	"step_up": [],
 	"controls": ca_controls,
-	"consent_prompt": consent_prompt,
+	"consent_prompt": tenant_pair.consent_prompt,
 	"reasons": [],
 	"report_only": ca_report_only,
 } if {
@@ -131,7 +133,7 @@ decision := {
 	"error_code": null,
 	"step_up": ca_step_up,
 	"controls": ca_controls,
-	"consent_prompt": consent_prompt,
+	"consent_prompt": tenant_pair.consent_prompt,
 	"reasons": ranked_reasons(ca_step_up_reasons),
 	"report_only": ca_report_only,
 } if {
@@ -146,7 +148,7 @@ decision := {
 	"error_code": object.get(listed[0], "aadsts", null),
 	"step_up": [],
 	"controls": no_controls,
-	"consent_prompt": consent_prompt,
+	"consent_prompt": tenant_pair.consent_prompt,
 	"reasons": listed,
 	"report_only": [],
 } if {

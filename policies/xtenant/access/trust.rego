@@ -121,7 +121,8 @@ mfa_trusted if gdap_trusted
 # but for the session's MFA claim (pair_mfa_resolution, keyed by whether
 # the claim is true), except where a GDAP session could count (R-TRUST-9).
 mfa_resolution := r if {
-	r := tenant_pair.mfa_resolution[claim_mfa == true]
+	# claim_mfa == true, spelt out: no other rule a request enters asks it.
+	r := tenant_pair.mfa_resolution[object.get(object.get(input, "claims", {}), "mfa", false) == true]
 } else := mfa_resolution_of_request
 
 # R-TRUST-3, R-TRUST-9, R-CA-6, §8.8, §8.15: mfa_resolution where a GDAP
