@@ -45,13 +45,25 @@ object_user_type := "b2bCollaborationGuest" if {
 	user_type == "member"
 }
 
-# The guestOrExternalUserTypes members the caller belongs to. An internal
-# member belongs to none of them, an internal guest is an internalGuest. The
-# bodies are ordered and spelt out so that the common caller, a guest or
-# member from another tenant, tries few rules: the partner flag first (false
-# for nearly every pair), home == resource for internal_caller, and the pair's
-# direct connect summary (null unless the pair allows it) before the catalog.
-caller_types := {"serviceProvider"} if {
+# §3.2, §8.6: the guestOrExternalUserTypes members the caller belongs to.
+# Most pairs settle every condition but the user type (pair_caller_types),
+# so that a request looks its type up in the pair summary; the others ask
+# caller_types_of_request.
+caller_types := object.get(pair_types.types, user_type, pair_types.other) if {
+	pair_types := tenant_pair.caller_types
+} else := caller_types_of_request
+
+# §3.2, §8.6, §6 A10, R-DC-8: caller_types for a pair where the request's own
+# facts count beyond its user type (pair_caller_types is null): a partner
+# flagged isServiceProvider (a technician, service_provider_technician) or a
+# B2B collaboration pair whose direct connect settings admit someone
+# (direct_connect_eligible, by app and user). An internal member belongs to
+# none of the types, an internal guest is an internalGuest. The bodies are
+# ordered and spelt out so that the common caller, a guest or member from
+# another tenant, tries few rules: the partner flag first (false for nearly
+# every pair), home == resource for internal_caller, and the pair's direct
+# connect summary (null unless the pair allows it) before the catalog.
+caller_types_of_request := {"serviceProvider"} if {
 	# service_provider_caller
 	tenant_pair.service_provider
 	entra_identity
@@ -74,12 +86,33 @@ caller_types := {"serviceProvider"} if {
 	direct_connect
 } else := object.get({"guest": {"b2bCollaborationGuest"}, "member": {"b2bCollaborationMember"}}, user_type, {"otherExternalUser"})
 
+# §3.2, §8.6, R-DC-8: the caller types of the pair's callers by user type
+# ("types", else "other"), once per tenant pair (tenant_pair.rego), as
+# caller_types_of_request gives them: internal callers; callers of a pair
+# whose partner is no service provider for them and whose direct connect
+# settings admit nobody (pair_direct_connect null): direct connect users,
+# B2B collaboration users. Null for the other pairs, where the request's
+# own facts count too.
+pair_caller_types := {"types": {"guest": {"internalGuest"}}, "other": set()} if {
+	home == resource # internal_caller
+} else := null if {
+	pair_service_provider # the partner flag, for an Entra identity (§8.20)
+	entra_identity
+} else := null if {
+	pair_direct_connect != null
+} else := {
+	"types": {"guest": {"b2bDirectConnectUser", "b2bCollaborationGuest"}, "member": {"b2bDirectConnectUser", "b2bCollaborationMember"}},
+	"other": {"b2bDirectConnectUser"},
+} if {
+	direct_connect
+} else := {"types": {"guest": {"b2bCollaborationGuest"}, "member": {"b2bCollaborationMember"}}, "other": {"otherExternalUser"}}
+
 # §8.19: direct connect across clouds does not exist (R-DC-3, R-CC-5). What
 # depends on the pair alone (an Entra identity, one cloud, neither side
 # blocking direct connect) is settled in pair_direct_connect, null otherwise.
 direct_connect_eligible if {
-	side_permits(tenant_pair.direct_connect.inbound)
 	data.xtenant.catalog.direct_connect_apps[app_id] # Teams and SharePoint (catalog)
+	side_permits(tenant_pair.direct_connect.inbound)
 	side_permits(tenant_pair.direct_connect.outbound)
 }
 
@@ -107,7 +140,9 @@ pair_direct_connect_outbound := side_summary(effective_setting(home, resource, "
 # Groups for includeGroups/excludeGroups (§8.5): the resource tenant's groups,
 # and the home groups when both are the same tenant.
 ca_groups := resource_groups if {
-	cross_tenant # not internal_caller: the common case tries one body
+	# cross_tenant (not internal_caller), spelt out: no other rule a
+	# request enters asks it. The common case tries one body.
+	home != resource
 } else := resource_groups | user_groups
 
 # ---- Does a policy apply? (§3.3) ----
@@ -155,7 +190,7 @@ ca_app_positions(digests, tokens) := [k |
 # instead of testing every policy: the positions for every app id a policy
 # names (ca_app_tokens_of), and for every other app those of its class
 # (ca_app_classes), a class of the catalog's only when some policy names its
-# tokens (ca_class_policies). An id that lower() changes is left out: no
+# tokens (ca_app_lookup). An id that lower() changes is left out: no
 # request's app_id (lower case) is that id, and it could be taken for a class.
 ca_app_index(digests) := object.union(
 	{a: ca_app_positions(digests, ca_app_tokens_of(a)) |
@@ -171,31 +206,22 @@ ca_app_index(digests) := object.union(
 	named := {a | some d in digests; some a in (d.include | d.exclude)}
 }
 
-# §3.3 item 4, §8.5: the catalog's classes (Office365, MicrosoftAdminPortals)
-# that some of the policies (their ca_apps_digest) name.
-ca_catalog_classes(digests) := {c |
-	some d in digests
-	some c in (d.include | d.exclude)
-	c in {"Office365", "MicrosoftAdminPortals"}
-}
-
-# §3.3 item 4: the positions of the live policies whose applications take in
-# an app no policy names by id (ca_app_index): those of its class, asking the
-# catalog only about the classes some policy names ("catalog" in
-# tenant_ca_evaluated, usually none).
-ca_class_policies := tenant_pair.ca_evaluated.apps.All if {
-	tenant_pair.ca_evaluated.catalog == set()
-} else := ps if {
-	ps := tenant_pair.ca_evaluated.apps["Office365,MicrosoftAdminPortals"]
-	data.xtenant.catalog.office365[app_id]
-	data.xtenant.catalog.microsoft_admin_portals[app_id]
-} else := ps if {
-	ps := tenant_pair.ca_evaluated.apps.Office365
-	data.xtenant.catalog.office365[app_id]
-} else := ps if {
-	ps := tenant_pair.ca_evaluated.apps.MicrosoftAdminPortals
-	data.xtenant.catalog.microsoft_admin_portals[app_id]
-} else := tenant_pair.ca_evaluated.apps.All
+# §3.3 item 4, §8.5: the app index (ca_app_index) as a request reads it,
+# once per tenant: every app of a catalog class that some policy names
+# (Office365, MicrosoftAdminPortals: index holds the class) takes the
+# positions of its class, both classes' when it is in both and both are
+# named, unless a policy names it by id (its own entry, kept). A request
+# then finds its app's policies by its id, or else under "All".
+ca_app_lookup(index) := object.union_n([
+	{a: ps | ps := index.Office365; some a, _ in data.xtenant.catalog.office365},
+	{a: ps | ps := index.MicrosoftAdminPortals; some a, _ in data.xtenant.catalog.microsoft_admin_portals},
+	{a: ps |
+		ps := index["Office365,MicrosoftAdminPortals"]
+		some a, _ in data.xtenant.catalog.microsoft_admin_portals
+		data.xtenant.catalog.office365[a]
+	},
+	index,
+])
 
 # §3.3, §3.2, §8.5: one side (include or exclude) of a policy's users, once
 # per tenant (tenant_summary.rego), as one set of tokens that a request
@@ -361,12 +387,11 @@ ca_or_outcome(controls) := {"result": "satisfied"} if {
 # §3.3, R-CA-1..4, §8.1: x's policies that are not disabled, once per tenant
 # (tenant_summary.rego): "entries", each one's facts (ca_entry) in stored
 # order; "apps", the positions there of those that apply to each application
-# (ca_app_index); "violating", those of the enforced ones with grant problems
+# (ca_app_lookup); "violating", those of the enforced ones with grant problems
 # (configuration.rego).
 tenant_ca_evaluated(x) := {
 	"entries": entries,
-	"apps": ca_app_index(digests),
-	"catalog": ca_catalog_classes(digests),
+	"apps": ca_app_lookup(ca_app_index(digests)),
 	"violating": [k | some k, e in entries; e.result.enforced; count(e.grant_violations) > 0],
 } if {
 	ps := tenant_ca_policies(x)
@@ -445,7 +470,7 @@ pair_ca_evaluated := resource_tenant_summary.ca_evaluated if {
 	some k, entry in resource_tenant_summary.ca_evaluated.entries
 ]}) if {
 	sign_in
-} else := {"entries": [], "apps": {}, "catalog": set(), "violating": []}
+} else := {"entries": [], "apps": {}, "violating": []}
 
 ca_pair_entry(entry, tenants) := object.union(entry, {
 	"include": ca_pair_side(entry.include, tenants[0]),
@@ -454,7 +479,7 @@ ca_pair_entry(entry, tenants) := object.union(entry, {
 
 # §3.3: every policy that applies (enforced or report-only), keyed by its
 # index. Which live policies take in this app was found once per tenant
-# (ca_app_index: by its id, else by its class, ca_class_policies); their
+# (ca_app_lookup: by its id, else under "All"); their
 # users were digested once per tenant into sets of tokens (ca_side_tokens),
 # so whether one takes in this caller is one intersection per side with the
 # tokens that name the caller (ca_caller_tokens): §3.3, §8.5, §3.2, by a
@@ -466,7 +491,7 @@ ca_pair_entry(entry, tenants) := object.union(entry, {
 ca_results[i] := result if {
 	ev := tenant_pair.ca_evaluated
 	tokens := ca_caller_tokens
-	some k in object.get(ev.apps, app_id, ca_class_policies)
+	some k in object.get(ev.apps, app_id, ev.apps.All)
 	entry := ev.entries[k]
 	entry.include & tokens != set()
 	entry.exclude & tokens == set()
@@ -485,18 +510,18 @@ ca_entry_result("AND", r) := object.union(r, {"outcome": ca_and_outcome(r.contro
 ca_entry_result("OR", r) := object.union(r, {"outcome": ca_or_outcome(r.controls)})
 
 # §8.10: every control an applicable enforced policy requires, OR
-# alternatives included.
-# A control no applicable enforced policy requires is not_required.
-ca_controls := {
-	"mfa": object.get(ca_control_states, "mfa", "not_required"),
-	"compliant_device": object.get(ca_control_states, "compliantDevice", "not_required"),
-	"hybrid_joined_device": object.get(ca_control_states, "domainJoinedDevice", "not_required"),
-}
-
-# §8.10: each control an applicable enforced policy requires, OR
-# alternatives included, resolved (control_value); a control missing here is
-# not required. Two policies requiring one control resolve it alike.
-ca_control_states := {c: control_value(c) | some r in ca_results; r.enforced; some c in r.controls}
+# alternatives included, resolved (control_value) under its name in the
+# decision's controls; a control no applicable enforced policy requires is
+# not_required, and only the three controls of the trust are reported. Two
+# policies requiring one control resolve it alike. The defaults (those of
+# no_controls) and the table of names are written in place (ground
+# constants), which spares every request a rule each.
+ca_controls := object.union({"mfa": "not_required", "compliant_device": "not_required", "hybrid_joined_device": "not_required"}, {name: control_value(c) |
+	some r in ca_results
+	r.enforced
+	some c in r.controls
+	name := {"mfa": "mfa", "compliantDevice": "compliant_device", "domainJoinedDevice": "hybrid_joined_device"}[c]
+})
 
 # ---- Step-up (R-TRUST-3, §8.15) ----
 
@@ -524,18 +549,27 @@ ca_step_up_reasons contains reason if {
 		"setting": mfa_step_up_source.setting,
 		"rule": mfa_step_up_source.rule,
 		"aadsts": null,
-		"message": sprintf("%s's Conditional Access requires MFA, to be performed in %s", [resource_name, tenant_name(mfa_step_up_tenant)]),
+		"message": sprintf("%s's Conditional Access requires MFA, to be performed in %s", [resource_name, mfa_step_up_tenant_name]),
 	}
 }
 
-mfa_step_up_tenant := home if mfa_step_up_at == "home"
+# R-TRUST-3, §8.15: the name of the tenant a step-up is performed in, one of
+# the pair's (tenant_pair.rego), which spares the request a tenant_name
+# call.
+mfa_step_up_tenant_name := home_name if mfa_step_up_at == "home"
 
-else := resource
+else := resource_name
 
 # The rule a step-up follows and the setting it rests on, found together:
+# the pair's (pair_mfa_step_up_source), unless a GDAP session could count.
+mfa_step_up_source := source if {
+	source := tenant_pair.mfa_step_up_source
+	source != null
+} else := mfa_step_up_source_of_request
+
 # R-CA-6 (no trust for a non-Entra identity), §8.15 (an internal user),
 # R-TRUST-9 (GDAP) and R-TRUST-3 (the inbound trust's isMfaAccepted).
-mfa_step_up_source := {"rule": "R-CA-6", "setting": null} if {
+mfa_step_up_source_of_request := {"rule": "R-CA-6", "setting": null} if {
 	not entra_identity
 } else := {"rule": "§8.15", "setting": null} if {
 	internal_caller
@@ -543,30 +577,43 @@ mfa_step_up_source := {"rule": "R-CA-6", "setting": null} if {
 	gdap_trusted
 } else := {"rule": "R-TRUST-3", "setting": tenant_pair.trust_source.isMfaAccepted}
 
+# R-CA-6, §8.15, R-TRUST-3: mfa_step_up_source_of_request once per tenant
+# pair (tenant_pair.rego); null where a GDAP session could count
+# (R-TRUST-9, gdap_trusted: a service provider partner of an Entra identity
+# across tenants).
+pair_mfa_step_up_source := {"rule": "R-CA-6", "setting": null} if {
+	not entra_identity
+} else := {"rule": "§8.15", "setting": null} if {
+	internal_caller
+} else := null if {
+	pair_service_provider
+} else := {"rule": "R-TRUST-3", "setting": pair_trust_source.isMfaAccepted}
+
 # ---- Deny reasons (R-CA-2, R-CA-4, R-DC-4..7, R-TRUST-4/5, §8.9, §8.11) ----
 
+# R-CA-2, R-CA-4: the reasons of every applicable enforced policy, by its
+# outcome (ca_outcome_reasons), found in one pass over them.
 ca_deny_reasons contains reason if {
 	some r in ca_results
 	r.enforced
-	r.outcome.result == "block"
-	reason := {
-		"code": "CA_BLOCK",
-		"stage": "conditional_access",
-		"tenant": resource,
-		"setting": null,
-		"rule": "R-CA-2",
-		"aadsts": "AADSTS53003",
-		"message": sprintf("%s's Conditional Access policy '%s' blocks this access", [resource_name, r.name]),
-	}
+	some reason in ca_outcome_reasons(r.outcome.result, r)
 }
 
-ca_deny_reasons contains reason if {
-	some r in ca_results
-	r.enforced
-	r.outcome.result == "fail"
-	some c in r.outcome.failing
-	reason := ca_control_reason(c, r.name)
-}
+# R-CA-2: a policy that blocks. One definition per outcome that denies, which
+# OPA's rule index picks (the others give no reasons).
+ca_outcome_reasons("block", r) := {{
+	"code": "CA_BLOCK",
+	"stage": "conditional_access",
+	"tenant": resource,
+	"setting": null,
+	"rule": "R-CA-2",
+	"aadsts": "AADSTS53003",
+	"message": sprintf("%s's Conditional Access policy '%s' blocks this access", [resource_name, r.name]),
+}}
+
+# R-CA-4, R-DC-4..7, R-TRUST-4/5: a policy whose controls fail, a reason
+# for each failing control.
+ca_outcome_reasons("fail", r) := {ca_control_reason(c, r.name) | some c in r.outcome.failing}
 
 ca_policy_name(p) := p.displayName if is_string(p.displayName)
 

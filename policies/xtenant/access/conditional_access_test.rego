@@ -554,3 +554,58 @@ test_mfa_step_up_source if {
 	msa := object.union(collab, {"identity_kind": "msa"})
 	access.mfa_step_up_source == {"rule": "R-CA-6", "setting": null} with input as msa with data.xtenant.tenants as tenants
 }
+
+# §3.2, §8.6, R-DC-8, §6 A10: where the pair summary settles the caller
+# types by user type (pair_caller_types not null), they are the ones
+# caller_types_of_request finds, for every case of pair_agreement_cases and
+# on a pair whose direct connect settings admit everyone, reaching Teams or
+# SharePoint or another app; it leaves them to the request for a service
+# provider partner and such a direct connect pair.
+test_pair_caller_types_agree_3_2 if {
+	dc_cases := [[object.union(req, {"application": {"id": app}}), dc_pair(trust(false, false, false), [])] |
+		some [req, _] in pair_agreement_cases
+		req.access_type == "b2b_collaboration"
+		req.identity_kind == "entra"
+		req.home_tenant == h
+		some app in [spo, a1]
+	]
+	settled := [is_settled |
+		some [req, tenants] in array.concat(pair_agreement_cases, dc_cases)
+		table := access.pair_caller_types with input as req with data.xtenant.tenants as tenants
+		expected := access.caller_types_of_request with input as req with data.xtenant.tenants as tenants
+		caller_table_agrees(table, req.user.user_type, expected)
+		is_settled := table != null
+	]
+	count(settled) == count(pair_agreement_cases) + count(dc_cases)
+	true in settled
+	false in settled
+}
+
+# §3.2: pair_caller_types agrees with the request's caller types: null
+# (left to the request) or giving them for the request's user type.
+caller_table_agrees(table, _, _) if table == null
+
+caller_table_agrees(table, user_type, expected) if object.get(table.types, user_type, table.other) == expected
+
+# R-CA-6, §8.15, R-TRUST-3, R-TRUST-9: where the pair summary settles a
+# step-up's rule and setting (pair_mfa_step_up_source not null), they are
+# the ones mfa_step_up_source_of_request finds; it leaves them to the
+# request for a service provider partner of an Entra identity.
+test_pair_mfa_step_up_source_agrees_R_TRUST_3 if {
+	settled := [is_settled |
+		some [req, tenants] in pair_agreement_cases
+		source := access.pair_mfa_step_up_source with input as req with data.xtenant.tenants as tenants
+		expected := access.mfa_step_up_source_of_request with input as req with data.xtenant.tenants as tenants
+		source_agrees(source, expected)
+		is_settled := source != null
+	]
+	count(settled) == count(pair_agreement_cases)
+	true in settled
+	false in settled
+}
+
+# R-TRUST-3: pair_mfa_step_up_source agrees with the request's: null (left
+# to the request) or the same.
+source_agrees(source, _) if source == null
+
+source_agrees(source, expected) if source == expected

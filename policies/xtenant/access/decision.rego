@@ -53,8 +53,17 @@ deny_reasons := deny_reasons_before_ca | ((sync_reasons | invitation_reasons) | 
 	count(deny_reasons_before_ca) > 0
 } else := ca_deny_reasons | ((sync_reasons | invitation_reasons) | extension_reasons)
 
+# §2.13: the verdict (the decision's "decision"): a configuration deny is a
+# deny.
 verdict := "deny" if {
-	configuration_denied
+	decision_kind == "configuration"
+} else := decision_kind
+
+# §2.13, §8.1: the verdict, telling a configuration deny (which overrides
+# everything) from the deny of any other stage; the decision object is
+# chosen by it.
+decision_kind := "configuration" if {
+	count(configuration_reasons) > 0 # configuration_denied
 } else := "deny" if {
 	count(deny_reasons) > 0
 } else := "step_up" if {
@@ -77,12 +86,13 @@ no_controls := {"mfa": "not_required", "compliant_device": "not_required", "hybr
 
 # §2.13, §8.14, §8.18: the decision object of the verdict (docs/contract.md,
 # "Decision output"), tried in the order of how often each occurs (a deny by
-# a stage, a configuration deny, which overrides everything and so is
-# excluded from the first body, then step-up and allow); the verdicts
-# exclude one another, so the order changes nothing but the cost. denied_by
-# is the stage of the first reason, error_code its AADSTS code (a deny always
-# has reasons). Report-only results are computed even after an earlier stage
-# denied, except after a configuration deny.
+# a stage, an allow, a step-up, then a configuration deny); the kinds
+# (decision_kind) exclude one another, so the order changes nothing but the
+# cost. denied_by is the stage of the first reason, error_code its AADSTS
+# code (a deny always has reasons). Report-only results are computed even
+# after an earlier stage denied, except after a configuration deny. R-AR-1:
+# consent_prompt is the pair summary's, read in place (consent_prompt, a
+# rule of its own, would cost every request one).
 decision := {
 	# §8.14, §8.18: after a deny by any stage but configuration, controls
 	# and report-only results still show what Conditional Access requires.
@@ -92,45 +102,13 @@ decision := {
 	"error_code": object.get(listed[0], "aadsts", null),
 	"step_up": [],
 	"controls": ca_controls,
-	"consent_prompt": consent_prompt,
+	"consent_prompt": tenant_pair.consent_prompt,
 	"reasons": listed,
 	"report_only": ca_report_only,
 } if {
 	input_ok
-	not configuration_denied
-	verdict == "deny"
+	decision_kind == "deny"
 	listed := ranked_reasons(deny_reasons)
-} else := {
-	# §8.1, §8.18: a configuration deny lists only its own reasons, and no
-	# controls, step-up or report-only results (§8.14).
-	"decision": "deny",
-	"allow": false,
-	"denied_by": listed[0].stage,
-	"error_code": object.get(listed[0], "aadsts", null),
-	"step_up": [],
-	"controls": no_controls,
-	"consent_prompt": consent_prompt,
-	"reasons": listed,
-	"report_only": [],
-} if {
-	input_ok
-	configuration_denied
-	listed := ranked_reasons(configuration_reasons)
-} else := {
-	# R-TRUST-3, §8.15: a step-up lists its one MFA_STEP_UP reason and
-	# what to step up.
-	"decision": "step_up",
-	"allow": false,
-	"denied_by": null,
-	"error_code": null,
-	"step_up": ca_step_up,
-	"controls": ca_controls,
-	"consent_prompt": consent_prompt,
-	"reasons": ranked_reasons(ca_step_up_reasons),
-	"report_only": ca_report_only,
-} if {
-	input_ok
-	verdict == "step_up"
 } else := {
 	# The allow path: nothing denied and nothing to step up, so every
 	# field that describes a deny or a step-up is a constant.
@@ -140,11 +118,43 @@ decision := {
 	"error_code": null,
 	"step_up": [],
 	"controls": ca_controls,
-	"consent_prompt": consent_prompt,
+	"consent_prompt": tenant_pair.consent_prompt,
 	"reasons": [],
 	"report_only": ca_report_only,
 } if {
 	input_ok
+	decision_kind == "allow"
+} else := {
+	# R-TRUST-3, §8.15: a step-up lists its one MFA_STEP_UP reason and
+	# what to step up.
+	"decision": "step_up",
+	"allow": false,
+	"denied_by": null,
+	"error_code": null,
+	"step_up": ca_step_up,
+	"controls": ca_controls,
+	"consent_prompt": tenant_pair.consent_prompt,
+	"reasons": ranked_reasons(ca_step_up_reasons),
+	"report_only": ca_report_only,
+} if {
+	input_ok
+	decision_kind == "step_up"
+} else := {
+	# §8.1, §8.18: a configuration deny lists only its own reasons, and no
+	# controls, step-up or report-only results (§8.14).
+	"decision": "deny",
+	"allow": false,
+	"denied_by": listed[0].stage,
+	"error_code": object.get(listed[0], "aadsts", null),
+	"step_up": [],
+	"controls": no_controls,
+	"consent_prompt": tenant_pair.consent_prompt,
+	"reasons": listed,
+	"report_only": [],
+} if {
+	input_ok
+	decision_kind == "configuration"
+	listed := ranked_reasons(configuration_reasons)
 }
 
 # Extensions (docs/contract.md, "Extensions") can only take access away: every entry

@@ -123,20 +123,27 @@ tenant_name(id) := name if {
 # §8.25: the members whose values steer the rules must hold values of the
 # contract. xtenant refuses any other input with a 400 before evaluating it;
 # for any other OPA reading this bundle the decision is undefined instead
-# (an OPA client treats that as a deny), never a guess. The enumerations are
-# written in the body (ground constants, never rebuilt), so that the check,
-# made on every request, enters one rule. A cloud member is fine when absent
-# or false (the rules then take the tenant's cloud) or a known cloud
-# (R-CC-1, known_clouds).
+# (an OPA client treats that as a deny), never a guess. The members of the
+# pair key are checked once per tenant pair (pair_input_ok), the user type
+# on every request.
 input_ok if {
+	tenant_pair.input_ok
+	user_type in {"guest", "member", "none"}
+}
+
+# §8.25: input_ok for the members of the pair key, once per tenant pair
+# (tenant_pair.rego). The enumerations are written in the body (ground
+# constants, never rebuilt). A cloud member is fine when absent or false
+# (the rules then take the tenant's cloud) or a known cloud (R-CC-1,
+# known_clouds).
+pair_input_ok if {
 	access_type in {"b2b_collaboration", "b2b_direct_connect", "identity_sync", "invitation"}
 	identity_kind in {"entra", "msa", "social", "email_otp", "saml_wsfed"}
-	user_type in {"guest", "member", "none"}
 	resource != ""
 	home_given
 	object.get(input, "home_cloud", false) in {false, "microsoftonline.com", "microsoftonline.us", "partner.microsoftonline.cn"}
 	object.get(input, "resource_cloud", false) in {false, "microsoftonline.com", "microsoftonline.us", "partner.microsoftonline.cn"}
-}
+} else := false
 
 # §8.24: only an invitation may omit the home tenant.
 home_given if home != ""

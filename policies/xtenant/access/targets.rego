@@ -5,9 +5,9 @@
 # lower case (the loader normalises data, the engine normalises input).
 package xtenant.access
 
-# The per-request rules (digest_app_tokens, ca_class_policies,
-# direct_connect_eligible) read data.xtenant.catalog directly, which spares
-# each request this rule.
+# The per-request rules (digest_app_tokens, direct_connect_eligible) and
+# the tenant summary's app index (ca_app_lookup) read data.xtenant.catalog
+# directly, which spares each request this rule.
 catalog := data.xtenant.catalog
 
 # R-TGT-1, R-TGT-2, R-TGT-4: the principal is contained in a target
@@ -128,18 +128,6 @@ digest_access(setting) := [u, a] if {
 	a := setting.applications.accessType
 } else := null
 
-# R-COMB-1: for each pair of accessTypes, the [principal listed, app listed]
-# combinations the setting permits (the four rules of permits); any other
-# accessType permits nothing (R-COMB-2).
-digest_permitted := {
-	"allowed": {"allowed": {[true, true]}, "blocked": {[true, false]}},
-	"blocked": {"allowed": {[false, true]}, "blocked": {[false, false], [false, true], [true, false]}},
-}
-
-# R-TGT-1, R-TGT-2, R-TGT-4: the user targets that name the request's
-# principal (its groups are matched on their own).
-digest_user_tokens := {"AllUsers", user_id}
-
 # R-TGT-3, §6 A5: the application targets that name the request's app:
 # AllApplications, its resource and client ids, and Office365 or
 # AllMicrosoftApps when the catalog lists it there.
@@ -165,12 +153,22 @@ side_permits(side) if side.permits_whom == "all"
 # once they know the side does not admit all (b2b.rego).
 side_permits(side) if side_some_permits(side)
 
+# R-TGT-1, R-TGT-2, R-TGT-4: the user targets that name the request's
+# principal are AllUsers and its id (its groups are matched on their own).
+# R-COMB-1: the table gives, for each pair of accessTypes, the [principal
+# listed, app listed] combinations the setting permits (the four rules of
+# permits); any other accessType permits nothing (R-COMB-2). Both are
+# written in place (ground but for the id) rather than as rules, which
+# every request would enter.
 side_some_permits(side) if {
 	side.permits_whom == "some"
 	d := side.targets
-	users_listed := (count(d.users & digest_user_tokens) + count(d.groups & user_groups)) > 0
+	users_listed := (count(d.users & {"AllUsers", user_id}) + count(d.groups & user_groups)) > 0
 	apps_listed := count(d.apps & digest_app_tokens) > 0
-	[users_listed, apps_listed] in digest_permitted[d.access[0]][d.access[1]]
+	[users_listed, apps_listed] in {
+		"allowed": {"allowed": {[true, true]}, "blocked": {[true, false]}},
+		"blocked": {"allowed": {[false, true]}, "blocked": {[false, false], [false, true], [true, false]}},
+	}[d.access[0]][d.access[1]]
 }
 
 # The principal and the app of the current sign-in request.

@@ -35,6 +35,10 @@ tenant_pair_computed := {
 	"configuration_reasons": pair_configuration_reasons,
 	"cloud_reasons": pair_cloud_reasons,
 	"service_provider": pair_service_provider,
+	"caller_types": pair_caller_types,
+	"input_ok": pair_input_ok,
+	"mfa_resolution": pair_mfa_resolution,
+	"mfa_step_up_source": pair_mfa_step_up_source,
 	"home_name": tenant_name(home),
 	"resource_name": tenant_name(resource),
 }

@@ -117,10 +117,19 @@ mfa_trusted if mfa_trust_flag == true
 mfa_trusted if gdap_trusted
 
 # R-TRUST-3 (with R-CA-6 for non-Entra identities, §8.8 for direct connect
-# with trust and no claim, §8.15 for internal users).
-# The internal and the trusted cases are resolved by rules of their own, so
-# that an external caller tries at most five bodies rather than seven.
-mfa_resolution := "step_up_resource" if {
+# with trust and no claim, §8.15 for internal users): the pair settles it
+# but for the session's MFA claim (pair_mfa_resolution, keyed by whether
+# the claim is true), except where a GDAP session could count (R-TRUST-9).
+mfa_resolution := r if {
+	# claim_mfa == true, spelt out: no other rule a request enters asks it.
+	r := tenant_pair.mfa_resolution[object.get(object.get(input, "claims", {}), "mfa", false) == true]
+} else := mfa_resolution_of_request
+
+# R-TRUST-3, R-TRUST-9, R-CA-6, §8.8, §8.15: mfa_resolution where a GDAP
+# session could count. The internal and the trusted cases are resolved by
+# rules of their own, so that an external caller tries at most five bodies
+# rather than seven.
+mfa_resolution_of_request := "step_up_resource" if {
 	not entra_identity
 } else := internal_mfa_resolution if {
 	internal_caller
@@ -129,6 +138,29 @@ mfa_resolution := "step_up_resource" if {
 } else := "unsatisfiable" if {
 	direct_connect
 } else := "step_up_resource"
+
+# R-TRUST-3, R-CA-6, §8.8, §8.15: mfa_resolution_of_request's outcome for
+# each value of claim_mfa == true, once per tenant pair (tenant_pair.rego);
+# null where it depends on the request's GDAP session too (R-TRUST-9,
+# gdap_trusted: a service provider partner whose isMfaAccepted is not
+# true).
+pair_mfa_resolution := {true: "step_up_resource", false: "step_up_resource"} if {
+	not entra_identity # R-CA-6
+} else := {true: "satisfied_by_home_claim", false: "step_up_home"} if {
+	internal_caller # §8.15, internal_mfa_resolution
+} else := {true: "satisfied_by_home_claim", false: "step_up_home"} if {
+	pair_trust.isMfaAccepted == true # trusted_mfa_resolution
+	collaboration
+} else := {true: "satisfied_by_home_claim", false: "unsatisfiable"} if {
+	pair_trust.isMfaAccepted == true # §8.8
+	direct_connect
+} else := {true: "satisfied_by_home_claim", false: "step_up_resource"} if {
+	pair_trust.isMfaAccepted == true
+} else := null if {
+	pair_service_provider # R-TRUST-9: gdap_trusted asks the session
+} else := {true: "unsatisfiable", false: "unsatisfiable"} if {
+	direct_connect # R-DC-4
+} else := {true: "step_up_resource", false: "step_up_resource"}
 
 # §8.15: an internal user's own claim, else a step-up at home.
 internal_mfa_resolution := "satisfied_by_home_claim" if {

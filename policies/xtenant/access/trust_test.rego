@@ -111,3 +111,50 @@ test_whole_trust_R_TRUST_2 if {
 	not access.whole_trust({"isMfaAccepted": true, "isCompliantDeviceAccepted": false})
 	not access.whole_trust({"isMfaAccepted": true, "isCompliantDeviceAccepted": false, "isHybridAzureADJoinedDeviceAccepted": false, "other": 1})
 }
+
+# The requests and tenants the pair summary's MFA and caller facts are
+# checked on: the access types (an invitation reads them as a sync does), an
+# Entra and a non-Entra identity, an external and an internal caller, a
+# partner that is a service provider (not trusting MFA) or not (trusting it
+# or not), and each user type with the MFA claim and a GDAP session on or
+# off.
+pair_agreement_cases := [[req, tenants] |
+	some access_type in ["b2b_collaboration", "b2b_direct_connect", "identity_sync"]
+	some kind in ["entra", "msa"]
+	some home in [h, r]
+	some [sp, m] in [[true, false], [false, true], [false, false]]
+	some [user_type, claim, gdap] in [["guest", true, false], ["member", false, true], ["none", false, false], ["none", true, true]]
+	partner := {"isServiceProvider": sp, "inboundTrust": trust(m, false, false)}
+	tenants := pair({"crossTenantAccessPolicy": {"partners": {h: partner, r: partner}}})
+	req := object.union(collab, {
+		"access_type": access_type, "identity_kind": kind, "home_tenant": home,
+		"claims": {"mfa": claim},
+		"user": {"id": u1, "user_type": user_type, "gdap_session": gdap},
+	})
+]
+
+# R-TRUST-3, R-TRUST-9, R-CA-6, §8.8, §8.15: where the pair summary settles
+# MFA's resolution (pair_mfa_resolution not null), it is the one
+# mfa_resolution_of_request finds for each claim; it leaves it to the
+# request only for a service provider partner whose isMfaAccepted is not
+# true, and the two agree on mfa_resolution throughout.
+test_pair_mfa_resolution_agrees_R_TRUST_3 if {
+	settled := [is_settled |
+		some case in pair_agreement_cases
+		[req, tenants] := case
+		table := access.pair_mfa_resolution with input as req with data.xtenant.tenants as tenants
+		expected := access.mfa_resolution_of_request with input as req with data.xtenant.tenants as tenants
+		pair_value_agrees(table, req.claims.mfa, expected)
+		is_settled := table != null
+	]
+	count(settled) == count(pair_agreement_cases)
+	true in settled
+	false in settled
+}
+
+# A pair summary's table (pair_mfa_resolution, pair_caller_types) agrees
+# with the request's value: it is null (left to the request) or holds that
+# value under the request's key.
+pair_value_agrees(table, _, _) if table == null
+
+pair_value_agrees(table, key, expected) if table[key] == expected
