@@ -62,7 +62,7 @@ pair_resource_inbound := object.union(side_summary(pair_resource_inbound_setting
 
 # R-B2B-1 (a), R-B2B-3, R-DC-1: the home tenant's outbound settings block.
 pair_home_outbound_block := null if {
-	permits_whom(pair_home_outbound_setting) == "all"
+	side_summary(pair_home_outbound_setting).permits_whom == "all"
 } else := {
 	"code": "HOME_OUTBOUND_BLOCKED",
 	"stage": "home_outbound",
@@ -75,7 +75,7 @@ pair_home_outbound_block := null if {
 
 # R-B2B-1 (b), R-B2B-3, R-DC-1: the resource tenant's inbound settings block.
 pair_resource_inbound_block := null if {
-	permits_whom(pair_resource_inbound_setting) == "all"
+	side_summary(pair_resource_inbound_setting).permits_whom == "all"
 } else := {
 	"code": "RESOURCE_INBOUND_BLOCKED",
 	"stage": "resource_inbound",
