@@ -75,8 +75,10 @@ pair_default_trust := {flag: v |
 }
 
 # R-TRUST-2: the inboundTrust of the resource tenant's partner entry for the
-# home tenant and of its stored default, as stored; undefined when absent.
-pair_partner_trust_entry := tenants[resource].crossTenantAccessPolicy.partners[home].inboundTrust
+# home tenant (resource_partner, which the pair reads anyway for
+# isServiceProvider: one walk down the tenants for both) and of its stored
+# default, as stored; undefined when absent.
+pair_partner_trust_entry := resource_partner.inboundTrust
 
 pair_default_trust_entry := tenants[resource].crossTenantAccessPolicy["default"].inboundTrust
 

@@ -129,10 +129,12 @@ misplaced_group_keywords := {"AllUsers", "AllApplications", "Office365", "AllMic
 # malformed target, an unknown accessType, a keyword, …) the caller judges
 # the setting by effective_setting_problems, as for any other setting.
 digest_valid(x, y, prop, value, d) if {
-	# R-COMB-2: both accessTypes known (digest_access is null when either is missing)
+	# R-COMB-2: both accessTypes known (known_access_types, written out: a
+	# ground constant in a body costs a query nothing; digest_access is null
+	# when either is missing)
 	[u, a] := d.access
-	known_access_types[u]
-	known_access_types[a]
+	u in {"allowed", "blocked"}
+	a in {"allowed", "blocked"}
 
 	# R-TGT-6: every target has a target and a targetType its half accepts
 	# (the sets count each such target once, so a count is short otherwise)
