@@ -39,6 +39,15 @@ pair_inbound_trust := {"flags": t, "sources": {"isMfaAccepted": "partner", "isCo
 	t := pair_default_trust_entry
 	whole_trust(t)
 } else := {
+	# a default that sets every flag, with some of them set by the partner
+	# too: the flags the partner sets (pair_partner_trust) over the
+	# default's, as the merge below would give them
+	"flags": object.union(t, pair_partner_trust),
+	"sources": object.union({"isMfaAccepted": "default", "isCompliantDeviceAccepted": "default", "isHybridAzureADJoinedDeviceAccepted": "default"}, {flag: "partner" | some flag, _ in pair_partner_trust}),
+} if {
+	t := pair_default_trust_entry
+	whole_trust(t)
+} else := {
 	"flags": object.union(object.union(service_default.inboundTrust, pair_default_trust), pair_partner_trust),
 	"sources": object.union(
 		object.union({"isMfaAccepted": "service_default", "isCompliantDeviceAccepted": "service_default", "isHybridAzureADJoinedDeviceAccepted": "service_default"}, {flag: "default" | some flag, _ in pair_default_trust}),

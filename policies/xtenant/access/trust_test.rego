@@ -96,6 +96,10 @@ test_pair_trust_as_per_flag_resolution if {
 	access.pair_inbound_trust.flags == trust(false, true, false) with data.xtenant.tenants as cases[6] with input as {"resource_tenant": r, "home_tenant": h}
 	access.pair_inbound_trust == {"flags": trust(true, false, true), "sources": {"isMfaAccepted": "default", "isCompliantDeviceAccepted": "default", "isHybridAzureADJoinedDeviceAccepted": "default"}} with data.xtenant.tenants as cases[8] with input as {"resource_tenant": r, "home_tenant": h}
 	access.pair_inbound_trust.flags == trust(true, false, true) with data.xtenant.tenants as cases[9] with input as {"resource_tenant": r, "home_tenant": h}
+
+	# R-INH-1..3: a default that sets every flag, under a partner that sets
+	# some: the partner's flags over the default's
+	access.pair_inbound_trust == {"flags": trust(true, false, false), "sources": {"isMfaAccepted": "default", "isCompliantDeviceAccepted": "default", "isHybridAzureADJoinedDeviceAccepted": "partner"}} with data.xtenant.tenants as cases[10] with input as {"resource_tenant": r, "home_tenant": h}
 }
 
 # R-TRUST-2: the inbound trust flags are those of the service default.
