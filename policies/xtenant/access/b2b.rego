@@ -51,19 +51,13 @@ pair_resource_inbound_setting := s if {
 # R-B2B-1, R-COMB-1: each side as the pair summary holds it
 # (tenant_pair.rego): whom it admits, its targets digested (side_summary) and
 # the reason it gives when it blocks the request, which depends on the pair
-# alone (null when it admits all); null when the side does not apply.
-pair_home_outbound := object.union(side_summary(pair_home_outbound_setting), {"block_reason": pair_home_outbound_block}) if {
-	pair_home_outbound_setting
-} else := null
-
-pair_resource_inbound := object.union(side_summary(pair_resource_inbound_setting), {"block_reason": pair_resource_inbound_block}) if {
-	pair_resource_inbound_setting
-} else := null
-
+# alone (null when it admits all); null when the side does not apply. A side
+# that admits all is a constant, and the reason is written in the chain:
+# rules of their own for the reasons cost a new pair a rule each.
 # R-B2B-1 (a), R-B2B-3, R-DC-1: the home tenant's outbound settings block.
-pair_home_outbound_block := null if {
-	permits_whom(pair_home_outbound_setting) == "all"
-} else := {
+pair_home_outbound := {"permits_whom": "all", "targets": null, "block_reason": null} if {
+	side_summary(pair_home_outbound_setting).permits_whom == "all"
+} else := object.union(side_summary(pair_home_outbound_setting), {"block_reason": {
 	"code": "HOME_OUTBOUND_BLOCKED",
 	"stage": "home_outbound",
 	"tenant": home,
@@ -71,12 +65,14 @@ pair_home_outbound_block := null if {
 	"rule": b2b_block_rule,
 	"aadsts": "AADSTS500212",
 	"message": sprintf("%s's outbound %s settings for %s block this user for this application", [tenant_name(home), access_label, tenant_name(resource)]),
-}
+}}) if {
+	pair_home_outbound_setting
+} else := null
 
 # R-B2B-1 (b), R-B2B-3, R-DC-1: the resource tenant's inbound settings block.
-pair_resource_inbound_block := null if {
-	permits_whom(pair_resource_inbound_setting) == "all"
-} else := {
+pair_resource_inbound := {"permits_whom": "all", "targets": null, "block_reason": null} if {
+	side_summary(pair_resource_inbound_setting).permits_whom == "all"
+} else := object.union(side_summary(pair_resource_inbound_setting), {"block_reason": {
 	"code": "RESOURCE_INBOUND_BLOCKED",
 	"stage": "resource_inbound",
 	"tenant": resource,
@@ -84,7 +80,9 @@ pair_resource_inbound_block := null if {
 	"rule": b2b_block_rule,
 	"aadsts": "AADSTS500213",
 	"message": sprintf("%s's inbound %s settings for %s block this user for this application", [tenant_name(resource), access_label, tenant_name(home)]),
-}
+}}) if {
+	pair_resource_inbound_setting
+} else := null
 
 # R-B2B-1, R-DC-1: the side is checked (its setting applies).
 home_outbound_checked if tenant_pair.home_outbound.permits_whom

@@ -587,7 +587,7 @@ pair_mfa_step_up_source := {"rule": "R-CA-6", "setting": null} if {
 	internal_caller
 } else := null if {
 	pair_service_provider
-} else := {"rule": "R-TRUST-3", "setting": pair_trust_source.isMfaAccepted}
+} else := {"rule": "R-TRUST-3", "setting": pair_inbound_trust.sources.isMfaAccepted}
 
 # ---- Deny reasons (R-CA-2, R-CA-4, R-DC-4..7, R-TRUST-4/5, §8.9, §8.11) ----
 

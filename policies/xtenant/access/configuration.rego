@@ -145,6 +145,7 @@ resource_consent_read if {
 }
 
 setting_violations contains v if {
+	home_known
 	home_consent_read
 	member_source(home, resource, "automaticUserConsentSettings", "outboundAllowed") == "default"
 	default_consent_invalid(home, "outboundAllowed")
@@ -152,6 +153,7 @@ setting_violations contains v if {
 }
 
 setting_violations contains v if {
+	resource_known
 	resource_consent_read
 	member_source(resource, home, "automaticUserConsentSettings", "inboundAllowed") == "default"
 	default_consent_invalid(resource, "inboundAllowed")

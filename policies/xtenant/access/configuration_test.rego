@@ -151,6 +151,10 @@ test_v8_only_on_flags_read_8_16 if {
 test_v8_judged_for_sync_8_16 if {
 	broken := {h: tenant("Fabrikam", {"automaticUserConsentSettings": {"outboundAllowed": true}}, {}), r: {}}
 	invalid_with(broken, {"access_type": "identity_sync", "home_tenant": h, "resource_tenant": r}, "V-8")
+
+	# the home's flags are read there whether or not the resource tenant is
+	# configured (consent_flags_read does not hold without it)
+	invalid_with({h: broken[h]}, {"access_type": "identity_sync", "home_tenant": h, "resource_tenant": r}, "V-8")
 }
 
 # §8.17: an internal sign-in judges no V-8.

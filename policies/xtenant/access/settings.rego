@@ -59,13 +59,19 @@ member_source(x, y, prop, member) := "partner" if {
 # either half, that sets both halves and nothing else (whole_setting) already
 # is the setting the halves resolve to, and is taken as stored: most sides of
 # a pair resolve so, and each spares the halves' resolution and a new object
-# (a cold pair 4 of them).
+# (a cold pair 4 of them). whole_setting is written out in the first two
+# bodies, which every side of a new pair tries: a call each cost it some
+# 17 allocations more.
 effective_setting(x, y, prop) := s if {
 	s := tenants[x].crossTenantAccessPolicy.partners[y][prop]
-	whole_setting(s)
+	s.usersAndGroups != null # whole_setting(s)
+	s.applications != null
+	count(s) == 2
 } else := s if {
 	s := tenants[x].crossTenantAccessPolicy["default"][prop]
-	whole_setting(s)
+	s.usersAndGroups != null # whole_setting(s)
+	s.applications != null
+	count(s) == 2
 	not partner_sets_half(x, y, prop)
 } else := s if {
 	# R-INH-9: an unconfigured tenant (a pair's home tenant, often) has

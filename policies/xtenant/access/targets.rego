@@ -99,19 +99,10 @@ in_rectangle(setting, p, app) if {
 	app_listed(setting.applications, app)
 }
 
-# Whom a setting admits, decided once per tenant pair (tenant_pair.rego): a
-# fresh tenant's allow-all admits every principal and app, its block-all
-# none (R-COMB-1); any other setting "some", to be matched per request.
-permits_whom(setting) := "all" if {
-	setting == allow_all
-} else := "none" if {
-	setting == block_all
-} else := "some"
-
 # ---- Settings digested once per tenant pair ----
 
 # R-TGT-1..4, R-COMB-1: what permits needs of a setting that admits "some"
-# (permits_whom), read once per tenant pair (tenant_pair.rego) so that a
+# (side_summary), read once per tenant pair (tenant_pair.rego) so that a
 # request is matched with a few set lookups: the accessTypes of both halves
 # (null when either is missing: R-COMB-2, nothing is permitted), and the
 # targets by targetType. The targets are kept whole, so a keyword or an id
@@ -134,16 +125,16 @@ digest_access(setting) := [u, a] if {
 digest_app_tokens := ({"AllApplications", app_id, client_id} | {"Office365" | data.xtenant.catalog.office365[app_id]}) | {"AllMicrosoftApps" | data.xtenant.catalog.microsoft_first_party[app_id]}
 
 # R-COMB-1, R-TGT-1..4: a side of the pair summary (home outbound, resource
-# inbound, the direct connect sides): whom its setting admits and, for "some",
-# its digest.
-side_summary(setting) := {"permits_whom": whom, "targets": targets} if {
-	whom := permits_whom(setting)
-	targets := side_targets(whom, setting)
-}
-
-side_targets("some", setting) := target_digest(setting)
-
-side_targets(whom, _) := null if whom != "some"
+# inbound, the direct connect sides): whom its setting admits, decided once
+# per tenant pair (tenant_pair.rego) — a fresh tenant's allow-all admits every
+# principal and app, its block-all none, any other setting "some", to be
+# matched per request — and, for "some", its digest (target_digest). One
+# chain of ground results, so that a side costs one function call.
+side_summary(setting) := {"permits_whom": "all", "targets": null} if {
+	setting == allow_all
+} else := {"permits_whom": "none", "targets": null} if {
+	setting == block_all
+} else := {"permits_whom": "some", "targets": target_digest(setting)}
 
 # R-COMB-1: does the side's setting permit the request's principal and app?
 side_permits(side) if side.permits_whom == "all"

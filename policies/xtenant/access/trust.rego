@@ -19,41 +19,41 @@ hybrid_trust_flag := tenant_pair.trust.isHybridAzureADJoinedDeviceAccepted
 trust_flags := {"isMfaAccepted", "isCompliantDeviceAccepted", "isHybridAzureADJoinedDeviceAccepted"}
 
 # R-TRUST-2, R-INH-1..3, R-INH-9: the resource tenant's inbound trust flags
-# for the home tenant, each resolved as trust_flag resolves it (partner ▸
-# default ▸ service default), and their sources as member_source gives them;
-# once per tenant pair (tenant_pair.rego). The partner's and the default's
-# inboundTrust are each read once for all the flags, which costs a cold pair
-# 72 allocations fewer than a trust_flag and a member_source call per flag.
-# Most pairs take every flag from one entry: a partner inboundTrust that
-# sets all three flags and nothing else (whole_trust) is the pair's trust as
-# stored, and so is such a default's when the partner sets none
-# (pair_trust_whole); only the other pairs merge flag by flag.
-pair_trust := pair_partner_trust_entry if {
-	pair_trust_whole == "partner"
-} else := pair_default_trust_entry if {
-	pair_trust_whole == "default"
-} else := object.union(object.union(service_default.inboundTrust, pair_default_trust), pair_partner_trust)
-
-pair_trust_source := {"isMfaAccepted": "partner", "isCompliantDeviceAccepted": "partner", "isHybridAzureADJoinedDeviceAccepted": "partner"} if {
-	pair_trust_whole == "partner"
-} else := {"isMfaAccepted": "default", "isCompliantDeviceAccepted": "default", "isHybridAzureADJoinedDeviceAccepted": "default"} if {
-	pair_trust_whole == "default"
-} else := object.union(
-	object.union({"isMfaAccepted": "service_default", "isCompliantDeviceAccepted": "service_default", "isHybridAzureADJoinedDeviceAccepted": "service_default"}, {flag: "default" | some flag, _ in pair_default_trust}),
-	{flag: "partner" | some flag, _ in pair_partner_trust},
-)
-
-# R-INH-1..3: the entry that supplies every flag of the pair, if one does:
-# an inboundTrust that sets every flag (not null) and nothing else, the
-# partner's, or the default's when the partner's is absent or null. (A
-# partner inboundTrust of null flags only is merged flag by flag, as any
-# other.)
-pair_trust_whole := "partner" if {
-	whole_trust(pair_partner_trust_entry)
-} else := "default" if {
+# for the home tenant ("flags"), each resolved as trust_flag resolves it
+# (partner ▸ default ▸ service default), and their sources ("sources") as
+# member_source gives them; once per tenant pair (tenant_pair.rego). The
+# partner's and the default's inboundTrust are each read once for all the
+# flags, which costs a cold pair 72 allocations fewer than a trust_flag and
+# a member_source call per flag. Most pairs take every flag from one entry:
+# a partner inboundTrust that sets all three flags and nothing else
+# (whole_trust) is the pair's trust as stored, and so is such a default's
+# when the partner's is absent or null (a partner inboundTrust of null flags
+# only is merged flag by flag, as any other); only the other pairs merge
+# flag by flag. Flags and sources come from one chain, which a pair enters
+# once.
+pair_inbound_trust := {"flags": t, "sources": {"isMfaAccepted": "partner", "isCompliantDeviceAccepted": "partner", "isHybridAzureADJoinedDeviceAccepted": "partner"}} if {
+	t := pair_partner_trust_entry
+	whole_trust(t)
+} else := {"flags": t, "sources": {"isMfaAccepted": "default", "isCompliantDeviceAccepted": "default", "isHybridAzureADJoinedDeviceAccepted": "default"}} if {
 	pair_partner_trust_unset
-	whole_trust(pair_default_trust_entry)
-} else := null
+	t := pair_default_trust_entry
+	whole_trust(t)
+} else := {
+	# a default that sets every flag, with some of them set by the partner
+	# too: the flags the partner sets (pair_partner_trust) over the
+	# default's, as the merge below would give them
+	"flags": object.union(t, pair_partner_trust),
+	"sources": object.union({"isMfaAccepted": "default", "isCompliantDeviceAccepted": "default", "isHybridAzureADJoinedDeviceAccepted": "default"}, {flag: "partner" | some flag, _ in pair_partner_trust}),
+} if {
+	t := pair_default_trust_entry
+	whole_trust(t)
+} else := {
+	"flags": object.union(object.union(service_default.inboundTrust, pair_default_trust), pair_partner_trust),
+	"sources": object.union(
+		object.union({"isMfaAccepted": "service_default", "isCompliantDeviceAccepted": "service_default", "isHybridAzureADJoinedDeviceAccepted": "service_default"}, {flag: "default" | some flag, _ in pair_default_trust}),
+		{flag: "partner" | some flag, _ in pair_partner_trust},
+	),
+}
 
 # R-TRUST-2, R-INH-4: a stored inboundTrust that sets every flag (not null)
 # and nothing else.
@@ -84,8 +84,10 @@ pair_default_trust := {flag: v |
 }
 
 # R-TRUST-2: the inboundTrust of the resource tenant's partner entry for the
-# home tenant and of its stored default, as stored; undefined when absent.
-pair_partner_trust_entry := tenants[resource].crossTenantAccessPolicy.partners[home].inboundTrust
+# home tenant (resource_partner, which the pair reads anyway for
+# isServiceProvider: one walk down the tenants for both) and of its stored
+# default, as stored; undefined when absent.
+pair_partner_trust_entry := resource_partner.inboundTrust
 
 pair_default_trust_entry := tenants[resource].crossTenantAccessPolicy["default"].inboundTrust
 
@@ -149,13 +151,13 @@ pair_mfa_resolution := {true: "step_up_resource", false: "step_up_resource"} if 
 } else := {true: "satisfied_by_home_claim", false: "step_up_home"} if {
 	internal_caller # §8.15, internal_mfa_resolution
 } else := {true: "satisfied_by_home_claim", false: "step_up_home"} if {
-	pair_trust.isMfaAccepted == true # trusted_mfa_resolution
+	pair_inbound_trust.flags.isMfaAccepted == true # trusted_mfa_resolution
 	collaboration
 } else := {true: "satisfied_by_home_claim", false: "unsatisfiable"} if {
-	pair_trust.isMfaAccepted == true # §8.8
+	pair_inbound_trust.flags.isMfaAccepted == true # §8.8
 	direct_connect
 } else := {true: "satisfied_by_home_claim", false: "step_up_resource"} if {
-	pair_trust.isMfaAccepted == true
+	pair_inbound_trust.flags.isMfaAccepted == true
 } else := null if {
 	pair_service_provider # R-TRUST-9: gdap_trusted asks the session
 } else := {true: "unsatisfiable", false: "unsatisfiable"} if {

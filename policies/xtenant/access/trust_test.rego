@@ -80,22 +80,26 @@ test_pair_trust_as_per_flag_resolution if {
 	]
 	every tenants in cases {
 		pair := {"resource_tenant": r, "home_tenant": h}
-		got := access.pair_trust with data.xtenant.tenants as tenants with input as pair
-		got == {flag: access.trust_flag(r, h, flag) | some flag in access.trust_flags} with data.xtenant.tenants as tenants
-		sources := access.pair_trust_source with data.xtenant.tenants as tenants with input as pair
-		sources == {flag: access.member_source(r, h, "inboundTrust", flag) | some flag in access.trust_flags} with data.xtenant.tenants as tenants
+		got := access.pair_inbound_trust with data.xtenant.tenants as tenants with input as pair
+		got.flags == {flag: access.trust_flag(r, h, flag) | some flag in access.trust_flags} with data.xtenant.tenants as tenants
+		got.sources == {flag: access.member_source(r, h, "inboundTrust", flag) | some flag in access.trust_flags} with data.xtenant.tenants as tenants
 	}
 
 	# the first case mixes the three sources
-	access.pair_trust_source == {"isMfaAccepted": "default", "isCompliantDeviceAccepted": "partner", "isHybridAzureADJoinedDeviceAccepted": "default"} with data.xtenant.tenants as cases[0] with input as {"resource_tenant": r, "home_tenant": h}
-	access.pair_trust_source.isMfaAccepted == "service_default" with data.xtenant.tenants as cases[4] with input as {"resource_tenant": r, "home_tenant": h}
+	access.pair_inbound_trust.sources == {"isMfaAccepted": "default", "isCompliantDeviceAccepted": "partner", "isHybridAzureADJoinedDeviceAccepted": "default"} with data.xtenant.tenants as cases[0] with input as {"resource_tenant": r, "home_tenant": h}
+	access.pair_inbound_trust.sources.isMfaAccepted == "service_default" with data.xtenant.tenants as cases[4] with input as {"resource_tenant": r, "home_tenant": h}
 
-	# an entry that sets every flag supplies them all
-	access.pair_trust_whole == "partner" with data.xtenant.tenants as cases[5] with input as {"resource_tenant": r, "home_tenant": h}
-	access.pair_trust_whole == null with data.xtenant.tenants as cases[6] with input as {"resource_tenant": r, "home_tenant": h}
-	access.pair_trust_whole == null with data.xtenant.tenants as cases[7] with input as {"resource_tenant": r, "home_tenant": h}
-	access.pair_trust_whole == "default" with data.xtenant.tenants as cases[8] with input as {"resource_tenant": r, "home_tenant": h}
-	access.pair_trust_whole == null with data.xtenant.tenants as cases[10] with input as {"resource_tenant": r, "home_tenant": h}
+	# an entry that sets every flag supplies them all (the partner's, or the
+	# default's when the partner's is null); one with another member is
+	# merged flag by flag, which leaves that member out
+	access.pair_inbound_trust == {"flags": trust(false, true, false), "sources": {"isMfaAccepted": "partner", "isCompliantDeviceAccepted": "partner", "isHybridAzureADJoinedDeviceAccepted": "partner"}} with data.xtenant.tenants as cases[5] with input as {"resource_tenant": r, "home_tenant": h}
+	access.pair_inbound_trust.flags == trust(false, true, false) with data.xtenant.tenants as cases[6] with input as {"resource_tenant": r, "home_tenant": h}
+	access.pair_inbound_trust == {"flags": trust(true, false, true), "sources": {"isMfaAccepted": "default", "isCompliantDeviceAccepted": "default", "isHybridAzureADJoinedDeviceAccepted": "default"}} with data.xtenant.tenants as cases[8] with input as {"resource_tenant": r, "home_tenant": h}
+	access.pair_inbound_trust.flags == trust(true, false, true) with data.xtenant.tenants as cases[9] with input as {"resource_tenant": r, "home_tenant": h}
+
+	# R-INH-1..3: a default that sets every flag, under a partner that sets
+	# some: the partner's flags over the default's
+	access.pair_inbound_trust == {"flags": trust(true, false, false), "sources": {"isMfaAccepted": "default", "isCompliantDeviceAccepted": "default", "isHybridAzureADJoinedDeviceAccepted": "partner"}} with data.xtenant.tenants as cases[10] with input as {"resource_tenant": r, "home_tenant": h}
 }
 
 # R-TRUST-2: the inbound trust flags are those of the service default.
