@@ -455,13 +455,13 @@ func (e *Engine) Evaluate(ctx context.Context, req *Request) (*Decision, error) 
 	// (viewOf). A decision whose summary was cached reads few entries, if
 	// any, and leaves them to OPA rather than convert both. The scope also
 	// carries the summaries the engine's functions hand the policy.
-	scope := &pairScope{home: req.HomeTenant, resource: req.ResourceTenant, noView: e.noEntryView}
+	scope := &pairScope{home: req.HomeTenant, resource: req.ResourceTenant, noView: e.noEntryView, opaEntries: e.noEntryView}
 	evalCtx := withPair(ctx, scope)
 	if snap.pair != nil {
 		if scope.pair, err = snap.pairSummary(evalCtx, scope, req); err != nil {
 			return nil, err
 		}
-		if scope.view == nil {
+		if !scope.viewed() {
 			scope.noView = true
 		}
 		// The decision reads the tenant summary too (sign-ins judge the
