@@ -11,19 +11,21 @@ import (
 
 // The partner entries a decision reads are those of its tenant pair:
 // data.xtenant.tenants[resource].crossTenantAccessPolicy.partners[home] and
-// the other way round. OPA reads the tenants object whole (the policy's
-// `tenants := data.xtenant.tenants`), wraps the store's Go maps in
+// the other way round. OPA wraps a Go map read from the store in
 // ast.LazyObject for the evaluation, and converts a raw entry it reaches by a
 // JSON round trip (ast.InterfaceToValue), the only conversion it offers for
 // a value it does not know; it takes an AST value found in the maps as it
 // is. So the engine tells the store the pair of an evaluation through its
-// context (withPair), and the store answers a read above those two entries
-// with a view: the store's maps copied along the path to each entry, the
-// entry in place converted by decodeEntry, everything else shared. The view
-// is the evaluation's own: its cost is copying the maps on the way (the
-// tenants object, the pair's tenants and their partners), which is why it
-// stops at maps larger than viewMaxMembers, where OPA's own conversion is
-// the cheaper. One scope serves a request's pair summary and its decision
+// context (withPair). The engine's policy reads an entry by its path
+// (inlineDataAliases), which the store answers with the entry converted by
+// decodeEntry (rawStore.pairEntryRead); a read above the two entries (a
+// tenant, or the tenants object when the policy is read as written, the
+// rule `tenants := data.xtenant.tenants`) it answers with a view: the
+// store's maps copied along the path to each entry, the entry in place
+// converted, everything else shared. The view is the evaluation's own: its
+// cost is copying the maps on the way (the tenants object if read, the
+// pair's tenants and their partners), which is why it stops at maps larger
+// than viewMaxMembers, where OPA's own conversion is the cheaper. One scope serves a request's pair summary and its decision
 // (Evaluate), so a request converts each entry once. Converted entries are
 // not kept across requests: an entry's AST (18 KB on average on generated
 // data, astCost) holds the bytes of one or two pair summaries, and a pair
@@ -44,8 +46,8 @@ type pairScope struct {
 	// engine's policy reads each tenant of the pair on its own (two
 	// paths); a policy evaluated as written, the tenants object (one).
 	views [2]scopeView
-	// noView leaves the entries to OPA's own conversion: a decision whose
-	// pair summary was cached (Evaluate).
+	// noView makes no view: a decision whose pair summary was cached
+	// (Evaluate) reads few entries, if any, and those by their paths.
 	noView bool
 	// opaEntries leaves every entry to the store's and OPA's conversion,
 	// read at any path (WithoutEntryView, for comparisons).
