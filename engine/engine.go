@@ -13,7 +13,6 @@ import (
 	"sync/atomic"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/metrics"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/topdown"
@@ -461,14 +460,16 @@ func (e *Engine) Evaluate(ctx context.Context, req *Request) (*Decision, error) 
 		return nil, err
 	}
 	cancel := topdown.NewCancel()
-	stop := context.AfterFunc(ctx, cancel.Cancel)
-	defer stop()
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, cancel.Cancel)
+		defer stop()
+	}
 	txn, err := snap.store.NewTransaction(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("engine: evaluate: %w", err)
 	}
 	defer snap.store.Abort(ctx, txn)
-	run := []rego.EvalOption{rego.EvalExternalCancel(cancel), rego.EvalTransaction(txn), rego.EvalMetrics(metrics.NoOp())}
+	run := []rego.EvalOption{rego.EvalExternalCancel(cancel), rego.EvalTransaction(txn)}
 
 	// A pair summary computed here reads the pair's partner entries, and
 	// so does the decision: both see them converted once (pairEntryRead,
