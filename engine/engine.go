@@ -15,6 +15,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/topdown"
 )
 
 // Paths of the rules the engine evaluates (docs/contract.md, "Names").
@@ -450,25 +451,45 @@ func (e *Engine) Evaluate(ctx context.Context, req *Request) (*Decision, error) 
 	}
 
 	input := req.astValue()
+	// The request's evaluations (tenant summary, pair summary, decision,
+	// explanation) share one store transaction and one cancellation, which
+	// ctx's end triggers (fail closed: the evaluation stops with an error).
+	// Left to OPA, each would open its own transaction, and start a
+	// goroutine to watch ctx (even one that can never end).
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	cancel := topdown.NewCancel()
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, cancel.Cancel)
+		defer stop()
+	}
+	txn, err := snap.store.NewTransaction(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("engine: evaluate: %w", err)
+	}
+	defer snap.store.Abort(ctx, txn)
+	run := []rego.EvalOption{rego.EvalExternalCancel(cancel), rego.EvalTransaction(txn)}
+
 	// A pair summary computed here reads the pair's partner entries, and
-	// so does the decision: both see them through one view, converted once
-	// (viewOf). A decision whose summary was cached reads few entries, if
-	// any, and leaves them to OPA rather than convert both. The scope also
-	// carries the summaries the engine's functions hand the policy.
-	scope := &pairScope{home: req.HomeTenant, resource: req.ResourceTenant, noView: e.noEntryView}
+	// so does the decision: both see them converted once (pairEntryRead,
+	// viewOf). A decision whose summary was cached reads few entries, if
+	// any, and makes no view above them. The scope also carries the
+	// summaries the engine's functions hand the policy.
+	scope := &pairScope{home: req.HomeTenant, resource: req.ResourceTenant, noView: e.noEntryView, opaEntries: e.noEntryView}
 	evalCtx := withPair(ctx, scope)
 	if snap.pair != nil {
-		if scope.pair, err = snap.pairSummary(evalCtx, scope, req); err != nil {
+		if scope.pair, err = snap.pairSummary(evalCtx, scope, req, run); err != nil {
 			return nil, err
 		}
-		if scope.view == nil {
+		if !scope.viewed() {
 			scope.noView = true
 		}
 		// The decision reads the tenant summary too (sign-ins judge the
 		// resource tenant's policies): the pair's, or the cached one when
 		// the pair summary was.
 		if snap.tenant != nil && scope.tenant == nil {
-			ts, err := snap.tenantSummary(evalCtx, req.ResourceTenant)
+			ts, err := snap.tenantSummary(evalCtx, req.ResourceTenant, run)
 			if err != nil {
 				return nil, err
 			}
@@ -476,7 +497,7 @@ func (e *Engine) Evaluate(ctx context.Context, req *Request) (*Decision, error) 
 		}
 	}
 
-	rs, err := snap.decision.Eval(evalCtx, rego.EvalParsedInput(input))
+	rs, err := snap.decision.Eval(evalCtx, append(run, rego.EvalParsedInput(input))...)
 	if err != nil {
 		return nil, fmt.Errorf("engine: evaluate: %w", err)
 	}
@@ -489,7 +510,7 @@ func (e *Engine) Evaluate(ctx context.Context, req *Request) (*Decision, error) 
 		return nil, fmt.Errorf("engine: %s: %w", snap.revision, err)
 	}
 	if req.Explain {
-		if d.Explain, err = e.explain(ctx, snap, input); err != nil {
+		if d.Explain, err = e.explain(ctx, snap, input, run); err != nil {
 			return nil, err
 		}
 	}
@@ -499,12 +520,12 @@ func (e *Engine) Evaluate(ctx context.Context, req *Request) (*Decision, error) 
 }
 
 // explain evaluates data.xtenant.access.explain; undefined leaves it out.
-func (e *Engine) explain(ctx context.Context, snap *snapshot, input ast.Value) (map[string]any, error) {
+func (e *Engine) explain(ctx context.Context, snap *snapshot, input ast.Value, run []rego.EvalOption) (map[string]any, error) {
 	pq, err := snap.preparedQuery(ctx, ExplainPath)
 	if err != nil {
 		return nil, fmt.Errorf("engine: explain: %w", err)
 	}
-	rs, err := pq.Eval(ctx, rego.EvalParsedInput(input))
+	rs, err := pq.Eval(ctx, append(run, rego.EvalParsedInput(input))...)
 	if err != nil {
 		return nil, fmt.Errorf("engine: explain: %w", err)
 	}
@@ -527,17 +548,17 @@ func (e *Engine) explain(ctx context.Context, snap *snapshot, input ast.Value) (
 // pair key, so it cannot depend on anything else even by mistake; the
 // resource tenant's summary it reads is put in scope. The cached value is
 // shared by every decision of the pair and never mutated.
-func (s *snapshot) pairSummary(ctx context.Context, scope *pairScope, req *Request) (ast.Value, error) {
+func (s *snapshot) pairSummary(ctx context.Context, scope *pairScope, req *Request, run []rego.EvalOption) (ast.Value, error) {
 	v, hit, err := cachedSummary(s.summaries, pairSummaryKey(pairKeyOf(req)), func() (pairEntry, error) {
 		var shared map[ast.Value]struct{}
 		if s.tenant != nil {
-			ts, err := s.tenantSummary(ctx, req.ResourceTenant)
+			ts, err := s.tenantSummary(ctx, req.ResourceTenant, run)
 			if err != nil {
 				return pairEntry{}, err
 			}
 			scope.tenant, shared = ts.v, ts.composites
 		}
-		v, err := evalSummary(ctx, s.pair, req.pairValue(), "pair summary")
+		v, err := evalSummary(ctx, s.pair, req.pairValue(), "pair summary", run)
 		if err != nil || !s.summaries.keeps() {
 			return pairEntry{v: v}, err
 		}
@@ -555,9 +576,9 @@ func (s *snapshot) pairSummary(ctx context.Context, scope *pairScope, req *Reque
 // first use with an input holding only x (as resource_tenant), so that it
 // cannot depend on anything else even by mistake. Like a pair summary it is
 // shared and never mutated.
-func (s *snapshot) tenantSummary(ctx context.Context, x string) (pairEntry, error) {
+func (s *snapshot) tenantSummary(ctx context.Context, x string, run []rego.EvalOption) (pairEntry, error) {
 	e, _, err := cachedSummary(s.summaries, tenantSummaryKey(x), func() (pairEntry, error) {
-		v, err := evalSummary(ctx, s.tenant, ast.NewObject(ast.Item(keyResourceTenant, ast.StringTerm(x))), "tenant summary")
+		v, err := evalSummary(ctx, s.tenant, ast.NewObject(ast.Item(keyResourceTenant, ast.StringTerm(x))), "tenant summary", run)
 		if err != nil || !s.summaries.keeps() {
 			return pairEntry{v: v}, err
 		}
@@ -584,9 +605,10 @@ func cachedSummary[K comparable](c *pairCache[K], key K, compute func() (pairEnt
 	return e, hit, nil
 }
 
-// evalSummary evaluates a summary query (what names it in errors).
-func evalSummary(ctx context.Context, pq *rego.PreparedEvalQuery, input ast.Value, what string) (ast.Value, error) {
-	rs, err := pq.Eval(ctx, rego.EvalParsedInput(input))
+// evalSummary evaluates a summary query (what names it in errors) with the
+// request's evaluation options run (Evaluate).
+func evalSummary(ctx context.Context, pq *rego.PreparedEvalQuery, input ast.Value, what string, run []rego.EvalOption) (ast.Value, error) {
+	rs, err := pq.Eval(ctx, append(run, rego.EvalParsedInput(input))...)
 	if err != nil {
 		return nil, fmt.Errorf("engine: %s: %w", what, err)
 	}

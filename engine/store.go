@@ -24,6 +24,9 @@ type rawStore struct {
 }
 
 func (s rawStore) Read(ctx context.Context, txn storage.Transaction, path storage.Path) (any, error) {
+	if v, ok, err := s.pairEntryRead(ctx, txn, path); ok {
+		return v, err
+	}
 	v, err := s.Store.Read(ctx, txn, path)
 	if err == nil {
 		return viewOf(ctx, path, v), nil
@@ -51,6 +54,48 @@ func (s rawStore) Read(ctx context.Context, txn storage.Transaction, path storag
 		return nil, err // a real miss
 	}
 	return nil, err
+}
+
+// pairEntryRead answers a read at or inside one of the partner entries of
+// the evaluation's tenant pair (withPair) from the entry converted once per
+// request (decodeEntry): the engine's policy reads them so, by their paths
+// (inlineDataAliases). ok is false for any other read, and for an entry
+// that is not raw (left to the store as it is).
+func (s rawStore) pairEntryRead(ctx context.Context, txn storage.Transaction, path storage.Path) (v any, ok bool, err error) {
+	if len(path) < entryPathLen {
+		return nil, false, nil
+	}
+	scope, found := ctx.Value(pairScopeKey{}).(*pairScope)
+	if !found || scope.opaEntries {
+		return nil, false, nil
+	}
+	i := scope.side(path)
+	if i < 0 {
+		return nil, false, nil
+	}
+	e := scope.entries[i]
+	if e == nil {
+		raw, err := s.Store.Read(ctx, txn, path[:entryPathLen])
+		if err != nil {
+			if storage.IsNotFound(err) && len(path) > entryPathLen {
+				return nil, true, &storage.Error{Code: storage.NotFoundErr, Message: path.String() + ": document does not exist"}
+			}
+			return nil, true, err
+		}
+		r, isRaw := raw.(json.RawMessage)
+		if !isRaw {
+			return nil, false, nil
+		}
+		if e, ok = decodeEntry(r); !ok {
+			return nil, false, nil
+		}
+		scope.entries[i] = e
+	}
+	inner, err := insideAST(e, path[entryPathLen:], &storage.Error{Code: storage.NotFoundErr, Message: path.String() + ": document does not exist"})
+	if err != nil {
+		return nil, true, err
+	}
+	return inner, true, nil
 }
 
 // insideAST follows path into an AST value; notFound when it is not there.

@@ -154,7 +154,10 @@ func compileEngine(rw *engineRewrite) (*ast.Compiler, error) {
 	if rw.tenant {
 		builtins[tenantBuiltin] = &ast.Builtin{Name: tenantBuiltin, Decl: tenantBuiltinDecl.Decl}
 	}
-	c := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1).WithBuiltins(builtins)
+	c := ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1).WithBuiltins(builtins).
+		WithStageAfterID(ast.StageRewriteLocalVars, ast.CompilerStageDefinition{
+			Name: "xtenant/InlineDataAliases", MetricName: "xtenant_inline_data_aliases", Stage: inlineDataAliases,
+		})
 	if c.Compile(rw.modules); c.Failed() {
 		return nil, c.Errors
 	}

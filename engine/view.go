@@ -11,19 +11,21 @@ import (
 
 // The partner entries a decision reads are those of its tenant pair:
 // data.xtenant.tenants[resource].crossTenantAccessPolicy.partners[home] and
-// the other way round. OPA reads the tenants object whole (the policy's
-// `tenants := data.xtenant.tenants`), wraps the store's Go maps in
+// the other way round. OPA wraps a Go map read from the store in
 // ast.LazyObject for the evaluation, and converts a raw entry it reaches by a
 // JSON round trip (ast.InterfaceToValue), the only conversion it offers for
 // a value it does not know; it takes an AST value found in the maps as it
 // is. So the engine tells the store the pair of an evaluation through its
-// context (withPair), and the store answers a read above those two entries
-// with a view: the store's maps copied along the path to each entry, the
-// entry in place converted by decodeEntry, everything else shared. The view
-// is the evaluation's own: its cost is copying the maps on the way (the
-// tenants object, the pair's tenants and their partners), which is why it
-// stops at maps larger than viewMaxMembers, where OPA's own conversion is
-// the cheaper. One scope serves a request's pair summary and its decision
+// context (withPair). The engine's policy reads an entry by its path
+// (inlineDataAliases), which the store answers with the entry converted by
+// decodeEntry (rawStore.pairEntryRead); a read above the two entries (a
+// tenant, or the tenants object when the policy is read as written, the
+// rule `tenants := data.xtenant.tenants`) it answers with a view: the
+// store's maps copied along the path to each entry, the entry in place
+// converted, everything else shared. The view is the evaluation's own: its
+// cost is copying the maps on the way (the tenants object if read, the
+// pair's tenants and their partners), which is why it stops at maps larger
+// than viewMaxMembers, where OPA's own conversion is the cheaper. One scope serves a request's pair summary and its decision
 // (Evaluate), so a request converts each entry once. Converted entries are
 // not kept across requests: an entry's AST (18 KB on average on generated
 // data, astCost) holds the bytes of one or two pair summaries, and a pair
@@ -39,18 +41,30 @@ type pairScopeKey struct{}
 type pairScope struct {
 	home, resource string
 	entries        [2]ast.Value
-	// The last view made and the path it was read at: a request's decision
-	// reads the tenants as its pair summary did, and takes the same view.
-	view     map[string]any
-	viewPath storage.Path
-	// noView leaves the entries to OPA's own conversion: a decision whose
-	// pair summary was cached (Evaluate).
+	// The views made, by the path read: a request's decision reads the
+	// tenants as its pair summary did, and takes the same views. The
+	// engine's policy reads each tenant of the pair on its own (two
+	// paths); a policy evaluated as written, the tenants object (one).
+	views [2]scopeView
+	// noView makes no view: a decision whose pair summary was cached
+	// (Evaluate) reads few entries, if any, and those by their paths.
 	noView bool
+	// opaEntries leaves every entry to the store's and OPA's conversion,
+	// read at any path (WithoutEntryView, for comparisons).
+	opaEntries bool
 
 	// The summaries the engine hands this evaluation's policy through its
 	// own functions (pairSummaryFunc, tenantSummaryFunc); nil: none bound.
 	pair, tenant ast.Value
 }
+
+type scopeView struct {
+	path storage.Path
+	v    map[string]any
+}
+
+// viewed reports that the scope made a view.
+func (s *pairScope) viewed() bool { return s.views[0].v != nil }
 
 // withPair returns ctx telling the store the evaluation's tenant pair.
 func withPair(ctx context.Context, scope *pairScope) context.Context {
@@ -63,6 +77,21 @@ const entryPathLen = 6
 
 func entryPath(x, y string) [entryPathLen]string {
 	return [entryPathLen]string{"xtenant", "tenants", x, "crossTenantAccessPolicy", "partners", y}
+}
+
+// side is the index in entries of the pair's entry at the start of path
+// (at least entryPathLen long); -1 when path is elsewhere.
+func (s *pairScope) side(path storage.Path) int {
+	for i, xy := range [2][2]string{{s.resource, s.home}, {s.home, s.resource}} {
+		if i == 1 && xy[0] == xy[1] {
+			break // one tenant: one entry
+		}
+		full := entryPath(xy[0], xy[1])
+		if hasPrefix(full[:], path[:entryPathLen]) {
+			return i
+		}
+	}
+	return -1
 }
 
 // patch is one entry put into a view: the path below the value read, and
@@ -108,11 +137,22 @@ func viewOf(ctx context.Context, path storage.Path, v any) any {
 	if n == 0 {
 		return v
 	}
-	if scope.view != nil && samePath(scope.viewPath, path) {
-		return scope.view
+	free := -1
+	for i := range scope.views {
+		switch sv := &scope.views[i]; {
+		case sv.v == nil && free < 0:
+			free = i
+		case sv.v != nil && samePath(sv.path, path):
+			return sv.v
+		}
 	}
-	scope.view, scope.viewPath = patched(v.(map[string]any), patches[:n], 0), path
-	return scope.view
+	view := patched(v.(map[string]any), patches[:n], 0)
+	if free < 0 {
+		// A third path: the oldest view goes.
+		scope.views[0], free = scope.views[1], 1
+	}
+	scope.views[free] = scopeView{path: path, v: view}
+	return view
 }
 
 func samePath(a, b storage.Path) bool {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
 )
 
 // TestViewOf: which reads the store answers with a view, what the view
@@ -127,4 +128,70 @@ func sameValue(a, b any) bool {
 		return ok && x.Compare(y) == 0
 	}
 	return a == b
+}
+
+// TestPairEntryRead: reads at or inside the pair's partner entries come from
+// the entry decodeEntry made, once per request; any other read, an entry
+// that is not raw, and an engine leaving entries to OPA go to the store.
+func TestPairEntryRead(t *testing.T) {
+	const (
+		a = "aaaaaaaa-0000-0000-0000-000000000001"
+		b = "bbbbbbbb-0000-0000-0000-000000000002"
+		c = "cccccccc-0000-0000-0000-000000000003"
+	)
+	entryAB := json.RawMessage(`{"b2bCollaborationInbound":{"usersAndGroups":{"accessType":"allowed","targets":[{"target":"AllUsers","targetType":"user"}]}},"tenantId":"` + b + `"}`)
+	tenant := func(partners map[string]any) map[string]any {
+		return map[string]any{"crossTenantAccessPolicy": map[string]any{"partners": partners}}
+	}
+	data := map[string]any{"xtenant": map[string]any{"tenants": map[string]any{
+		a: tenant(map[string]any{b: entryAB, c: json.RawMessage(`{"tenantId":"` + c + `"}`)}),
+		b: tenant(map[string]any{a: ast.MustParseTerm(`{"tenantId": "` + a + `"}`).Value}),
+	}}}
+	store := rawStore{inmem.NewFromObjectWithOpts(data, inmem.OptRoundTripOnWrite(false))}
+	ctx := context.Background()
+	txn := storage.NewTransactionOrDie(ctx, store)
+	defer store.Abort(ctx, txn)
+	entry := func(x, y string, more ...string) storage.Path {
+		p := entryPath(x, y)
+		return append(storage.Path(p[:]), more...)
+	}
+	opa := opaEntry(t, entryAB)
+
+	scope := &pairScope{home: b, resource: a}
+	scoped := withPair(ctx, scope)
+	v, err := store.Read(scoped, txn, entry(a, b))
+	if err != nil || v.(ast.Value).Compare(opa) != 0 {
+		t.Fatalf("entry: %v %v, OPA makes %v", v, err, opa)
+	}
+	if scope.entries[0] != v {
+		t.Fatal("the entry read is not the scope's")
+	}
+	v, err = store.Read(scoped, txn, entry(a, b, "b2bCollaborationInbound", "usersAndGroups", "targets", "0", "target"))
+	if err != nil || v != ast.String("AllUsers") {
+		t.Fatalf("inside the entry: %v %v", v, err)
+	}
+	if _, err := store.Read(scoped, txn, entry(a, b, "tenantId", "x")); !storage.IsNotFound(err) {
+		t.Fatalf("below a string: %v", err)
+	}
+	if _, err := store.Read(scoped, txn, entry(a, b, "b2bCollaborationOutbound")); !storage.IsNotFound(err) {
+		t.Fatalf("a member the entry lacks: %v", err)
+	}
+	// The entry the other way is an AST value in the store: as it is.
+	if v, err := store.Read(scoped, txn, entry(b, a, "tenantId")); err != nil || v != ast.String(a) || scope.entries[1] != nil {
+		t.Fatalf("entry not raw: %v %v (scope holds %v)", v, err, scope.entries[1])
+	}
+	// Another pair's entry: the store's own answer, decoded from its bytes.
+	if v, err := store.Read(scoped, txn, entry(a, c, "tenantId")); err != nil || v != c {
+		t.Fatalf("another entry: %v (%T) %v", v, v, err)
+	}
+	// A pair whose entry is absent: not found, as from the store.
+	if _, err := store.Read(withPair(ctx, &pairScope{home: c, resource: b}), txn, entry(b, c, "tenantId")); !storage.IsNotFound(err) {
+		t.Fatalf("absent entry: %v", err)
+	}
+	// No scope, or an engine leaving entries to OPA: the raw bytes.
+	for _, c := range []context.Context{ctx, withPair(ctx, &pairScope{home: b, resource: a, opaEntries: true})} {
+		if v, err := store.Read(c, txn, entry(a, b)); err != nil || string(v.(json.RawMessage)) != string(entryAB) {
+			t.Fatalf("unscoped: %v %v", v, err)
+		}
+	}
 }
