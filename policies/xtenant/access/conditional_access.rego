@@ -190,7 +190,7 @@ ca_app_positions(digests, tokens) := [k |
 # instead of testing every policy: the positions for every app id a policy
 # names (ca_app_tokens_of), and for every other app those of its class
 # (ca_app_classes), a class of the catalog's only when some policy names its
-# tokens (ca_app_lookup). An id that lower() changes is left out: no
+# tokens (ca_class_policies). An id that lower() changes is left out: no
 # request's app_id (lower case) is that id, and it could be taken for a class.
 ca_app_index(digests) := object.union(
 	{a: ca_app_positions(digests, ca_app_tokens_of(a)) |
@@ -206,22 +206,31 @@ ca_app_index(digests) := object.union(
 	named := {a | some d in digests; some a in (d.include | d.exclude)}
 }
 
-# §3.3 item 4, §8.5: the app index (ca_app_index) as a request reads it,
-# once per tenant: every app of a catalog class that some policy names
-# (Office365, MicrosoftAdminPortals: index holds the class) takes the
-# positions of its class, both classes' when it is in both and both are
-# named, unless a policy names it by id (its own entry, kept). A request
-# then finds its app's policies by its id, or else under "All".
-ca_app_lookup(index) := object.union_n([
-	{a: ps | ps := index.Office365; some a, _ in data.xtenant.catalog.office365},
-	{a: ps | ps := index.MicrosoftAdminPortals; some a, _ in data.xtenant.catalog.microsoft_admin_portals},
-	{a: ps |
-		ps := index["Office365,MicrosoftAdminPortals"]
-		some a, _ in data.xtenant.catalog.microsoft_admin_portals
-		data.xtenant.catalog.office365[a]
-	},
-	index,
-])
+# §3.3 item 4, §8.5: the catalog's classes (Office365, MicrosoftAdminPortals)
+# that some of the policies (their ca_apps_digest) name.
+ca_catalog_classes(digests) := {c |
+	some d in digests
+	some c in (d.include | d.exclude)
+	c in {"Office365", "MicrosoftAdminPortals"}
+}
+
+# §3.3 item 4: the positions of the live policies whose applications take in
+# an app no policy names by id (ca_app_index): those of its class, asking the
+# catalog only about the classes some policy names ("catalog" in
+# tenant_ca_evaluated, usually none).
+ca_class_policies := tenant_pair.ca_evaluated.apps.All if {
+	tenant_pair.ca_evaluated.catalog == set()
+} else := ps if {
+	ps := tenant_pair.ca_evaluated.apps["Office365,MicrosoftAdminPortals"]
+	data.xtenant.catalog.office365[app_id]
+	data.xtenant.catalog.microsoft_admin_portals[app_id]
+} else := ps if {
+	ps := tenant_pair.ca_evaluated.apps.Office365
+	data.xtenant.catalog.office365[app_id]
+} else := ps if {
+	ps := tenant_pair.ca_evaluated.apps.MicrosoftAdminPortals
+	data.xtenant.catalog.microsoft_admin_portals[app_id]
+} else := tenant_pair.ca_evaluated.apps.All
 
 # §3.3, §3.2, §8.5: one side (include or exclude) of a policy's users, once
 # per tenant (tenant_summary.rego), as one set of tokens that a request
@@ -387,11 +396,12 @@ ca_or_outcome(controls) := {"result": "satisfied"} if {
 # §3.3, R-CA-1..4, §8.1: x's policies that are not disabled, once per tenant
 # (tenant_summary.rego): "entries", each one's facts (ca_entry) in stored
 # order; "apps", the positions there of those that apply to each application
-# (ca_app_lookup); "violating", those of the enforced ones with grant problems
+# (ca_app_index); "violating", those of the enforced ones with grant problems
 # (configuration.rego).
 tenant_ca_evaluated(x) := {
 	"entries": entries,
-	"apps": ca_app_lookup(ca_app_index(digests)),
+	"apps": ca_app_index(digests),
+	"catalog": ca_catalog_classes(digests),
 	"violating": [k | some k, e in entries; e.result.enforced; count(e.grant_violations) > 0],
 } if {
 	ps := tenant_ca_policies(x)
@@ -470,7 +480,7 @@ pair_ca_evaluated := resource_tenant_summary.ca_evaluated if {
 	some k, entry in resource_tenant_summary.ca_evaluated.entries
 ]}) if {
 	sign_in
-} else := {"entries": [], "apps": {}, "violating": []}
+} else := {"entries": [], "apps": {}, "catalog": set(), "violating": []}
 
 ca_pair_entry(entry, tenants) := object.union(entry, {
 	"include": ca_pair_side(entry.include, tenants[0]),
@@ -479,7 +489,7 @@ ca_pair_entry(entry, tenants) := object.union(entry, {
 
 # §3.3: every policy that applies (enforced or report-only), keyed by its
 # index. Which live policies take in this app was found once per tenant
-# (ca_app_lookup: by its id, else under "All"); their
+# (ca_app_index: by its id, else by its class, ca_class_policies); their
 # users were digested once per tenant into sets of tokens (ca_side_tokens),
 # so whether one takes in this caller is one intersection per side with the
 # tokens that name the caller (ca_caller_tokens): §3.3, §8.5, §3.2, by a
@@ -491,7 +501,7 @@ ca_pair_entry(entry, tenants) := object.union(entry, {
 ca_results[i] := result if {
 	ev := tenant_pair.ca_evaluated
 	tokens := ca_caller_tokens
-	some k in object.get(ev.apps, app_id, ev.apps.All)
+	some k in object.get(ev.apps, app_id, ca_class_policies)
 	entry := ev.entries[k]
 	entry.include & tokens != set()
 	entry.exclude & tokens == set()

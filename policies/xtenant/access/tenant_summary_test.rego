@@ -77,7 +77,7 @@ test_tenant_summary_no_policies_R_CA_1 if {
 	same_with_tenant_summary(tenants, object.union(collab, {"access_type": "identity_sync"}))
 	s := access.tenant_pair_computed with input as object.union(object.filter(collab, pair_key_members), {"access_type": "identity_sync"})
 		with data.xtenant.tenants as tenants
-	s.ca_evaluated == {"entries": [], "apps": {}, "violating": []}
+	s.ca_evaluated == {"entries": [], "apps": {}, "catalog": set(), "violating": []}
 }
 
 # §3.2: the tenants a side's guest types name, digested once per tenant:
@@ -150,23 +150,9 @@ test_ca_app_index_R_CA_1 if {
 		"MicrosoftAdminPortals": [0, 3],
 		"Office365,MicrosoftAdminPortals": [1, 3],
 	}
+	access.ca_catalog_classes(digests) == {"Office365", "MicrosoftAdminPortals"}
 	access.ca_app_index([{"include": {"All", spo}, "exclude": {a1}}]) == {spo: [0], a1: [], "All": [0]}
-}
-
-# R-CA-1 (§3.3 item 4, §8.5): the index a request reads gives every app of a
-# catalog class some policy names the positions of its class (of both
-# classes when it is in both and both are named), an app a policy names by
-# id keeping its own; without named classes it is the index as it is.
-test_ca_app_lookup_index_R_CA_1 if {
-	suite_app := "e1e1e1e1-0000-4000-8000-000000000001"
-	both := "e1e1e1e1-0000-4000-8000-000000000002"
-	portal := "e1e1e1e1-0000-4000-8000-000000000003"
-	catalog := {"office365": {a1: "A1", suite_app: "Suite", both: "Both"}, "microsoft_admin_portals": {both: "Both", portal: "Portal"}}
-	suite := {"All": [0], "Office365": [0, 1], a1: [2]}
-	access.ca_app_lookup(suite) == object.union(suite, {suite_app: [0, 1], both: [0, 1]}) with data.xtenant.catalog as catalog
-	classes := {"All": [0], "Office365": [1], "MicrosoftAdminPortals": [2], "Office365,MicrosoftAdminPortals": [1, 2]}
-	access.ca_app_lookup(classes) == object.union(classes, {a1: [1], suite_app: [1], both: [1, 2], portal: [2]}) with data.xtenant.catalog as catalog
-	access.ca_app_lookup({"All": [0], a1: [1]}) == {"All": [0], a1: [1]} with data.xtenant.catalog as catalog
+	access.ca_catalog_classes([{"include": {"All", spo}, "exclude": {a1}}]) == set()
 }
 
 on_app(app) := json.patch(collab, [{"op": "replace", "path": "/application/id", "value": app}])
