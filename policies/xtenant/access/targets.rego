@@ -5,9 +5,9 @@
 # lower case (the loader normalises data, the engine normalises input).
 package xtenant.access
 
-# The per-request rules (digest_app_tokens, direct_connect_eligible) and
-# the tenant summary's app index (ca_app_lookup) read data.xtenant.catalog
-# directly, which spares each request this rule.
+# The per-request rules (digest_app_tokens, ca_class_policies,
+# direct_connect_eligible) read data.xtenant.catalog directly, which spares
+# each request this rule.
 catalog := data.xtenant.catalog
 
 # R-TGT-1, R-TGT-2, R-TGT-4: the principal is contained in a target
