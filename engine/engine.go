@@ -142,6 +142,9 @@ type snapshot struct {
 	queryLimit  int64 // budget of both generations together
 
 	summaries *pairCache[summaryKey] // pair and tenant summaries
+	// constants are the policy's ground composites, which summaries share
+	// with the compiled policy rather than hold (astCost).
+	constants map[ast.Value]struct{}
 	stats     *pairStats
 }
 
@@ -257,6 +260,8 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 		if snap.pair, err = snap.prepareOn(ctx, ec.compiler, PairSummaryPath, funcs[1:]...); err != nil {
 			return fmt.Errorf("engine: activate %s: %w", p.Revision, err)
 		}
+		// The tenant summary is the policy's compile, the pair summary the engine's.
+		snap.constants = policyConstants(compiler, ec.compiler)
 	}
 
 	prev := e.current.Swap(snap)
@@ -562,7 +567,7 @@ func (s *snapshot) pairSummary(ctx context.Context, scope *pairScope, req *Reque
 		if err != nil || !s.summaries.keeps() {
 			return pairEntry{v: v}, err
 		}
-		return pairEntry{v: v, cost: astCost(v, shared)}, nil
+		return pairEntry{v: v, cost: astCost(v, shared, s.constants)}, nil
 	})
 	if hit {
 		s.stats.hits.Add(1)
@@ -583,7 +588,7 @@ func (s *snapshot) tenantSummary(ctx context.Context, x string, run []rego.EvalO
 			return pairEntry{v: v}, err
 		}
 		shared := composites(v)
-		return pairEntry{v: v, cost: astCost(v, nil) + compositeCost*int64(len(shared)), composites: shared}, nil
+		return pairEntry{v: v, cost: astCost(v, s.constants) + compositeCost*int64(len(shared)), composites: shared}, nil
 	})
 	return e, err
 }

@@ -154,11 +154,12 @@ func (c *pairCache[K]) drop(match func(K) bool) {
 }
 
 // memberCost is what an object member or set element costs besides its
-// terms: its element, hash slot and key slice entry. With 150 B the estimate
-// of a pair summary is the heap measured for it: 11.8 KB estimated against
-// 11.6 KB of live heap a pair (10,000 generated partners, 2,782 pair
-// summaries held, heap after a collection).
-const memberCost = 150
+// terms: its element, hash slot and key slice entry. With 190 B the estimate
+// of a pair summary is the heap measured for it: 12.9 KB estimated against
+// 12.8 KB of live heap a pair (10,000 generated partners, 2,782 pair
+// summaries held, heap after a collection; the policy's constants left out,
+// policyConstants).
+const memberCost = 210
 
 // compositeCost is what a tenant summary's composites set costs per member.
 const compositeCost = 32
@@ -169,23 +170,34 @@ const pairKeyCost = 6*16 + 120 + 64
 
 // astCost estimates the heap a summary holds: a term and its value box for
 // each node (~48 B), memberCost per object member and set element, plus
-// string bytes, without the composites in shared:
-// those of its resource tenant's summary, which a pair summary's digested
-// Conditional Access policies point into and which the tenant's own entry
-// pays for. Counting them again per pair made the estimate twice the heap
-// measured on generated data (22.8 KB against 11.5 KB a pair; 9.5 KB
-// without them). Walking every member before v is shared also completes any
-// object OPA converts lazily from the store (ast.LazyObject fills its own
-// cache on reads): other goroutines then only read it.
-func astCost(v ast.Value, shared map[ast.Value]struct{}) int64 {
+// string bytes, without the composites in any of shared. Those are the
+// ground composites of the compiled policy (policyConstants: OPA hands a
+// rule's ground value over as it is, so a summary member that is one costs
+// the summary nothing), and for a pair summary those of its resource
+// tenant's summary, which its digested Conditional Access policies point
+// into and which the tenant's own entry pays for. Counting the tenant's
+// again per pair made the estimate twice the heap measured on generated
+// data (22.8 KB against 11.5 KB a pair; 9.5 KB without them). Walking
+// every member before v is shared also completes any object OPA converts
+// lazily from the store (ast.LazyObject fills its own cache on reads):
+// other goroutines then only read it.
+func astCost(v ast.Value, shared ...map[ast.Value]struct{}) int64 {
 	n := int64(pairKeyCost)
+	isShared := func(x ast.Value) bool {
+		for _, m := range shared {
+			if _, ok := m[x]; ok {
+				return true
+			}
+		}
+		return false
+	}
 	var walk func(ast.Value)
 	walk = func(v ast.Value) {
 		switch t := v.(type) {
 		case ast.String:
 			n += 48 + int64(len(t))
 		case ast.Object:
-			if _, ok := shared[t]; ok {
+			if isShared(t) {
 				return
 			}
 			n += 64
@@ -195,13 +207,13 @@ func astCost(v ast.Value, shared map[ast.Value]struct{}) int64 {
 				walk(v.Value)
 			})
 		case *ast.Array:
-			if _, ok := shared[t]; ok {
+			if isShared(t) {
 				return
 			}
 			n += 64 + 8*int64(t.Len())
 			t.Foreach(func(e *ast.Term) { walk(e.Value) })
 		case ast.Set:
-			if _, ok := shared[t]; ok {
+			if isShared(t) {
 				return
 			}
 			n += 64
@@ -215,6 +227,27 @@ func astCost(v ast.Value, shared map[ast.Value]struct{}) int64 {
 	}
 	walk(v)
 	return n
+}
+
+// policyConstants returns the ground objects, sets and arrays written in the
+// compiled modules of cs: a summary whose rule yields one holds the policy's
+// own value, not a copy (astCost).
+func policyConstants(cs ...*ast.Compiler) map[ast.Value]struct{} {
+	out := map[ast.Value]struct{}{}
+	for _, c := range cs {
+		for _, m := range c.Modules {
+			ast.WalkTerms(m, func(t *ast.Term) bool {
+				switch v := t.Value.(type) {
+				case ast.Object, ast.Set, *ast.Array:
+					if t.IsGround() {
+						out[v] = struct{}{}
+					}
+				}
+				return false
+			})
+		}
+	}
+	return out
 }
 
 // composites returns the objects, sets and arrays in v (each a pointer, so

@@ -93,3 +93,32 @@ func TestPairCostExcludesTenantSummary(t *testing.T) {
 		t.Errorf("pair cost with its tenant's composites shared = %d, want %d (without the digest's %d)", got, want, digestCost)
 	}
 }
+
+// A summary member that is a ground value written in the policy is the
+// policy's own term (OPA hands a ground rule value over without copying
+// it), so it costs the summary nothing; a value built per pair still does.
+func TestPairCostExcludesPolicyConstants(t *testing.T) {
+	c := ast.NewCompiler()
+	c.Compile(map[string]*ast.Module{"p.rego": ast.MustParseModuleWithOpts(`package p
+table := {true: "satisfied", false: {"step_up", "home"}}
+`, ast.ParserOptions{RegoVersion: ast.RegoV1})})
+	if c.Failed() {
+		t.Fatal(c.Errors)
+	}
+	var table ast.Value
+	for _, r := range c.Modules["p.rego"].Rules {
+		table = r.Head.Value.Value
+	}
+	constants := policyConstants(c)
+	built := ast.MustParseTerm(`{true: "satisfied", false: {"step_up", "home"}}`).Value // equal, not the same
+	pair := func(v ast.Value) ast.Value {
+		return ast.NewObject(ast.Item(ast.StringTerm("mfa_resolution"), ast.NewTerm(v)))
+	}
+	withConstant, withBuilt := astCost(pair(table), constants), astCost(pair(built), constants)
+	if want := astCost(pair(built), nil) - (astCost(built, nil) - pairKeyCost); withConstant != want {
+		t.Errorf("cost with the policy's own table = %d, want %d (the table left out)", withConstant, want)
+	}
+	if withBuilt != astCost(pair(built), nil) {
+		t.Errorf("cost with an equal table built per pair = %d, want %d (counted)", withBuilt, astCost(pair(built), nil))
+	}
+}
