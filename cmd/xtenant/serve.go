@@ -245,6 +245,15 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 	}
 	var wg sync.WaitGroup
 	errc := make(chan error, 2)
+	// The gRPC listener is bound before HTTP answers: once /health/ready
+	// says ready, ext_authz accepts connections too.
+	var g *grpc.Server
+	if cfg.GRPCAddr != "" {
+		if g, err = s.startGRPC(ev, tlsConf, tokens, errc, &wg); err != nil {
+			_ = conns.Close()
+			return err
+		}
+	}
 	wg.Go(func() {
 		err := srv.Serve(served)
 		if !errors.Is(err, http.ErrServerClosed) {
@@ -252,14 +261,6 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 		}
 	})
 	log.Info("serving", "addr", cfg.Addr, "tls", tlsConf != nil, "cache_size", cfg.CacheSize, "cache_max_bytes", cfg.CacheMaxBytes)
-
-	var g *grpc.Server
-	if cfg.GRPCAddr != "" {
-		if g, err = s.startGRPC(ev, tlsConf, tokens, errc, &wg); err != nil {
-			_ = srv.Close()
-			return err
-		}
-	}
 
 	select {
 	case <-ctx.Done():
