@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"maps"
 	"slices"
 	"strconv"
@@ -78,7 +79,7 @@ func (s rawStore) pairEntryRead(ctx context.Context, txn storage.Transaction, pa
 		raw, err := s.Store.Read(ctx, txn, path[:entryPathLen])
 		if err != nil {
 			if storage.IsNotFound(err) && len(path) > entryPathLen {
-				return nil, true, &storage.Error{Code: storage.NotFoundErr, Message: path.String() + ": document does not exist"}
+				return nil, true, notFoundAt(path)
 			}
 			return nil, true, err
 		}
@@ -91,11 +92,20 @@ func (s rawStore) pairEntryRead(ctx context.Context, txn storage.Transaction, pa
 		}
 		scope.entries[i] = e
 	}
-	inner, err := insideAST(e, path[entryPathLen:], &storage.Error{Code: storage.NotFoundErr, Message: path.String() + ": document does not exist"})
+	inner, err := insideAST(e, path[entryPathLen:], errMissing)
 	if err != nil {
-		return nil, true, err
+		return nil, true, notFoundAt(path)
 	}
 	return inner, true, nil
+}
+
+// errMissing stands for a miss inside an entry until notFoundAt names it:
+// a read that finds its value builds no error.
+var errMissing = errors.New("missing")
+
+// notFoundAt is the store's not-found error for path.
+func notFoundAt(path storage.Path) error {
+	return &storage.Error{Code: storage.NotFoundErr, Message: path.String() + ": document does not exist"}
 }
 
 // insideAST follows path into an AST value; notFound when it is not there.

@@ -25,11 +25,12 @@ import (
 // converted, everything else shared. The view is the evaluation's own: its
 // cost is copying the maps on the way (the tenants object if read, the
 // pair's tenants and their partners), which is why it stops at maps larger
-// than viewMaxMembers, where OPA's own conversion is the cheaper. One scope serves a request's pair summary and its decision
-// (Evaluate), so a request converts each entry once. Converted entries are
-// not kept across requests: an entry's AST (18 KB on average on generated
-// data, astCost) holds the bytes of one or two pair summaries, and a pair
-// summary found saves thirty times what an entry found would.
+// than viewMaxMembers, where OPA's own conversion is the cheaper. One scope
+// serves a request's pair summary and its decision (Evaluate), so a request
+// converts each entry once. Converted entries are not kept across
+// requests: an entry's AST (18 KB on average on generated data, astCost)
+// holds the bytes of one or two pair summaries, and a pair summary found
+// saves thirty times what an entry found would.
 const viewMaxMembers = 4096
 
 type pairScopeKey struct{}
