@@ -609,3 +609,23 @@ test_pair_mfa_step_up_source_agrees_R_TRUST_3 if {
 source_agrees(source, _) if source == null
 
 source_agrees(source, expected) if source == expected
+
+# R-CA-2, R-CA-4: ca_outcome_reasons gives a block its CA_BLOCK reason,
+# a failing policy a reason per failing control, and nothing otherwise.
+test_ca_outcome_reasons_by_outcome_R_CA_2_R_CA_4 if {
+	r := {"name": "Block guests", "outcome": {"failing": []}}
+	block := access.ca_outcome_reasons("block", r) with access.resource as "t1"
+		with access.resource_name as "Contoso"
+	[x | some x in block] == [{
+		"code": "CA_BLOCK",
+		"stage": "conditional_access",
+		"tenant": "t1",
+		"setting": null,
+		"rule": "R-CA-2",
+		"aadsts": "AADSTS53003",
+		"message": "Contoso's Conditional Access policy 'Block guests' blocks this access",
+	}]
+	not access.ca_outcome_reasons("satisfied", r)
+	not access.ca_outcome_reasons("step_up", r)
+	access.ca_outcome_reasons("fail", r) == set()
+}

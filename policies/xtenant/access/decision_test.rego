@@ -94,3 +94,21 @@ test_ranked_reasons if {
 	access.ranked_reasons({sync_r}) == [sync_r]
 	access.ranked_reasons(set()) == []
 }
+
+# §2.13, §8.1: decision_kind takes a configuration deny over every other
+# verdict, then a deny by any stage over a step-up, and allows otherwise.
+test_decision_kind_precedence_2_13 if {
+	r := {{"code": "X"}}
+	access.decision_kind == "configuration" with access.configuration_reasons as r
+		with access.deny_reasons as r
+		with access.ca_step_up as r
+	access.decision_kind == "deny" with access.configuration_reasons as set()
+		with access.deny_reasons as r
+		with access.ca_step_up as r
+	access.decision_kind == "step_up" with access.configuration_reasons as set()
+		with access.deny_reasons as set()
+		with access.ca_step_up as r
+	access.decision_kind == "allow" with access.configuration_reasons as set()
+		with access.deny_reasons as set()
+		with access.ca_step_up as set()
+}

@@ -118,3 +118,22 @@ test_members_of_odd_user_and_application_8_25 if {
 	access.app_id == "" with input as req
 	access.client_id == null with input as req
 }
+
+# §8.25, §8.24, R-CC-1: pair_input_ok holds for a well-formed pair key and
+# is false (not undefined) when any of its members is not one of the
+# contract's values.
+test_pair_input_ok_8_25 if {
+	ok := {"access_type": "b2b_collaboration", "identity_kind": "entra", "home_tenant": "h", "resource_tenant": "r"}
+	access.pair_input_ok with input as ok
+	access.pair_input_ok with input as object.union(ok, {"home_cloud": "microsoftonline.us"})
+	every bad in [
+		{"access_type": "b2b"},
+		{"identity_kind": "google"},
+		{"resource_tenant": ""},
+		{"home_tenant": ""},
+		{"home_cloud": "example.com"},
+		{"resource_cloud": "example.com"},
+	] {
+		access.pair_input_ok == false with input as object.union(ok, bad)
+	}
+}
