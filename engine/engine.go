@@ -142,9 +142,9 @@ type snapshot struct {
 	queryLimit  int64 // budget of both generations together
 
 	summaries *pairCache[summaryKey] // pair and tenant summaries
-	// constants are the policy's ground composites, which summaries share
-	// with the compiled policy rather than hold (astCost).
-	constants map[ast.Value]struct{}
+	// shareable is what summaries share with the compiled policy rather
+	// than hold (keep, astCost).
+	shareable shareable
 	stats     *pairStats
 }
 
@@ -261,7 +261,7 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 			return fmt.Errorf("engine: activate %s: %w", p.Revision, err)
 		}
 		// The tenant summary is the policy's compile, the pair summary the engine's.
-		snap.constants = policyConstants(compiler, ec.compiler)
+		snap.shareable = policyShareable(compiler, ec.compiler)
 	}
 
 	prev := e.current.Swap(snap)
@@ -567,7 +567,8 @@ func (s *snapshot) pairSummary(ctx context.Context, scope *pairScope, req *Reque
 		if err != nil || !s.summaries.keeps() {
 			return pairEntry{v: v}, err
 		}
-		return pairEntry{v: v, cost: astCost(v, shared, s.constants)}, nil
+		v = keep(v, s.shareable, shared)
+		return pairEntry{v: v, cost: astCost(v, s.shareable, shared)}, nil
 	})
 	if hit {
 		s.stats.hits.Add(1)
@@ -587,8 +588,9 @@ func (s *snapshot) tenantSummary(ctx context.Context, x string, run []rego.EvalO
 		if err != nil || !s.summaries.keeps() {
 			return pairEntry{v: v}, err
 		}
+		v = keep(v, s.shareable, nil)
 		shared := composites(v)
-		return pairEntry{v: v, cost: astCost(v, s.constants) + compositeCost*int64(len(shared)), composites: shared}, nil
+		return pairEntry{v: v, cost: astCost(v, s.shareable, nil) + compositeCost*int64(len(shared)), composites: shared}, nil
 	})
 	return e, err
 }

@@ -9,8 +9,8 @@ import (
 
 // DefaultPairCacheBytes bounds the pair summaries kept per snapshot
 // (WithPairCacheBytes, --pair-cache-size). A pair summary of the built-in
-// policy holds about 12 KB on generated data (astCost), so this holds about
-// 5,000 pairs.
+// policy holds about 7 KB on generated data as the cache keeps it (keep,
+// astCost), so this holds about 9,000 pairs.
 const DefaultPairCacheBytes = 64 << 20
 
 // WithPairCacheBytes bounds the memory of the pair summaries kept per
@@ -151,123 +151,4 @@ func (c *pairCache[K]) drop(match func(K) bool) {
 			c.prevBytes -= e.cost
 		}
 	}
-}
-
-// memberCost is what an object member or set element costs besides its
-// terms: its element, hash slot and key slice entry. With 190 B the estimate
-// of a pair summary is the heap measured for it: 12.9 KB estimated against
-// 12.8 KB of live heap a pair (10,000 generated partners, 2,782 pair
-// summaries held, heap after a collection; the policy's constants left out,
-// policyConstants).
-const memberCost = 210
-
-// compositeCost is what a tenant summary's composites set costs per member.
-const compositeCost = 32
-
-// pairKeyCost is what a cache entry costs besides its value: the key's six
-// strings (two tenant ids, clouds and kinds: ~120 bytes) and the map slot.
-const pairKeyCost = 6*16 + 120 + 64
-
-// astCost estimates the heap a summary holds: a term and its value box for
-// each node (~48 B), memberCost per object member and set element, plus
-// string bytes, without the composites in any of shared. Those are the
-// ground composites of the compiled policy (policyConstants: OPA hands a
-// rule's ground value over as it is, so a summary member that is one costs
-// the summary nothing), and for a pair summary those of its resource
-// tenant's summary, which its digested Conditional Access policies point
-// into and which the tenant's own entry pays for. Counting the tenant's
-// again per pair made the estimate twice the heap measured on generated
-// data (22.8 KB against 11.5 KB a pair; 9.5 KB without them). Walking
-// every member before v is shared also completes any object OPA converts
-// lazily from the store (ast.LazyObject fills its own cache on reads):
-// other goroutines then only read it.
-func astCost(v ast.Value, shared ...map[ast.Value]struct{}) int64 {
-	n := int64(pairKeyCost)
-	isShared := func(x ast.Value) bool {
-		for _, m := range shared {
-			if _, ok := m[x]; ok {
-				return true
-			}
-		}
-		return false
-	}
-	var walk func(ast.Value)
-	walk = func(v ast.Value) {
-		switch t := v.(type) {
-		case ast.String:
-			n += 48 + int64(len(t))
-		case ast.Object:
-			if isShared(t) {
-				return
-			}
-			n += 64
-			t.Foreach(func(k, v *ast.Term) {
-				n += memberCost
-				walk(k.Value)
-				walk(v.Value)
-			})
-		case *ast.Array:
-			if isShared(t) {
-				return
-			}
-			n += 64 + 8*int64(t.Len())
-			t.Foreach(func(e *ast.Term) { walk(e.Value) })
-		case ast.Set:
-			if isShared(t) {
-				return
-			}
-			n += 64
-			t.Foreach(func(e *ast.Term) {
-				n += memberCost
-				walk(e.Value)
-			})
-		default:
-			n += 48
-		}
-	}
-	walk(v)
-	return n
-}
-
-// policyConstants returns the ground objects, sets and arrays written in the
-// compiled modules of cs: a summary whose rule yields one holds the policy's
-// own value, not a copy (astCost).
-func policyConstants(cs ...*ast.Compiler) map[ast.Value]struct{} {
-	out := map[ast.Value]struct{}{}
-	for _, c := range cs {
-		for _, m := range c.Modules {
-			ast.WalkTerms(m, func(t *ast.Term) bool {
-				switch v := t.Value.(type) {
-				case ast.Object, ast.Set, *ast.Array:
-					if t.IsGround() {
-						out[v] = struct{}{}
-					}
-				}
-				return false
-			})
-		}
-	}
-	return out
-}
-
-// composites returns the objects, sets and arrays in v (each a pointer, so
-// a valid map key).
-func composites(v ast.Value) map[ast.Value]struct{} {
-	out := map[ast.Value]struct{}{}
-	var walk func(ast.Value)
-	walk = func(v ast.Value) {
-		switch t := v.(type) {
-		case ast.Object:
-			out[t] = struct{}{}
-			t.Foreach(func(_, v *ast.Term) { walk(v.Value) })
-		case ast.Set:
-			out[t] = struct{}{}
-			t.Foreach(func(e *ast.Term) { walk(e.Value) })
-		case *ast.Array:
-			out[t] = struct{}{}
-			t.Foreach(func(e *ast.Term) { walk(e.Value) })
-		}
-	}
-	walk(v)
-	return out
 }
