@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -141,7 +142,7 @@ type snapshot struct {
 	prevBytes   int64 // cost of queriesPrev
 	queryLimit  int64 // budget of both generations together
 
-	summaries *pairCache[summaryKey] // pair and tenant summaries
+	summaries *summaryCache // pair and tenant summaries
 	// shareable is what summaries share with the compiled policy rather
 	// than hold (keep, astCost).
 	shareable shareable
@@ -221,9 +222,12 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 		store:      store,
 		queries:    make(map[string]*rego.PreparedEvalQuery),
 		queryLimit: e.queryBytes,
-		summaries:  newPairCache[summaryKey](e.pairBytes),
+		summaries:  newSummaryCache(e.pairBytes),
 		stats:      &e.pairStats,
 	}
+	// The cache's goroutines stop once nothing can evaluate on the
+	// snapshot: not when it is replaced, as requests may still hold it.
+	runtime.AddCleanup(snap, func(c *summaryCache) { c.close() }, snap.summaries)
 	// A policy whose tenant_pair rule is tenant_pair_computed gets the
 	// summary through pairBuiltin, and one whose resource_tenant_summary is
 	// tenant_summary(resource) the tenant's through tenantBuiltin, in a
@@ -595,21 +599,17 @@ func (s *snapshot) tenantSummary(ctx context.Context, x string, run []rego.EvalO
 	return e, err
 }
 
-// cachedSummary returns the entry of key from c, or computes it; hit says
-// it was cached. A new entry, or one found in the previous generation, goes
-// (back) into the current one.
-func cachedSummary[K comparable](c *pairCache[K], key K, compute func() (pairEntry, error)) (e pairEntry, hit bool, err error) {
-	e, hit, current := c.get(key)
-	if current {
+// cachedSummary returns the entry of key from c, or computes it and offers
+// it to c; hit says it was cached.
+func cachedSummary(c *summaryCache, key summaryKey, compute func() (pairEntry, error)) (e pairEntry, hit bool, err error) {
+	if e, ok := c.get(key); ok {
 		return e, true, nil
 	}
-	if !hit {
-		if e, err = compute(); err != nil {
-			return pairEntry{}, false, err
-		}
+	if e, err = compute(); err != nil {
+		return pairEntry{}, false, err
 	}
 	c.put(key, e)
-	return e, hit, nil
+	return e, false, nil
 }
 
 // evalSummary evaluates a summary query (what names it in errors) with the

@@ -9,32 +9,29 @@ func (e *Engine) ForgetPairs() {
 	}
 }
 
-// SetPairLimit sets the entries per generation of the active snapshot's pair
-// cache, so that a test can watch generations turn over.
-func (e *Engine) SetPairLimit(n int) {
-	if s := e.current.Load(); s != nil {
-		s.summaries.mu.Lock()
-		s.summaries.maxPerGen = n
-		s.summaries.mu.Unlock()
+// SetPairBudget sets the bytes the active snapshot's summary cache holds,
+// so that a test can see its summaries evicted all the time.
+func (e *Engine) SetPairBudget(n int64) {
+	if s := e.current.Load(); s != nil && s.summaries.c != nil {
+		s.summaries.c.UpdateMaxCost(n)
+		s.summaries.wait()
 	}
 }
 
-// PairCached reports in which generation the pair of req is cached.
-func (e *Engine) PairCached(req *Request) (current, previous bool) {
+// PairCached reports whether the pair summary of req is cached, once the
+// cache has applied the summaries offered to it.
+func (e *Engine) PairCached(req *Request) bool {
 	s := e.current.Load()
 	if s == nil {
-		return false, false
+		return false
 	}
 	req, err := req.Canonical()
 	if err != nil {
-		return false, false
+		return false
 	}
-	key := pairSummaryKey(pairKeyOf(req))
-	s.summaries.mu.RLock()
-	defer s.summaries.mu.RUnlock()
-	_, current = s.summaries.cur[key]
-	_, previous = s.summaries.prev[key]
-	return current, previous
+	s.summaries.wait()
+	_, ok := s.summaries.get(pairSummaryKey(pairKeyOf(req)))
+	return ok
 }
 
 // WithEagerAST makes Activate convert the whole data document to AST values,
@@ -56,7 +53,8 @@ func (e *Engine) TenantCached(x string) (cached, enabled bool) {
 	if s == nil || s.tenant == nil {
 		return false, false
 	}
-	_, cached, _ = s.summaries.get(tenantSummaryKey(x))
+	s.summaries.wait()
+	_, cached = s.summaries.get(tenantSummaryKey(x))
 	return cached, true
 }
 

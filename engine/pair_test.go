@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"reflect"
 	"slices"
@@ -35,20 +36,20 @@ func TestPairSummaryMatchesFullEvaluation(t *testing.T) {
 		// either order) left in it.
 		// Cold tenant: the resource tenant's summary is computed for this
 		// very request too; cold: it is shared with earlier requests.
-		passes := []string{"cold-tenant", "cold", "shared", "shared-reversed", "two-per-generation"}
+		passes := []string{"cold-tenant", "cold", "shared", "shared-reversed", "tiny-budget"}
 		if raceEnabled {
 			// These passes run one request at a time: the race detector
 			// finds nothing in them, and CI's -race budget is tight. All
 			// five run without it (make test-metamorphic runs this test).
-			passes = []string{"cold-tenant", "two-per-generation"}
+			passes = []string{"cold-tenant", "tiny-budget"}
 		}
 		for _, pass := range passes {
 			switch pass {
 			case "shared-reversed":
 				slices.Reverse(inputs)
-			case "two-per-generation": // generations turn over all the time
+			case "tiny-budget": // summaries are evicted all the time
 				e.ForgetPairs()
-				e.SetPairLimit(2)
+				e.SetPairBudget(16 << 10)
 			}
 			for _, input := range inputs {
 				switch pass {
@@ -299,55 +300,39 @@ func clone(t *testing.T, m map[string]any) map[string]any {
 	return jsonValue(t, m).(map[string]any)
 }
 
-// TestPairCacheGenerations: a full generation becomes the previous one; a
-// pair found there moves back to the current one, and a pair idle for two
-// generations is forgotten.
-func TestPairCacheGenerations(t *testing.T) {
+// TestPairCacheKeepsPairsInUse: a pair in use stays cached while more new
+// pairs than the budget holds pass through, each seen once (home tenants no
+// setting names).
+func TestPairCacheKeepsPairsInUse(t *testing.T) {
 	files, err := scenario.LoadDir(scenarioDir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := activateScenario(t, files[0])
-	// Two pairs a generation, and the one summary of their resource tenant,
-	// which shares the generations (found in the current one it stays put).
-	e.SetPairLimit(3)
+	e.SetPairBudget(64 << 10)
 	req := func(home string) *engine.Request {
 		return &engine.Request{AccessType: engine.AccessB2BCollaboration, HomeTenant: home,
 			ResourceTenant: "22222222-2222-2222-2222-222222222222",
 			User:           &engine.User{ID: "a1a1a1a1-0000-4000-8000-000000000001"},
 			Application:    &engine.Application{ID: "00000003-0000-0ff1-ce00-000000000000"}}
 	}
-	a, b, c, d := req("a0000000-0000-4000-8000-000000000001"), req("b0000000-0000-4000-8000-000000000001"),
-		req("c0000000-0000-4000-8000-000000000001"), req("d0000000-0000-4000-8000-000000000001")
-	where := func(r *engine.Request) string {
-		cur, prev := e.PairCached(r)
-		switch {
-		case cur:
-			return "current"
-		case prev:
-			return "previous"
-		}
-		return "none"
-	}
-	steps := []struct {
-		eval *engine.Request
-		want map[*engine.Request]string
-	}{
-		{a, map[*engine.Request]string{a: "current"}},
-		{b, map[*engine.Request]string{a: "current", b: "current"}},
-		{c, map[*engine.Request]string{a: "previous", b: "previous", c: "current"}},
-		{a, map[*engine.Request]string{a: "current", b: "previous", c: "current"}},
-		{d, map[*engine.Request]string{a: "previous", b: "none", c: "previous", d: "current"}},
-	}
-	for i, st := range steps {
-		if _, err := e.Evaluate(context.Background(), st.eval); err != nil {
-			t.Fatal(err)
-		}
-		for r, want := range st.want {
-			if got := where(r); got != want {
-				t.Errorf("step %d: pair of %s is in %s, want %s", i, r.HomeTenant, got, want)
+	inUse := req("a0000000-0000-4000-8000-000000000001")
+	for i := range 300 {
+		if i%3 == 0 {
+			if _, err := e.Evaluate(context.Background(), inUse); err != nil {
+				t.Fatal(err)
 			}
 		}
+		once := req(fmt.Sprintf("b%07d-0000-4000-8000-000000000001", i))
+		if _, err := e.Evaluate(context.Background(), once); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := e.PairCacheStats(); st.Bytes > 64<<10 || st.Misses < 300 {
+		t.Errorf("cache stats %+v: want at most 64 KiB held and every new pair a miss", st)
+	}
+	if !e.PairCached(inUse) {
+		t.Error("the pair in use was pushed out by pairs seen once")
 	}
 }
 
