@@ -133,7 +133,7 @@ type snapshot struct {
 	tenant *rego.PreparedEvalQuery
 
 	// Prepared Data API and explain queries by path, bounded in bytes
-	// (queryCost) and kept in two generations like the pair summaries: when
+	// (queryCost) and kept in two generations: when
 	// the current one holds half the budget it becomes the previous one.
 	mu          sync.Mutex
 	queries     map[string]*rego.PreparedEvalQuery
