@@ -36,14 +36,19 @@ func TestSummaryCacheBoundedInBytes(t *testing.T) {
 
 // Summaries asked for again and again (the resource tenants' summaries,
 // the pairs in use) survive many times the budget of summaries asked for
-// once (issue 11: the two generations this cache replaced let a stream of
-// new pairs push out the pairs in use, and the tenant summaries every new
-// pair reads).
+// once, even when more of those pass between two asks than the budget
+// holds, where a cache by recency alone (the two generations this one
+// replaced, or LRU) forgets them. Ristretto records lookups in lossy
+// buffers, so admission is statistical: most, not all, must stay (all did
+// in every run). The race detector makes the buffers lose about half.
 func TestSummaryCacheKeepsWhatIsInUse(t *testing.T) {
+	if raceDetector {
+		t.Skip("the race detector drops part of what ristretto records (sync.Pool)")
+	}
 	summary := ast.MustParseTerm(`{"ca_evaluated": [{"id": "p1", "controls": ["mfa"]}], "ca_report_only": []}`).Value
 	cost := astCost(summary, shareable{}, nil)
-	limit := 100 * cost
-	c := newSummaryCache(limit)
+	const fit = 100
+	c := newSummaryCache(fit * cost)
 	defer c.close()
 	var inUse []summaryKey
 	for i := range 10 {
@@ -56,30 +61,29 @@ func TestSummaryCacheKeepsWhatIsInUse(t *testing.T) {
 		c.put(k, pairEntry{v: summary, cost: cost})
 		return false
 	}
-	for range 5 {
+	for range 10 {
 		for _, k := range inUse {
 			ask(k)
 		}
-		c.wait()
 	}
-	for i := range 20 * 100 { // twenty budgets of pairs seen once
+	for i := range 20 * fit { // twenty budgets of pairs seen once
 		if ask(pairSummaryKey(pairKey{home: strconv.Itoa(i)})) {
 			t.Fatalf("pair %d seen once was found", i)
 		}
-		if i%10 == 0 { // the summaries in use are asked for all along
+		if i%(fit*3/2) == 0 { // a budget and a half of new pairs between two asks
 			for _, k := range inUse {
 				ask(k)
 			}
 		}
-		if i%100 == 99 {
-			c.wait()
+	}
+	kept := 0
+	for _, k := range inUse {
+		if _, ok := c.get(k); ok {
+			kept++
 		}
 	}
-	c.wait()
-	for _, k := range inUse {
-		if _, ok := c.get(k); !ok {
-			t.Errorf("%v was in use and is no longer cached", k)
-		}
+	if kept < len(inUse)*3/4 {
+		t.Errorf("%d of the %d summaries in use are still cached; want at least %d", kept, len(inUse), len(inUse)*3/4)
 	}
 }
 
