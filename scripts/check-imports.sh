@@ -27,8 +27,12 @@ only() { # allowed-package-regex forbidden-import-regex why: every other package
 deny "./internal/..." '^github.com/open-policy-agent/' 'OPA stays in engine and bundles'
 deny "./tenants/..." '^github.com/open-policy-agent/' 'OPA stays in engine and bundles'
 deny "./engine/scenario" '^github.com/open-policy-agent/' 'scenarios are data only'
-# The engine knows no transport, metrics or cache.
-deny "./engine" '^(github.com/gin-gonic/|github.com/prometheus/|net/http$|github.com/dgraph-io/)' 'engine is transport-agnostic'
+# The engine knows no transport or metrics, and caches no decisions: the
+# decision cache is a decorator (engine/decisioncache) that only cmd wires in.
+# The engine's own summary cache (paircache.go) holds the pair facts that
+# decisions are computed from, in ristretto too.
+deny "./engine" '^(github.com/gin-gonic/|github.com/prometheus/|net/http$)' 'engine is transport-agnostic'
+deny "./engine" "^$mod/engine/decisioncache\$" 'the engine caches no decisions; cmd wires the decision cache in'
 deny "./engine/..." "^$mod/(internal|cmd)/" 'nothing below engine imports internal or cmd'
 # Decorators (decision log, console recorder) and transports depend on
 # engine's types only (engine.Encoded, engine.Observe): the decision cache is
