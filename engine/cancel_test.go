@@ -41,8 +41,7 @@ func TestEvaluateCancelled(t *testing.T) {
 	// more) for a cancellation after some microseconds to land inside it.
 	stopped := 0
 	for i := range 40 {
-		e.ForgetPairs()
-		e.ForgetTenants()
+		e.ForgetSummaries()
 		r := req(i)
 		ctx, cancel := context.WithCancel(context.Background())
 		timer := time.AfterFunc(time.Duration(50+25*i)*time.Microsecond, cancel)

@@ -594,7 +594,7 @@ func (s *snapshot) tenantSummary(ctx context.Context, x string, run []rego.EvalO
 		}
 		v = keep(v, s.shareable, nil)
 		shared := composites(v)
-		return pairEntry{v: v, cost: astCost(v, s.shareable, nil) + compositeCost*int64(len(shared)), composites: shared}, nil
+		return pairEntry{v: v, cost: astCost(v, s.shareable, nil) + compositeCost*int64(len(shared)), composites: shared, tenant: x}, nil
 	})
 	return e, err
 }
@@ -602,13 +602,14 @@ func (s *snapshot) tenantSummary(ctx context.Context, x string, run []rego.EvalO
 // cachedSummary returns the entry of key from c, or computes it and offers
 // it to c; hit says it was cached.
 func cachedSummary(c *summaryCache, key summaryKey, compute func() (pairEntry, error)) (e pairEntry, hit bool, err error) {
-	if e, ok := c.get(key); ok {
+	k := key.String()
+	if e, ok := c.get(k); ok {
 		return e, true, nil
 	}
 	if e, err = compute(); err != nil {
 		return pairEntry{}, false, err
 	}
-	c.put(key, e)
+	c.put(k, e)
 	return e, false, nil
 }
 

@@ -5,7 +5,7 @@ package engine
 // result of a miss.
 func (e *Engine) ForgetPairs() {
 	if s := e.current.Load(); s != nil {
-		s.summaries.drop(func(k summaryKey) bool { return !k.isTenant })
+		s.summaries.forgetPairs()
 	}
 }
 
@@ -30,7 +30,7 @@ func (e *Engine) PairCached(req *Request) bool {
 		return false
 	}
 	s.summaries.wait()
-	_, ok := s.summaries.get(pairSummaryKey(pairKeyOf(req)))
+	_, ok := s.summaries.get(pairSummaryKey(pairKeyOf(req)).String())
 	return ok
 }
 
@@ -38,11 +38,12 @@ func (e *Engine) PairCached(req *Request) bool {
 // as the engine did before it kept tenant data compact.
 func WithEagerAST() Option { return func(e *Engine) { e.eagerAST = true } }
 
-// ForgetTenants drops the tenant summaries of the active snapshot, so that a
-// test can see a pair summary computed with its tenant summary cold.
-func (e *Engine) ForgetTenants() {
+// ForgetSummaries drops every summary of the active snapshot, tenant
+// summaries included, so that a test can see a pair summary computed with
+// its tenant summary cold.
+func (e *Engine) ForgetSummaries() {
 	if s := e.current.Load(); s != nil {
-		s.summaries.drop(func(k summaryKey) bool { return k.isTenant })
+		s.summaries.forget()
 	}
 }
 
@@ -54,7 +55,7 @@ func (e *Engine) TenantCached(x string) (cached, enabled bool) {
 		return false, false
 	}
 	s.summaries.wait()
-	_, cached = s.summaries.get(tenantSummaryKey(x))
+	_, cached = s.summaries.get(tenantSummaryKey(x).String())
 	return cached, true
 }
 

@@ -114,8 +114,10 @@ const memberCost = 115
 // compositeCost is what a tenant summary's composites set costs per member.
 const compositeCost = 32
 
-// pairKeyCost is what a cache entry costs besides its value: the key's six
-// strings (two tenant ids, clouds and kinds: ~120 bytes) and the map slot.
+// pairKeyCost is what a cache entry costs besides its value: ristretto's
+// item (two key hashes, the entry, its expiry), its slots in the store's
+// and the admission policy's maps; the key itself is not kept. It was
+// measured with the key kept, so it errs on the high side.
 const pairKeyCost = 6*16 + 120 + 64
 
 // astCost estimates the heap a summary kept by keep holds: a term and its

@@ -54,8 +54,7 @@ func TestPairSummaryMatchesFullEvaluation(t *testing.T) {
 			for _, input := range inputs {
 				switch pass {
 				case "cold-tenant":
-					e.ForgetTenants()
-					e.ForgetPairs()
+					e.ForgetSummaries()
 				case "cold":
 					e.ForgetPairs()
 				}

@@ -82,8 +82,9 @@ type pairEntry struct {
 	// composites are v's objects, sets and arrays, kept for a tenant
 	// summary: the pair summaries of its tenant share them (astCost).
 	composites map[ast.Value]struct{}
-	// key is the entry's key, for drop (ristretto keeps only hashes).
-	key summaryKey
+	// tenant is the tenant of a tenant summary, so that forgetPairs can
+	// file it again (ristretto keeps no keys, only their hashes).
+	tenant string
 }
 
 // summaryBytes is the size of a pair summary kept on generated data (keep,
@@ -109,8 +110,9 @@ func newSummaryCache(limit int64) *summaryCache {
 	return &summaryCache{c: c}
 }
 
-// String is the key's ristretto key; no member holds a NUL (tenant ids are
-// GUIDs, clouds and identity kinds enumerations: Request.Validate).
+// String is the key's ristretto key, made once per lookup (cachedSummary);
+// no member holds a NUL (tenant ids are GUIDs, clouds and identity kinds
+// enumerations: Request.Validate).
 func (k summaryKey) String() string {
 	if k.isTenant {
 		return "t\x00" + k.tenant
@@ -119,23 +121,22 @@ func (k summaryKey) String() string {
 	return strings.Join([]string{"p", p.accessType, p.home, p.resource, p.homeCloud, p.resourceCloud, p.identityKind}, "\x00")
 }
 
-func (c *summaryCache) get(key summaryKey) (pairEntry, bool) {
+func (c *summaryCache) get(key string) (pairEntry, bool) {
 	if c.c == nil {
 		return pairEntry{}, false
 	}
-	return c.c.Get(key.String())
+	return c.c.Get(key)
 }
 
 // put offers e to the cache, which may decline it (admission). It returns
 // once the cache has applied it (ristretto applies sets from a buffer), so
 // that the pair's next request finds it rather than computing it again:
 // a few microseconds against the milliseconds of a summary.
-func (c *summaryCache) put(key summaryKey, e pairEntry) {
+func (c *summaryCache) put(key string, e pairEntry) {
 	if c.c == nil || e.cost > c.c.MaxCost() {
 		return
 	}
-	e.key = key
-	if c.c.Set(key.String(), e, e.cost) {
+	if c.c.Set(key, e, e.cost) {
 		c.c.Wait()
 	}
 }
@@ -161,24 +162,32 @@ func (c *summaryCache) wait() {
 	}
 }
 
-// drop forgets the summaries whose key matches, so that tests and
-// benchmarks can see a summary computed again.
-func (c *summaryCache) drop(match func(summaryKey) bool) {
+// forgetPairs forgets the pair summaries and keeps the tenant summaries, so
+// that tests and benchmarks can see a pair summary computed again over a
+// warm tenant.
+func (c *summaryCache) forgetPairs() {
 	if c.c == nil {
 		return
 	}
 	c.c.Wait()
-	var keys []summaryKey
+	var tenants []pairEntry
 	c.c.IterValues(func(e pairEntry) bool {
-		if match(e.key) {
-			keys = append(keys, e.key)
+		if e.tenant != "" {
+			tenants = append(tenants, e)
 		}
 		return false
 	})
-	for _, k := range keys {
-		c.c.Del(k.String())
+	c.c.Clear()
+	for _, e := range tenants {
+		c.put(tenantSummaryKey(e.tenant).String(), e)
 	}
-	c.c.Wait()
+}
+
+// forget forgets every summary.
+func (c *summaryCache) forget() {
+	if c.c != nil {
+		c.c.Clear()
+	}
 }
 
 // close stops the cache's goroutines; it is called once its snapshot is

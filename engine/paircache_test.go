@@ -16,7 +16,7 @@ func TestSummaryCacheBoundedInBytes(t *testing.T) {
 	c := newSummaryCache(limit)
 	defer c.close()
 	for i := range 5000 {
-		c.put(pairSummaryKey(pairKey{home: strconv.Itoa(i)}), pairEntry{v: summary, cost: cost})
+		c.put(pairSummaryKey(pairKey{home: strconv.Itoa(i)}).String(), pairEntry{v: summary, cost: cost})
 		if i%100 == 99 {
 			c.wait()
 			if _, bytes := c.size(); bytes > limit {
@@ -28,7 +28,7 @@ func TestSummaryCacheBoundedInBytes(t *testing.T) {
 		t.Errorf("%d entries, %d bytes; want some, at %d bytes each", entries, bytes, cost)
 	}
 	off := newSummaryCache(0)
-	off.put(pairSummaryKey(pairKey{home: "hot"}), pairEntry{v: summary, cost: cost})
+	off.put(pairSummaryKey(pairKey{home: "hot"}).String(), pairEntry{v: summary, cost: cost})
 	if n, _ := off.size(); n != 0 || off.keeps() {
 		t.Errorf("zero budget: %d entries kept", n)
 	}
@@ -55,10 +55,10 @@ func TestSummaryCacheKeepsWhatIsInUse(t *testing.T) {
 		inUse = append(inUse, tenantSummaryKey(strconv.Itoa(i)), pairSummaryKey(pairKey{home: "hot" + strconv.Itoa(i)}))
 	}
 	ask := func(k summaryKey) bool {
-		if _, ok := c.get(k); ok {
+		if _, ok := c.get(k.String()); ok {
 			return true
 		}
-		c.put(k, pairEntry{v: summary, cost: cost})
+		c.put(k.String(), pairEntry{v: summary, cost: cost})
 		return false
 	}
 	for range 10 {
@@ -78,7 +78,7 @@ func TestSummaryCacheKeepsWhatIsInUse(t *testing.T) {
 	}
 	kept := 0
 	for _, k := range inUse {
-		if _, ok := c.get(k); ok {
+		if _, ok := c.get(k.String()); ok {
 			kept++
 		}
 	}
@@ -91,7 +91,7 @@ func TestSummaryCacheKeepsWhatIsInUse(t *testing.T) {
 func TestSummaryCacheSkipsOversized(t *testing.T) {
 	c := newSummaryCache(1000)
 	defer c.close()
-	c.put(tenantSummaryKey("big"), pairEntry{v: ast.Null{}, cost: 1001})
+	c.put(tenantSummaryKey("big").String(), pairEntry{v: ast.Null{}, cost: 1001})
 	c.wait()
 	if n, _ := c.size(); n != 0 {
 		t.Errorf("%d entries held, want none", n)
@@ -113,10 +113,10 @@ func TestSummaryCacheReplayedSequence(t *testing.T) {
 		found = 0
 		for i := range fit * 6 / 5 {
 			k := pairSummaryKey(pairKey{home: strconv.Itoa(i)})
-			if _, ok := c.get(k); ok {
+			if _, ok := c.get(k.String()); ok {
 				found++
 			} else {
-				c.put(k, pairEntry{v: summary, cost: cost})
+				c.put(k.String(), pairEntry{v: summary, cost: cost})
 			}
 		}
 		t.Logf("pass %d: %d of %d found", pass, found, fit*6/5)
