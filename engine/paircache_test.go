@@ -1,8 +1,11 @@
 package engine
 
 import (
+	"context"
+	"runtime"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 )
@@ -123,5 +126,31 @@ func TestSummaryCacheReplayedSequence(t *testing.T) {
 	}
 	if found < fit/2 {
 		t.Errorf("last pass found %d of %d pairs; want at least %d", found, fit*6/5, fit/2)
+	}
+}
+
+// A replaced snapshot's summary cache stops its goroutines once no request
+// holds the snapshot (the runtime cleanup Activate registers): reloads do
+// not leak them.
+func TestSummaryCacheClosedWithItsSnapshot(t *testing.T) {
+	e := New()
+	p := Policy{Revision: "r", Modules: map[string]string{"p.rego": "package xtenant.access\n\ndecision := {}\n"}}
+	if err := e.Activate(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	const reloads = 20
+	for range reloads {
+		if err := e.Activate(context.Background(), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before+2 {
+		t.Fatalf("%d goroutines after %d reloads, %d before", n, reloads, before)
 	}
 }
