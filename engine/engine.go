@@ -555,11 +555,14 @@ func (e *Engine) explain(ctx context.Context, snap *snapshot, input ast.Value, r
 // pairSummary returns the pair summary of the request's tenant pair,
 // evaluating it on first use. It is evaluated with an input holding only the
 // pair key, so it cannot depend on anything else even by mistake; the
-// resource tenant's summary it reads is put in scope. The cached value is
-// shared by every decision of the pair and never mutated.
+// resource tenant's summary it reads is put in scope. The cache keeps it
+// packed; each decision that finds it unpacks its own copy, which points
+// into the terms the policy and the tenant summary share and is never
+// mutated.
 func (s *snapshot) pairSummary(ctx context.Context, scope *pairScope, req *Request, run []rego.EvalOption) (ast.Value, error) {
-	v, hit, err := cachedSummary(s.summaries, pairSummaryKey(pairKeyOf(req)), func() (pairEntry, error) {
-		var shared map[ast.Value]struct{}
+	var fresh ast.Value // computed here: used as it is, not unpacked
+	e, hit, err := cachedSummary(s.summaries, pairSummaryKey(pairKeyOf(req)), func() (pairEntry, error) {
+		var shared tenantComposites
 		if s.tenant != nil {
 			ts, err := s.tenantSummary(ctx, req.ResourceTenant, run)
 			if err != nil {
@@ -568,39 +571,50 @@ func (s *snapshot) pairSummary(ctx context.Context, scope *pairScope, req *Reque
 			scope.tenant, shared = ts.v, ts.composites
 		}
 		v, err := evalSummary(ctx, s.pair, req.pairValue(), "pair summary", run)
-		if err != nil || !s.summaries.keeps() {
-			return pairEntry{v: v}, err
+		if err != nil {
+			return pairEntry{}, err
 		}
-		v = keep(v, s.shareable, shared)
-		return pairEntry{v: v, cost: astCost(v, s.shareable, shared)}, nil
+		fresh = v
+		if !s.summaries.keeps() {
+			return pairEntry{}, nil
+		}
+		p, ok := pack(v, s.shareable, shared)
+		if !ok {
+			return pairEntry{}, nil
+		}
+		return pairEntry{packed: p, cost: p.cost()}, nil
 	})
-	if hit {
-		s.stats.hits.Add(1)
-	} else {
-		s.stats.misses.Add(1)
+	if err != nil {
+		return nil, err
 	}
-	return v.v, err
+	if !hit {
+		s.stats.misses.Add(1)
+		return fresh, nil
+	}
+	s.stats.hits.Add(1)
+	return e.packed.unpack(s.shareable)
 }
 
 // tenantSummary returns the summary of resource tenant x, evaluating it on
 // first use with an input holding only x (as resource_tenant), so that it
 // cannot depend on anything else even by mistake. Like a pair summary it is
-// shared and never mutated.
+// shared and never mutated; unlike a pair summary it is kept as AST values
+// (keep): every decision reads one, and there are few tenants.
 func (s *snapshot) tenantSummary(ctx context.Context, x string, run []rego.EvalOption) (pairEntry, error) {
 	e, _, err := cachedSummary(s.summaries, tenantSummaryKey(x), func() (pairEntry, error) {
 		v, err := evalSummary(ctx, s.tenant, ast.NewObject(ast.Item(keyResourceTenant, ast.StringTerm(x))), "tenant summary", run)
 		if err != nil || !s.summaries.keeps() {
 			return pairEntry{v: v}, err
 		}
-		v = keep(v, s.shareable, nil)
-		shared := composites(v)
-		return pairEntry{v: v, cost: astCost(v, s.shareable, nil) + compositeCost*int64(len(shared)), composites: shared, tenant: x}, nil
+		v = keep(v, s.shareable)
+		shared := compositesOf(v)
+		return pairEntry{v: v, cost: astCost(v, s.shareable) + compositeCost*int64(len(shared.terms)), composites: shared, tenant: x}, nil
 	})
 	return e, err
 }
 
 // cachedSummary returns the entry of key from c, or computes it and offers
-// it to c; hit says it was cached.
+// it to c (an entry of cost 0 is not offered); hit says it was cached.
 func cachedSummary(c *summaryCache, key summaryKey, compute func() (pairEntry, error)) (e pairEntry, hit bool, err error) {
 	k := key.String()
 	if e, ok := c.get(k); ok {
@@ -609,7 +623,9 @@ func cachedSummary(c *summaryCache, key summaryKey, compute func() (pairEntry, e
 	if e, err = compute(); err != nil {
 		return pairEntry{}, false, err
 	}
-	c.put(k, e)
+	if e.cost > 0 {
+		c.put(k, e)
+	}
 	return e, false, nil
 }
 

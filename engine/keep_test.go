@@ -32,34 +32,28 @@ codes := {"code": "RESOURCE_INBOUND_BLOCKED"}
 			table = r.Head.Value.Value
 		}
 	}
-	digest := ast.MustParseTerm(`{"users": {"a", "b"}}`)
-	tenant := composites(ast.NewObject(ast.Item(ast.StringTerm("ca"), digest)))
 	grown := ast.NewSet()
 	for _, s := range []string{"g1", "g2", "g3"} {
 		grown.Add(ast.StringTerm(s))
 	}
 	v := ast.NewObject(
 		ast.Item(ast.StringTerm("mfa_resolution"), ast.NewTerm(table)),
-		ast.Item(ast.StringTerm("ca"), digest),
 		ast.Item(ast.StringTerm("code"), ast.StringTerm("RESOURCE_INBOUND_BLOCKED")),
 		ast.Item(ast.StringTerm("groups"), ast.NewTerm(grown)),
 		ast.Item(ast.StringTerm("index"), ast.IntNumberTerm(3)),
 		ast.Item(ast.StringTerm("enforced"), ast.BooleanTerm(true)),
 	)
-	kept := keep(v, pol, tenant).(ast.Object)
+	kept := keep(v, pol).(ast.Object)
 	if v.Compare(kept) != 0 {
 		t.Fatalf("kept %v, want %v", kept, v)
 	}
 	if kept.Get(ast.StringTerm("mfa_resolution")).Value != table {
 		t.Error("the policy's table was copied")
 	}
-	if kept.Get(ast.StringTerm("ca")) != digest {
-		t.Error("the tenant summary's digest was copied")
-	}
 	if got := kept.Get(ast.StringTerm("groups")).Value; got == grown {
 		t.Error("a set built per pair was kept as it was grown")
 	}
-	if got := kept.Get(ast.StringTerm("code")); got != pol.strings["RESOURCE_INBOUND_BLOCKED"] {
+	if got := kept.Get(ast.StringTerm("code")); got != pol.stringTerms[pol.stringIndex["RESOURCE_INBOUND_BLOCKED"]] {
 		t.Error("a string the policy writes was not its one term")
 	}
 	if got := kept.Get(ast.StringTerm("enforced")); got != ast.InternedTerm(true) {
@@ -67,23 +61,6 @@ codes := {"code": "RESOURCE_INBOUND_BLOCKED"}
 	}
 	if got := kept.Get(ast.StringTerm("index")); got != ast.InternedTerm(3) {
 		t.Error("a small integer was not the interned term")
-	}
-}
-
-// A pair summary pays only for what it does not share with its resource
-// tenant's summary (the digested Conditional Access policies it points
-// into): the tenant's entry pays for those once.
-func TestPairCostExcludesTenantSummary(t *testing.T) {
-	digest := ast.MustParseTerm(`[{"users": {"a", "b", "c"}, "apps": ["x", "y"]}]`)
-	tenant := ast.NewObject(ast.Item(ast.StringTerm("ca_evaluated"), digest))
-	pair := ast.NewObject(
-		ast.Item(ast.StringTerm("ca_evaluated"), digest),
-		ast.Item(ast.StringTerm("home_name"), ast.StringTerm("Fabrikam")),
-	)
-	// The digest's own cost, without the entry overhead astCost adds once.
-	digestCost := astCost(digest.Value, shareable{}, nil) - pairKeyCost
-	if got, want := astCost(pair, shareable{}, composites(tenant)), astCost(pair, shareable{}, nil)-digestCost; got != want {
-		t.Errorf("pair cost with its tenant's composites shared = %d, want %d (without the digest's %d)", got, want, digestCost)
 	}
 }
 
@@ -102,15 +79,15 @@ table := {true: "satisfied", false: {"step_up", "home"}}
 	pol := policyShareable(c)
 	built := ast.MustParseTerm(`{true: "satisfied", false: {"step_up", "home"}}`).Value // equal, not the same
 	pair := func(v ast.Value) ast.Value {
-		return keep(ast.NewObject(ast.Item(ast.StringTerm("mfa_resolution"), ast.NewTerm(v))), pol, nil)
+		return keep(ast.NewObject(ast.Item(ast.StringTerm("mfa_resolution"), ast.NewTerm(v))), pol)
 	}
-	left := astCost(pair(table), pol, nil)
-	if want := astCost(ast.NewObject(ast.Item(ast.StringTerm("mfa_resolution"), ast.NullTerm())), shareable{}, nil) - 48; left != want {
+	left := astCost(pair(table), pol)
+	if want := astCost(ast.NewObject(ast.Item(ast.StringTerm("mfa_resolution"), ast.NullTerm())), shareable{}) - 48; left != want {
 		t.Errorf("cost with the policy's own table = %d, want %d (the table left out)", left, want)
 	}
 	// The table built per pair: two objects or sets and four members; its
 	// strings and booleans are the policy's.
-	if got, want := astCost(pair(built), pol, nil), left+2*64+4*memberCost; got != want {
+	if got, want := astCost(pair(built), pol), left+2*64+4*memberCost; got != want {
 		t.Errorf("cost with an equal table built per pair = %d, want %d (its composites counted, not its strings)", got, want)
 	}
 }

@@ -77,11 +77,12 @@ type summaryCache struct {
 }
 
 type pairEntry struct {
-	v    ast.Value
-	cost int64
+	v      ast.Value     // a tenant summary
+	packed packedSummary // a pair summary
+	cost   int64
 	// composites are v's objects, sets and arrays, kept for a tenant
-	// summary: the pair summaries of its tenant share them (astCost).
-	composites map[ast.Value]struct{}
+	// summary: the pair summaries of its tenant point into them (pack).
+	composites tenantComposites
 	// tenant is the tenant of a tenant summary, so that forgetPairs can
 	// file it again (ristretto keeps no keys, only their hashes).
 	tenant string

@@ -14,7 +14,7 @@ import (
 // through it, and keeps nothing with a zero budget.
 func TestSummaryCacheBoundedInBytes(t *testing.T) {
 	summary := ast.MustParseTerm(`{"home_name": "Contoso", "ca_live": [{"id": "p1", "controls": ["mfa"]}], "trust": {"isMfaAccepted": true}}`).Value
-	cost := astCost(summary, shareable{}, nil)
+	cost := astCost(summary, shareable{})
 	const limit = 64 << 10
 	c := newSummaryCache(limit)
 	defer c.close()
@@ -49,7 +49,7 @@ func TestSummaryCacheKeepsWhatIsInUse(t *testing.T) {
 		t.Skip("the race detector drops part of what ristretto records (sync.Pool)")
 	}
 	summary := ast.MustParseTerm(`{"ca_evaluated": [{"id": "p1", "controls": ["mfa"]}], "ca_report_only": []}`).Value
-	cost := astCost(summary, shareable{}, nil)
+	cost := astCost(summary, shareable{})
 	const fit = 100
 	c := newSummaryCache(fit * cost)
 	defer c.close()
@@ -107,7 +107,7 @@ func TestSummaryCacheSkipsOversized(t *testing.T) {
 // pushing out each pair just before it comes back, which found none.
 func TestSummaryCacheReplayedSequence(t *testing.T) {
 	summary := ast.MustParseTerm(`{"home_name": "Contoso", "trust": {"isMfaAccepted": true}}`).Value
-	cost := astCost(summary, shareable{}, nil)
+	cost := astCost(summary, shareable{})
 	const fit = 500
 	c := newSummaryCache(fit * cost)
 	defer c.close()
