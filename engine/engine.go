@@ -144,7 +144,7 @@ type snapshot struct {
 
 	summaries *summaryCache // pair and tenant summaries
 	// shareable is what summaries share with the compiled policy rather
-	// than hold (keep, astCost).
+	// than hold (keep, astCost, pack).
 	shareable shareable
 	stats     *pairStats
 }

@@ -50,15 +50,15 @@ func (pol shareable) stringTerm(s string) (*ast.Term, bool) {
 	return pol.stringTerms[i], true
 }
 
-// keep returns summary v as the cache keeps it: every object, set and array
-// built anew at its exact size, except those of pol or shared, which stay
+// keep returns tenant summary v as the cache keeps it (as AST values: every
+// decision reads one; pair summaries are packed instead): every object, set
+// and array built anew at its exact size, except those of pol, which stay
 // the same values; every string the policy writes, every boolean and every
 // small integer the one term for it. A summary as the evaluation leaves it
 // holds the slack of sets and objects grown member by member and a term
-// for each copy of a key: kept this way it holds about half the heap
-// (7.1 KB against 13.1 KB a pair on generated data, 10,000 partners), so a
-// cache of the same size holds nearly twice the pairs, and the collector
-// has half the pointers to mark. The value is equal to v.
+// for each copy of a key: kept this way it holds about half the heap (7.1
+// KB against 13.1 KB, measured on pair summaries when they were kept so),
+// and the collector has half the pointers to mark. The value is equal to v.
 func keep(v ast.Value, pol shareable) ast.Value {
 	k := keeper{pol: pol}
 	return k.term(ast.NewTerm(v)).Value
@@ -112,10 +112,10 @@ func (k keeper) term(t *ast.Term) *ast.Term {
 
 // memberCost is what an object member or set element costs besides its
 // terms: its element, hash slot and key slice entry, in a value as keep
-// builds it. With 115 B the estimate of a pair summary is the heap
-// measured for it: 7.07 KB estimated against 7.06 KB of live heap a pair
-// (10,000 generated partners, 3,620 pair summaries held, heap after a
-// collection; 13.1 KB a pair before keep).
+// builds it. With 115 B the estimate of a summary is the heap measured for
+// it: 7.07 KB estimated against 7.06 KB of live heap a pair summary when
+// they were kept as AST values (10,000 generated partners, 3,620 pair
+// summaries held, heap after a collection; 13.1 KB a pair before keep).
 const memberCost = 115
 
 // compositeCost is what a tenant summary's composites set costs per member.
@@ -129,13 +129,9 @@ const pairKeyCost = 6*16 + 120 + 64
 
 // astCost estimates the heap a summary kept by keep holds: a term and its
 // value box for each node (~48 B), memberCost per object member and set
-// element, plus string bytes, without the terms and composites it shares.
-// Those are pol's (the policy's strings and ground composites, interned
-// booleans and small integers), and for a pair summary those of its
-// resource tenant's summary (shared), which its digested Conditional Access
-// policies point into and which the tenant's own entry pays for. Counting
-// the tenant's again per pair made the estimate twice the heap measured on
-// generated data (22.8 KB against 11.5 KB a pair; 9.5 KB without them).
+// element, plus string bytes, without the terms and composites it shares
+// with the policy (pol: its strings and ground composites, and the interned
+// booleans and small integers).
 func astCost(v ast.Value, pol shareable) int64 {
 	n := int64(pairKeyCost)
 	k := keeper{pol: pol}

@@ -10,13 +10,14 @@ import (
 
 // DefaultPairCacheBytes bounds the pair summaries kept per snapshot
 // (WithPairCacheBytes, --pair-cache-size). A pair summary of the built-in
-// policy holds about 7 KB on generated data as the cache keeps it (keep,
-// astCost), so this holds about 9,000 pairs.
+// policy takes about 1 KB on generated data as the cache keeps it (packed,
+// with its entry), so this holds about 65,000 pairs, besides the tenant
+// summaries (about 16 KB each, as AST values).
 const DefaultPairCacheBytes = 64 << 20
 
-// WithPairCacheBytes bounds the memory of the pair summaries kept per
-// snapshot, as estimated by astCost; 0 keeps none (every decision computes
-// its pair summary).
+// WithPairCacheBytes bounds the memory of the pair and tenant summaries
+// kept per snapshot (packedSummary.cost, astCost); 0 keeps none (every
+// decision computes its pair summary).
 func WithPairCacheBytes(n int64) Option {
 	return func(e *Engine) { e.pairBytes = max(n, 0) }
 }
@@ -48,7 +49,7 @@ type pairStats struct {
 type PairCacheStats struct {
 	Hits, Misses uint64
 	// Entries and Bytes (pair and tenant summaries, bytes as estimated by
-	// astCost) are what the active snapshot holds; MaxBytes is their budget.
+	// packedSummary.cost and astCost) are what the active snapshot holds; MaxBytes is their budget.
 	Entries         int
 	Bytes, MaxBytes int64
 }
@@ -64,7 +65,7 @@ func (e *Engine) PairCacheStats() PairCacheStats {
 }
 
 // summaryCache holds a snapshot's pair and tenant summaries, bounded in
-// bytes as astCost estimates them, in ristretto: TinyLFU admission and
+// bytes as packedSummary.cost and astCost estimate them, in ristretto: TinyLFU admission and
 // sampled LFU eviction. A summary asked for once (a pair seen once, such as
 // the many home tenants no setting names) does not push out the summaries
 // asked for again and again, and a sequence of pairs larger than the budget,
@@ -88,10 +89,10 @@ type pairEntry struct {
 	tenant string
 }
 
-// summaryBytes is the size of a pair summary kept on generated data (keep,
-// astCost): the cache counts ten admission counters per summary its budget
-// holds, as ristretto advises.
-const summaryBytes = 7 << 10
+// summaryBytes is the size of a pair summary kept on generated data
+// (packedSummary.cost): the cache counts ten admission counters per summary
+// its budget holds, as ristretto advises.
+const summaryBytes = 1 << 10
 
 func newSummaryCache(limit int64) *summaryCache {
 	if limit <= 0 {
@@ -101,7 +102,7 @@ func newSummaryCache(limit int64) *summaryCache {
 		NumCounters:        max(10*limit/summaryBytes, 1000),
 		MaxCost:            limit,
 		BufferItems:        64,
-		IgnoreInternalCost: true, // astCost counts the entry's own overhead (pairKeyCost)
+		IgnoreInternalCost: true, // the costs count the entry's own overhead (pairKeyCost)
 		Metrics:            true, // entries and bytes held, for /metrics
 	})
 	if err != nil {
