@@ -2,9 +2,11 @@
 // container's memory limit (cgroup v2 memory.max, or v1
 // memory.limit_in_bytes), so that the garbage collector works harder as the
 // process nears the limit instead of the kernel killing it. GOGC stays at
-// its default: with the tenant data held compactly (docs/architecture.md)
-// the live heap is small and the default pacing leaves decisions alone.
-// GOMEMLIMIT, when set, wins: an operator's explicit choice is kept.
+// its default: with the tenant data and the pair summaries held as bytes
+// (docs/architecture.md) the live heap is small, and a larger heap goal
+// was measured to cost far more memory than the tail latency it saves
+// (docs/architecture.md, "Garbage collection"). GOMEMLIMIT, when set, wins:
+// an operator's explicit choice is kept.
 package memlimit
 
 import (
