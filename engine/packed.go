@@ -44,7 +44,7 @@ const (
 )
 
 // tenantComposites are a tenant summary's objects, sets and arrays: the
-// pair summaries of its tenant point into them (astCost, pack).
+// pair summaries of its tenant point into them (pack).
 type tenantComposites struct {
 	index map[ast.Value]int
 	terms []*ast.Term
