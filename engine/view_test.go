@@ -73,8 +73,10 @@ func entryData(t *testing.T) (*workload.Dataset, engine.Policy) {
 }
 
 // TestPartnerEntriesSharedAcrossGoroutines: decisions running at once share
-// the converted entries (and the views' sources, the store's maps) without
-// a race (go test -race) and decide as one at a time.
+// the converted entries (and the views' sources, the store's maps), and
+// unpack the same cached pair summaries into the terms they share with the
+// policy and the tenant summary (the second round finds every pair cached),
+// without a race (go test -race), and decide as one at a time.
 func TestPartnerEntriesSharedAcrossGoroutines(t *testing.T) {
 	ctx := context.Background()
 	d, p := entryData(t)
@@ -97,7 +99,7 @@ func TestPartnerEntriesSharedAcrossGoroutines(t *testing.T) {
 	var wg sync.WaitGroup
 	for g := range 4 {
 		wg.Go(func() {
-			for k := range inputs {
+			for k := range 2 * len(inputs) {
 				i := (k + 6*g) % len(inputs) // each goroutine from its own start
 				if got, err := decide(ctx, shared, inputs[i], false); err != nil || got != want[i] {
 					t.Errorf("goroutine %d input %d: %s %v\nwant %s", g, i, got, err, want[i])
@@ -106,4 +108,7 @@ func TestPartnerEntriesSharedAcrossGoroutines(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	if st := shared.PairCacheStats(); st.Hits == 0 {
+		t.Errorf("no decision found its pair cached: %+v", st)
+	}
 }
