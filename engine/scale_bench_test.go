@@ -32,35 +32,11 @@ func BenchmarkEvaluateByPartners(b *testing.B) {
 	ctx := context.Background()
 	for _, n := range sizes {
 		b.Run(fmt.Sprintf("partners=%d", n), func(b *testing.B) {
-			d := workload.Generate(workload.Config{Seed: 1, Partners: n})
-			raw, err := d.TenantsJSON()
-			if err != nil {
-				b.Fatal(err)
-			}
-			ts, err := tenants.Parse("generated.json", raw)
-			if err != nil {
-				b.Fatal(err)
-			}
-			raw = nil
-			p, err := bundles.Builtin(ts)
-			if err != nil {
-				b.Fatal(err)
-			}
 			var opts []engine.Option
 			if os.Getenv("XTENANT_BENCH_EAGER") != "" {
 				opts = append(opts, engine.WithEagerAST())
 			}
-			e := engine.New(opts...)
-			if err := e.Activate(ctx, p); err != nil {
-				b.Fatal(err)
-			}
-			inputs := d.Inputs(512)
-			reqs := make([]*engine.Request, len(inputs))
-			for i, in := range inputs {
-				if reqs[i], err = engine.DecodeRequest(in); err != nil {
-					b.Fatal(err)
-				}
-			}
+			e, reqs := generatedEngine(b, n, 512, opts...)
 			// Every input once before timing: the resource tenants'
 			// summaries are then warm, as in a server that has seen its
 			// tenants (the larger sets have more tenants than 300 decisions
@@ -75,7 +51,6 @@ func BenchmarkEvaluateByPartners(b *testing.B) {
 			}
 			// The set-up's garbage (gigabytes at 1,000,000 partners) is
 			// collected now, not by mark assists inside the timed loop.
-			d, ts, p = nil, nil, engine.Policy{}
 			runtime.GC()
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -105,31 +80,13 @@ func BenchmarkEvaluateByPartners(b *testing.B) {
 //	go test -run '^$' -bench EvaluateCachedPairSpread -benchtime=6000x ./engine
 func BenchmarkEvaluateCachedPairSpread(b *testing.B) {
 	ctx := context.Background()
-	d := workload.Generate(workload.Config{Seed: 1, Partners: 10000})
-	raw, err := d.TenantsJSON()
-	if err != nil {
-		b.Fatal(err)
-	}
-	ts, err := tenants.Parse("generated.json", raw)
-	if err != nil {
-		b.Fatal(err)
-	}
-	e, err := bundles.BuiltinEngine(ctx, ts)
-	if err != nil {
-		b.Fatal(err)
-	}
-	inputs := d.Inputs(2000)
-	reqs := make([]*engine.Request, len(inputs))
-	for i, in := range inputs {
-		if reqs[i], err = engine.DecodeRequest(in); err != nil {
-			b.Fatal(err)
-		}
-		req := *reqs[i]
+	e, reqs := generatedEngine(b, 10000, 2000)
+	for _, r := range reqs {
+		req := *r
 		if _, err := e.Evaluate(ctx, &req); err != nil {
 			b.Fatal(err)
 		}
 	}
-	d, ts, raw = nil, nil, nil
 	runtime.GC()
 	var times []time.Duration
 	b.ReportAllocs()
@@ -152,4 +109,31 @@ func BenchmarkEvaluateCachedPairSpread(b *testing.B) {
 	}{{"p50-ms", 0.50}, {"p90-ms", 0.90}, {"p99-ms", 0.99}} {
 		b.ReportMetric(float64(times[int(q.at*float64(len(times)-1))])/1e6, q.name)
 	}
+}
+
+// generatedEngine serves the built-in policy over the generated data of
+// bench-scale (seed 1) with the given number of partner entries, and
+// returns it with that many of the data's inputs as requests.
+func generatedEngine(b *testing.B, partners, inputs int, opts ...engine.Option) (*engine.Engine, []*engine.Request) {
+	b.Helper()
+	d := workload.Generate(workload.Config{Seed: 1, Partners: partners})
+	raw, err := d.TenantsJSON()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts, err := tenants.Parse("generated.json", raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := bundles.BuiltinEngine(context.Background(), ts, opts...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	reqs := make([]*engine.Request, inputs)
+	for i, in := range d.Inputs(inputs) {
+		if reqs[i], err = engine.DecodeRequest(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return e, reqs
 }
