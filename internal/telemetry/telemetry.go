@@ -8,6 +8,7 @@ package telemetry
 import (
 	"maps"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"sync"
@@ -83,10 +84,19 @@ func index(b bool) int {
 	return 0
 }
 
-// NewRegistry returns a registry holding the Go and process collectors.
+// NewRegistry returns a registry holding the Go and process collectors. The
+// Go collector adds two runtime metrics to its defaults, for the tail of
+// decision latency on a busy core: how long goroutines wait to run once
+// runnable (go_sched_latencies_seconds: requests queued behind the
+// collector's mark workers or a CPU limit show there, not in the decision
+// histogram) and the CPU the collector takes
+// (go_cpu_classes_gc_total_cpu_seconds_total).
 func NewRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	goc := collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.GoRuntimeMetricsRule{
+		Matcher: regexp.MustCompile(`^/sched/latencies:seconds$|^/cpu/classes/gc/total:cpu-seconds$`),
+	}))
+	reg.MustRegister(goc, collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg
 }
 

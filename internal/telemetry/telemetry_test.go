@@ -36,6 +36,8 @@ func TestExposition(t *testing.T) {
 		`xtenant_decision_cache_requests_total{result="hit"} 3`,
 		`xtenant_decision_cache_requests_total{result="miss"} 1`,
 		`xtenant_decision_cache_entries 1`,
+		`go_sched_latencies_seconds_count `,
+		`go_cpu_classes_gc_total_cpu_seconds_total `,
 		`xtenant_bundle_loads_total{bundle="tenants",result="error"} 1`,
 		`xtenant_bundle_loads_total{bundle="tenants",result="success"} 2`,
 		`xtenant_bundle_last_success_timestamp_seconds{bundle="tenants"} 200`,
