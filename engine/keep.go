@@ -60,21 +60,19 @@ func (pol shareable) stringTerm(s string) (*ast.Term, bool) {
 // KB against 13.1 KB, measured on pair summaries when they were kept so),
 // and the collector has half the pointers to mark. The value is equal to v.
 func keep(v ast.Value, pol shareable) ast.Value {
-	k := keeper{pol: pol}
-	return k.term(ast.NewTerm(v)).Value
+	return pol.keep(ast.NewTerm(v)).Value
 }
 
-type keeper struct{ pol shareable }
-
-func (k keeper) isShared(v ast.Value) bool {
-	_, ok := k.pol.compositeIndex[v]
+// isShared reports whether v is one of the policy's ground composites.
+func (pol shareable) isShared(v ast.Value) bool {
+	_, ok := pol.compositeIndex[v]
 	return ok
 }
 
-func (k keeper) term(t *ast.Term) *ast.Term {
+func (pol shareable) keep(t *ast.Term) *ast.Term {
 	switch v := t.Value.(type) {
 	case ast.String:
-		if c, ok := k.pol.stringTerm(string(v)); ok {
+		if c, ok := pol.stringTerm(string(v)); ok {
 			return c
 		}
 		return t
@@ -85,29 +83,32 @@ func (k keeper) term(t *ast.Term) *ast.Term {
 			return c
 		}
 		return t
-	case ast.Object:
-		if k.isShared(v) {
+	case ast.Object, ast.Set, *ast.Array:
+		if pol.isShared(v) {
 			return t
 		}
-		items := make([][2]*ast.Term, 0, v.Len())
-		v.Foreach(func(key, val *ast.Term) { items = append(items, [2]*ast.Term{k.term(key), k.term(val)}) })
-		return ast.NewTerm(ast.NewObject(items...))
-	case ast.Set:
-		if k.isShared(v) {
-			return t
-		}
-		elems := make([]*ast.Term, 0, v.Len())
-		v.Foreach(func(e *ast.Term) { elems = append(elems, k.term(e)) })
-		return ast.NewTerm(ast.NewSet(elems...))
-	case *ast.Array:
-		if k.isShared(v) {
-			return t
-		}
-		elems := make([]*ast.Term, 0, v.Len())
-		v.Foreach(func(e *ast.Term) { elems = append(elems, k.term(e)) })
-		return ast.NewTerm(ast.NewArray(elems...))
+		return ast.NewTerm(pol.rebuilt(v))
 	}
 	return t
+}
+
+// rebuilt is composite v built anew at its exact size from its members as
+// keep keeps them.
+func (pol shareable) rebuilt(v ast.Value) ast.Value {
+	switch x := v.(type) {
+	case ast.Object:
+		items := make([][2]*ast.Term, 0, x.Len())
+		x.Foreach(func(key, val *ast.Term) { items = append(items, [2]*ast.Term{pol.keep(key), pol.keep(val)}) })
+		return ast.NewObject(items...)
+	case ast.Set:
+		elems := make([]*ast.Term, 0, x.Len())
+		x.Foreach(func(e *ast.Term) { elems = append(elems, pol.keep(e)) })
+		return ast.NewSet(elems...)
+	}
+	a := v.(*ast.Array)
+	elems := make([]*ast.Term, 0, a.Len())
+	a.Foreach(func(e *ast.Term) { elems = append(elems, pol.keep(e)) })
+	return ast.NewArray(elems...)
 }
 
 // memberCost is what an object member or set element costs besides its
@@ -134,12 +135,11 @@ const pairKeyCost = 6*16 + 120 + 64
 // booleans and small integers).
 func astCost(v ast.Value, pol shareable) int64 {
 	n := int64(pairKeyCost)
-	k := keeper{pol: pol}
 	var walk func(*ast.Term)
 	walk = func(t *ast.Term) {
 		switch v := t.Value.(type) {
 		case ast.String:
-			if c, _ := k.pol.stringTerm(string(v)); c != t {
+			if c, _ := pol.stringTerm(string(v)); c != t {
 				n += 48 + int64(len(v))
 			}
 		case ast.Boolean:
@@ -151,7 +151,7 @@ func astCost(v ast.Value, pol shareable) int64 {
 				n += 48 + int64(len(v))
 			}
 		case ast.Object:
-			if k.isShared(v) {
+			if pol.isShared(v) {
 				return
 			}
 			n += 64
@@ -161,13 +161,13 @@ func astCost(v ast.Value, pol shareable) int64 {
 				walk(val)
 			})
 		case *ast.Array:
-			if k.isShared(v) {
+			if pol.isShared(v) {
 				return
 			}
 			n += 64 + 8*int64(v.Len())
 			v.Foreach(walk)
 		case ast.Set:
-			if k.isShared(v) {
+			if pol.isShared(v) {
 				return
 			}
 			n += 64

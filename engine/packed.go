@@ -124,37 +124,34 @@ func (p *packer) value(v ast.Value) bool {
 		p.terms++
 		p.op(packString, len(x))
 		p.b = append(p.b, x...)
-	case ast.Object:
-		if p.shared(x) {
-			return true
-		}
-		p.terms++
-		p.op(packObject, x.Len())
-		ok := true
-		x.Foreach(func(k, v *ast.Term) { ok = ok && p.value(k.Value) && p.value(v.Value) })
-		return ok
-	case ast.Set:
-		if p.shared(x) {
-			return true
-		}
-		p.terms++
-		p.op(packSet, x.Len())
-		ok := true
-		x.Foreach(func(e *ast.Term) { ok = ok && p.value(e.Value) })
-		return ok
-	case *ast.Array:
-		if p.shared(x) {
-			return true
-		}
-		p.terms++
-		p.op(packArray, x.Len())
-		ok := true
-		x.Foreach(func(e *ast.Term) { ok = ok && p.value(e.Value) })
-		return ok
+	case ast.Object, ast.Set, *ast.Array:
+		return p.composite(x)
 	default:
 		return false
 	}
 	return true
+}
+
+// composite writes object, set or array v: a reference if it is shared,
+// else its members.
+func (p *packer) composite(v ast.Value) bool {
+	if p.shared(v) {
+		return true
+	}
+	p.terms++
+	ok := true
+	switch x := v.(type) {
+	case ast.Object:
+		p.op(packObject, x.Len())
+		x.Foreach(func(k, v *ast.Term) { ok = ok && p.value(k.Value) && p.value(v.Value) })
+	case ast.Set:
+		p.op(packSet, x.Len())
+		x.Foreach(func(e *ast.Term) { ok = ok && p.value(e.Value) })
+	case *ast.Array:
+		p.op(packArray, x.Len())
+		x.Foreach(func(e *ast.Term) { ok = ok && p.value(e.Value) })
+	}
+	return ok
 }
 
 // shared writes a reference to v if v is one of the policy's or the tenant

@@ -49,7 +49,8 @@ type pairStats struct {
 type PairCacheStats struct {
 	Hits, Misses uint64
 	// Entries and Bytes (pair and tenant summaries, bytes as estimated by
-	// packedSummary.cost and astCost) are what the active snapshot holds; MaxBytes is their budget.
+	// packedSummary.cost and astCost) are what the active snapshot holds;
+	// MaxBytes is their budget.
 	Entries         int
 	Bytes, MaxBytes int64
 }
@@ -65,8 +66,8 @@ func (e *Engine) PairCacheStats() PairCacheStats {
 }
 
 // summaryCache holds a snapshot's pair and tenant summaries, bounded in
-// bytes as packedSummary.cost and astCost estimate them, in ristretto: TinyLFU admission and
-// sampled LFU eviction. A summary asked for once (a pair seen once, such as
+// bytes as packedSummary.cost and astCost estimate them, in ristretto:
+// TinyLFU admission and sampled LFU eviction. A summary asked for once (a pair seen once, such as
 // the many home tenants no setting names) does not push out the summaries
 // asked for again and again, and a sequence of pairs larger than the budget,
 // replayed, keeps a stable part of it cached instead of evicting each pair
