@@ -42,7 +42,7 @@ func TestCompactDataDecidesAsEagerAST(t *testing.T) {
 		compared += compareStores(t, f.Name, ts, inputs)
 	}
 	n := 1000
-	if raceEnabled {
+	if engine.RaceEnabled {
 		n = 200
 	}
 	if v := os.Getenv("XTENANT_AGREE_INPUTS"); v != "" {

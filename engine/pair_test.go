@@ -37,7 +37,7 @@ func TestPairSummaryMatchesFullEvaluation(t *testing.T) {
 		// Cold tenant: the resource tenant's summary is computed for this
 		// very request too; cold: it is shared with earlier requests.
 		passes := []string{"cold-tenant", "cold", "shared", "shared-reversed", "tiny-budget"}
-		if raceEnabled {
+		if engine.RaceEnabled {
 			// These passes run one request at a time: the race detector
 			// finds nothing in them, and CI's -race budget is tight. All
 			// five run without it (make test-metamorphic runs this test).
@@ -303,7 +303,7 @@ func clone(t *testing.T, m map[string]any) map[string]any {
 // pairs than the budget holds pass through, each seen once (home tenants no
 // setting names).
 func TestPairCacheKeepsPairsInUse(t *testing.T) {
-	if raceEnabled {
+	if engine.RaceEnabled {
 		t.Skip("the race detector drops part of the lookups ristretto records (sync.Pool), on which admission rests")
 	}
 	files, err := scenario.LoadDir(scenarioDir)

@@ -45,7 +45,7 @@ func TestSummaryCacheBoundedInBytes(t *testing.T) {
 // buffers, so admission is statistical: most, not all, must stay (all did
 // in every run). The race detector makes the buffers lose about half.
 func TestSummaryCacheKeepsWhatIsInUse(t *testing.T) {
-	if raceDetector {
+	if RaceEnabled {
 		t.Skip("the race detector drops part of what ristretto records (sync.Pool)")
 	}
 	summary := ast.MustParseTerm(`{"ca_evaluated": [{"id": "p1", "controls": ["mfa"]}], "ca_report_only": []}`).Value

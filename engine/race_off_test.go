@@ -1,6 +1,6 @@
 //go:build !race
 
-package engine_test
+package engine
 
-// raceEnabled: the race detector is on (it slows evaluation several fold).
-const raceEnabled = false
+// RaceEnabled: the race detector is on (race_on_test.go).
+const RaceEnabled = false

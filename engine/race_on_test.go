@@ -1,6 +1,8 @@
 //go:build race
 
-package engine_test
+package engine
 
-// raceEnabled: the race detector is on (it slows evaluation several fold).
-const raceEnabled = true
+// RaceEnabled: the race detector is on. It slows evaluation several fold,
+// and makes sync.Pool drop some of what is put in it (ristretto records
+// lookups through one). Exported for the engine_test package too.
+const RaceEnabled = true
