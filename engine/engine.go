@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"maps"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -131,6 +132,10 @@ type snapshot struct {
 	// (no pair summary, or resource_tenant_summary defined otherwise): the
 	// pair summary and the decision then compute it themselves.
 	tenant *rego.PreparedEvalQuery
+	// restriction is tr_key_computed(input.tenant, input.key), nil when
+	// the engine does not hand the tenant restrictions facts over: the
+	// decision then computes them itself.
+	restriction *rego.PreparedEvalQuery
 
 	// Prepared Data API and explain queries by path, bounded in bytes
 	// (queryCost) and kept in two generations: when
@@ -186,7 +191,7 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 		c   *ast.Compiler
 		err error
 	}
-	rw := rewriteForEngine(modules, true)
+	rw := rewriteForEngine(modules, handovers{tenant: true, restriction: true})
 	engineDone := make(chan engineCompile, 1)
 	if rw != nil {
 		go func() {
@@ -256,7 +261,14 @@ func (e *Engine) Activate(ctx context.Context, p Policy) error {
 				return fmt.Errorf("engine: activate %s: %w", p.Revision, err)
 			}
 		}
-		pq, err := snap.prepareOn(ctx, ec.compiler, DecisionPath, funcs...)
+		decisionFuncs := funcs
+		if ec.restriction {
+			decisionFuncs = append(slices.Clone(funcs), restrictionFactsFunc)
+			if snap.restriction, err = snap.prepareRestriction(ctx, ec.compiler, funcs[1:]...); err != nil {
+				return fmt.Errorf("engine: activate %s: %w", p.Revision, err)
+			}
+		}
+		pq, err := snap.prepareOn(ctx, ec.compiler, DecisionPath, decisionFuncs...)
 		if err != nil {
 			return fmt.Errorf("engine: activate %s: %w", p.Revision, err)
 		}
@@ -333,6 +345,32 @@ func (s *snapshot) prepareOn(ctx context.Context, c *ast.Compiler, path string, 
 	}
 	opts := append([]func(*rego.Rego){
 		rego.ParsedQuery(ast.NewBody(ast.NewExpr(ast.NewTerm(ref)))),
+		rego.Compiler(c),
+		rego.Store(s.store),
+		rego.GenerateJSON(resultAsAST),
+	}, funcs...)
+	pq, err := rego.New(opts...).PrepareForEval(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &pq, nil
+}
+
+// restrictionFactsVar is the variable the tenant restrictions facts query
+// binds (prepareRestriction).
+const restrictionFactsVar = ast.Var("facts")
+
+// prepareRestriction prepares `facts = tr_key_computed(input.tenant,
+// input.key)` on the engine's compiler c, with the summary functions funcs
+// its rules may call; results stay ast.Values. Its input holds only the
+// tenant and the key, never the request.
+func (s *snapshot) prepareRestriction(ctx context.Context, c *ast.Compiler, funcs ...func(*rego.Rego)) (*rego.PreparedEvalQuery, error) {
+	pairRef, _ := dataRef(pairPath)
+	fn := pairRef[:len(pairRef)-1].Append(ast.StringTerm(restrictionComputed))
+	call := ast.CallTerm(ast.RefTerm(fn...),
+		ast.RefTerm(ast.InputRootDocument, ast.StringTerm("tenant")), ast.RefTerm(ast.InputRootDocument, ast.StringTerm("key")))
+	opts := append([]func(*rego.Rego){
+		rego.ParsedQuery(ast.NewBody(ast.Equality.Expr(ast.NewTerm(restrictionFactsVar), call))),
 		rego.Compiler(c),
 		rego.Store(s.store),
 		rego.GenerateJSON(resultAsAST),
@@ -487,6 +525,9 @@ func (e *Engine) Evaluate(ctx context.Context, req *Request) (*Decision, error) 
 	// summaries the engine's functions hand the policy.
 	scope := &pairScope{home: req.HomeTenant, resource: req.ResourceTenant, noView: e.noEntryView, opaEntries: e.noEntryView}
 	evalCtx := withPair(ctx, scope)
+	if snap.restriction != nil {
+		scope.restriction = func(t, x ast.Value) (ast.Value, error) { return snap.restrictionFacts(evalCtx, t, x, run) }
+	}
 	if snap.pair != nil {
 		if scope.pair, err = snap.pairSummary(evalCtx, scope, req, run); err != nil {
 			return nil, err
@@ -611,6 +652,56 @@ func (s *snapshot) tenantSummary(ctx context.Context, x string, run []rego.EvalO
 		return pairEntry{v: v, cost: astCost(v, s.shareable) + compositeCost*int64(len(shared.terms)), composites: shared, tenant: x}, nil
 	})
 	return e, err
+}
+
+// restrictionFacts returns the tenant restrictions facts of tenant t for
+// key x (tr_key_computed), evaluating them on first use with an input
+// holding only t and x, so that they cannot depend on anything else even by
+// mistake. Kept packed like a pair summary; each decision unpacks its own
+// copy. Facts of anything but two strings (no tenant id) are computed and
+// not kept.
+func (s *snapshot) restrictionFacts(ctx context.Context, t, x ast.Value, run []rego.EvalOption) (ast.Value, error) {
+	var fresh ast.Value
+	compute := func() (pairEntry, error) {
+		rs, err := s.restriction.Eval(ctx, append(run, rego.EvalParsedInput(ast.NewObject(
+			ast.Item(ast.InternedTerm("tenant"), ast.NewTerm(t)), ast.Item(ast.InternedTerm("key"), ast.NewTerm(x)))))...)
+		if err != nil {
+			return pairEntry{}, fmt.Errorf("engine: tenant restrictions facts: %w", err)
+		}
+		switch {
+		case len(rs) == 0:
+			return pairEntry{}, ErrUndefined
+		case len(rs) > 1:
+			return pairEntry{}, errors.New("engine: tenant restrictions facts: more than one result")
+		}
+		v, ok := rs[0].Bindings[string(restrictionFactsVar)].(ast.Value)
+		if !ok {
+			return pairEntry{}, fmt.Errorf("engine: tenant restrictions facts: got %T", rs[0].Bindings[string(restrictionFactsVar)])
+		}
+		fresh = v
+		if !s.summaries.keeps() {
+			return pairEntry{}, nil
+		}
+		p, ok := pack(v, s.shareable, tenantComposites{})
+		if !ok {
+			return pairEntry{}, nil
+		}
+		return pairEntry{packed: p, cost: p.cost()}, nil
+	}
+	ts, tok := t.(ast.String)
+	xs, xok := x.(ast.String)
+	if !tok || !xok {
+		_, err := compute()
+		return fresh, err
+	}
+	e, hit, err := cachedSummary(s.summaries, restrictionSummaryKey(string(ts), string(xs)), compute)
+	if err != nil {
+		return nil, err
+	}
+	if !hit {
+		return fresh, nil
+	}
+	return e.packed.unpack(s.shareable)
 }
 
 // cachedSummary returns the entry of key from c, or computes it and offers

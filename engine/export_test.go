@@ -63,3 +63,16 @@ func (e *Engine) TenantCached(x string) (cached, enabled bool) {
 // conversion (a JSON round trip per entry and evaluation), as the engine
 // did before the store's view, so that a benchmark compares the two.
 func WithoutEntryView() Option { return func(e *Engine) { e.noEntryView = true } }
+
+// RestrictionCached reports whether the tenant restrictions facts of tenant
+// t for key x are cached in the active snapshot, and whether that snapshot
+// computes them apart (tr_key handed over).
+func (e *Engine) RestrictionCached(t, x string) (cached, enabled bool) {
+	s := e.current.Load()
+	if s == nil || s.restriction == nil {
+		return false, false
+	}
+	s.summaries.wait()
+	_, cached = s.summaries.get(restrictionSummaryKey(t, x).String())
+	return cached, true
+}

@@ -252,7 +252,7 @@ func TestQueryIgnoresForgedPair(t *testing.T) {
 		"home_outbound":  map[string]any{"permits_whom": "none"},
 	}
 	for _, member := range []string{"xtenant_pair", "pair", "request", "tenant_pair", "tenant_pair_computed",
-		"resource_tenant_summary", "xtenant_engine_pair_summary"} {
+		"resource_tenant_summary", "xtenant_engine_pair_summary", "tr_facts", "xtenant_engine_restriction_facts"} {
 		forged := clone(t, input)
 		forged[member] = summary
 		got, _, err := e.Query(ctx, engine.DecisionPath, forged)
@@ -427,10 +427,10 @@ func decideRedefined(t *testing.T, f *scenario.File, plainRule, redefined string
 // own compiler; a bundle calling one is refused, as stock opa would refuse
 // it.
 func TestSummaryBuiltinsNotInPolicies(t *testing.T) {
-	for _, name := range []string{"xtenant_engine_pair_summary", "xtenant_engine_tenant_summary"} {
-		err := engine.New().Activate(context.Background(), policyReturning("r1", "decision := "+name+"()"))
+	for _, call := range []string{"xtenant_engine_pair_summary()", "xtenant_engine_tenant_summary()", `xtenant_engine_restriction_facts("a", "b")`} {
+		err := engine.New().Activate(context.Background(), policyReturning("r1", "decision := "+call))
 		if err == nil {
-			t.Errorf("a policy calling the engine's built-in %s was activated", name)
+			t.Errorf("a policy calling the engine's built-in %s was activated", call)
 		}
 	}
 }

@@ -31,14 +31,21 @@ func WithPairCacheBytes(n int64) Option {
 // the budget held only 260 of the generated data's 16 KB tenant summaries,
 // and at 1,000,000 partner entries, 2,000 tenants, decisions recomputed
 // them).
+// The facts of a tenant's tenant restrictions for one key (tr_key_computed)
+// are filed under the tenant and the key (isRestriction), in the same cache
+// and budget.
 type summaryKey struct {
-	pair     pairKey
-	tenant   string
-	isTenant bool
+	pair          pairKey
+	tenant, key   string
+	isTenant      bool
+	isRestriction bool
 }
 
 func pairSummaryKey(k pairKey) summaryKey  { return summaryKey{pair: k} }
 func tenantSummaryKey(x string) summaryKey { return summaryKey{tenant: x, isTenant: true} }
+func restrictionSummaryKey(t, x string) summaryKey {
+	return summaryKey{tenant: t, key: x, isRestriction: true}
+}
 
 // pairStats counts pair summary lookups.
 type pairStats struct {
@@ -119,6 +126,9 @@ func newSummaryCache(limit int64) *summaryCache {
 func (k summaryKey) String() string {
 	if k.isTenant {
 		return "t\x00" + k.tenant
+	}
+	if k.isRestriction {
+		return "r\x00" + k.tenant + "\x00" + k.key
 	}
 	p := k.pair
 	return strings.Join([]string{"p", p.accessType, p.home, p.resource, p.homeCloud, p.resourceCloud, p.identityKind}, "\x00")

@@ -114,7 +114,7 @@ func BenchmarkEngineCompiler(b *testing.B) {
 // as Activate does with the two compiles side by side; compiled is the
 // policy as it is.
 func engineCompiler(modules map[string]*ast.Module, compiled *ast.Compiler) (*engineRules, error) {
-	rw := rewriteForEngine(modules, true)
+	rw := rewriteForEngine(modules, handovers{tenant: true, restriction: true})
 	if rw == nil {
 		return nil, nil
 	}

@@ -57,6 +57,9 @@ type pairScope struct {
 	// The summaries the engine hands this evaluation's policy through its
 	// own functions (pairSummaryFunc, tenantSummaryFunc); nil: none bound.
 	pair, tenant ast.Value
+	// restriction finds or computes the tenant restrictions facts of
+	// tenant t for key x (restrictionFactsFunc); nil: none bound.
+	restriction func(t, x ast.Value) (ast.Value, error)
 }
 
 type scopeView struct {

@@ -42,10 +42,27 @@ tr_keys contains resource if {
 	resource != tr_tenant
 }
 
-# R-TR-5, R-INH-2/3: T's effective tenantRestrictions per key, computed once.
-# R-TR-7, §6 A12: devices filters are not enforced, so only the two halves
-# are kept.
-tr_settings := {x: effective_setting(tr_tenant, x, "tenantRestrictions") | some x in tr_keys}
+# R-TR-5: what the stage needs of T's setting for each key, computed once.
+tr_facts := {x: tr_key(tr_tenant, x) | some x in tr_keys}
+
+# R-TR-5, R-INH-2/3, R-TR-6, §8.1: the facts of T's tenantRestrictions for
+# key x. The engine caches them per (T, x): its own compiled copy of the
+# policy reads them through a built-in that no bundle or input can reach
+# (engine/summarybuiltin.go), and any other OPA (stock `opa`, every Data API
+# path) computes them here. Nothing in tr_key_computed may read the input.
+tr_key(t, x) := tr_key_computed(t, x)
+
+# R-INH-2/3: T's effective tenantRestrictions for x (R-TR-7, §6 A12: devices
+# filters are not enforced, so only the two halves are kept), digested for
+# matching (side_summary, R-COMB-1), with where its halves come from and
+# its configuration checks (V-2..V-5, validation.rego).
+tr_key_computed(t, x) := {
+	"side": side_summary(setting),
+	"source": setting_source(t, x, "tenantRestrictions"),
+	"configuration_reasons": setting_reasons(t, x, "tenantRestrictions", setting, "tenant restrictions"),
+} if {
+	setting := effective_setting(t, x, "tenantRestrictions")
+}
 
 # One guarded rule, so that a sign-in without the signal evaluates a single
 # body instead of every check; the signal's member is read first, so that
@@ -74,13 +91,13 @@ tr_reasons contains reason if {
 # targets matched against the home tenant's ids; a deny is AADSTS5000211.
 tr_reasons contains reason if {
 	tr_policy_known
-	some x, setting in tr_settings
-	not permits(setting, request_principal, request_app)
+	some x, facts in tr_facts
+	not side_permits(facts.side)
 	reason := {
 		"code": "TENANT_RESTRICTED",
 		"stage": "tenant_restrictions",
 		"tenant": tr_tenant,
-		"setting": setting_source(tr_tenant, x, "tenantRestrictions"),
+		"setting": facts.source,
 		"rule": "R-TR-6",
 		"aadsts": "AADSTS5000211",
 		"message": sprintf("%s's tenant restrictions for %s do not allow this %s account to use this application", [tenant_name(tr_tenant), tenant_name(x), tenant_name(home)]),
@@ -99,8 +116,8 @@ configuration_reasons contains reason if {
 tr_configuration_reasons contains reason if {
 	tr_applies
 	tr_policy_known
-	some x, setting in tr_settings
-	some reason in setting_reasons(tr_tenant, x, "tenantRestrictions", setting, "tenant restrictions")
+	some facts in tr_facts
+	some reason in facts.configuration_reasons
 }
 
 # R-CC-1: T's configured cloud decides whether the stage runs.

@@ -30,6 +30,11 @@ tr_allow_all := {
 	"applications": tr_tc("allowed", ["AllApplications"], "application"),
 }
 
+tr_block_all := {
+	"usersAndGroups": tr_tc("blocked", ["AllUsers"], "user"),
+	"applications": tr_tc("blocked", ["AllApplications"], "application"),
+}
+
 # Woodgrove (T) with the given stored default TR setting (null: none stored)
 # and partner entries.
 tr_woodgrove(default_tr, partners) := {
@@ -254,4 +259,38 @@ test_tr_unknown_policy_tenant_cloud_invalid_configuration if {
 	[r] := [r | some r in tr_config(tenants, tr_input)]
 	r.rule == "R-CC-1"
 	r.tenant == tr_t
+}
+
+# R-TR-5, R-INH-2/3, R-COMB-1: tr_key_computed digests T's setting for a key:
+# a partner entry's setting is matched as stored ("some"), a key without an
+# entry takes T's stored default (here blocking everyone, "none"), each with
+# where it came from; and it reads no input (the engine computes it with an
+# input of T and the key alone).
+test_tr_key_computed_digests_partner_and_default if {
+	partners := {tr_h: {"tenantRestrictions": {
+		"usersAndGroups": tr_tc("allowed", [tr_g1], "group"),
+		"applications": tr_tc("allowed", [tr_a1], "application"),
+	}}}
+	tenants := tr_tenants(tr_block_all, partners)
+	h := access.tr_key_computed(tr_t, tr_h) with data.xtenant.tenants as tenants with input as {}
+	h.source == "partner"
+	h.side.permits_whom == "some"
+	h.side.targets.groups == {tr_g1}
+	h.side.targets.apps == {tr_a1}
+	h.configuration_reasons == set()
+	r := access.tr_key_computed(tr_t, tr_r) with data.xtenant.tenants as tenants with input as {}
+	r == {"side": {"permits_whom": "none", "targets": null}, "source": "default", "configuration_reasons": set()}
+}
+
+# §8.1, R-TGT-6: a target type that does not fit its half is a
+# configuration deny, carried by the key's facts with its rule and source.
+test_tr_key_computed_carries_configuration_reasons if {
+	setting := {"usersAndGroups": tr_tc("allowed", [tr_g1], "unknownFutureValue")}
+	f := access.tr_key_computed(tr_t, tr_h) with data.xtenant.tenants as tr_tenants(null, {tr_h: {"tenantRestrictions": setting}})
+		with input as {}
+	[r] := [r | some r in f.configuration_reasons]
+	r.code == "INVALID_CONFIGURATION"
+	r.rule == "R-TGT-6"
+	r.tenant == tr_t
+	r.setting == "partner"
 }
