@@ -28,6 +28,8 @@
 # XTENANT_BENCH_HALF_FLOOR (1: after each server's half-load runs, run the gin
 # floor at the same rate: the latency the machine and the load generator add
 # to any server at that rate),
+# XTENANT_BENCH_CPU_LATENCY (0: hold /dev/cpu_dma_latency at 0 during the
+# run, when writable; off: leave the machine's idle states as they are),
 # XTENANT_BENCH_RESULTS (benchmarks/results).
 # Quick run: XTENANT_BENCH_DURATION=3s XTENANT_BENCH_WARMUP=1s XTENANT_BENCH_REPS=2 make bench-http
 set -euo pipefail
@@ -72,6 +74,29 @@ trap cleanup EXIT
 
 command -v taskset >/dev/null || die "taskset (util-linux) is required to pin the server and the load generator"
 [ "$(nproc)" -ge 2 ] || die "two CPU cores are needed (server on core $SERVER_CPU, load on core $LOAD_CPU); nproc=$(nproc)"
+
+# On a VM a halted vCPU takes up to milliseconds to wake (an exit to the
+# hypervisor), which every server's tail pays whenever its core was idle:
+# the gin floor's p99 at 800 req/s was 0.83-1.48 ms with idle cores halting
+# and 0.32-0.47 ms without (2026-12-04, README "Tenant data off the AST
+# heap"). As cyclictest and tuned's latency-performance profile do, the run
+# holds a PM QoS request of 0 us on /dev/cpu_dma_latency (it lasts while the
+# file is open, so it ends with this script) and idle cores poll instead of
+# halting. Every server and the floor run under the same setting; the
+# report says which it was.
+CPU_LATENCY="${XTENANT_BENCH_CPU_LATENCY:-0}"
+case "$CPU_LATENCY" in 0 | off) ;; *) die "XTENANT_BENCH_CPU_LATENCY is 0 or off, not $CPU_LATENCY" ;; esac
+CPU_LATENCY_NOTE="not held (XTENANT_BENCH_CPU_LATENCY=off): idle cores may halt"
+if [ "$CPU_LATENCY" = 0 ]; then
+  if [ -w /dev/cpu_dma_latency ]; then
+    exec 3>/dev/cpu_dma_latency
+    printf '\0\0\0\0' >&3 # a binary s32 of 0
+    CPU_LATENCY_NOTE="held at 0 us (/dev/cpu_dma_latency): idle cores poll, none halts"
+  else
+    CPU_LATENCY_NOTE="not held (/dev/cpu_dma_latency not writable; it needs root): idle cores may halt"
+    log "cannot hold /dev/cpu_dma_latency at 0 (needs root): the tail includes idle cores waking"
+  fi
+fi
 
 install_wrk() {
   command -v wrk >/dev/null && return 0
@@ -352,6 +377,7 @@ out="$RESULTS/http-$stamp.md"
   -meta "command=benchmarks/http/run.sh (XTENANT_BENCH_DURATION=$DURATION XTENANT_BENCH_WARMUP=$WARMUP XTENANT_BENCH_REPS=$REPS XTENANT_BENCH_CONNECTIONS=$CONNS XTENANT_BENCH_PARTNERS=$PARTNERS XTENANT_BENCH_SEED=$SEED XTENANT_BENCH_CACHE_SIZE=$CACHE_SIZE)" \
   -meta "commit=$commit" \
   -meta "machine=$cpu, $(nproc) cores, $(uname -sr); server pinned to core $SERVER_CPU, load generator to core $LOAD_CPU" \
+  -meta "cpu idle latency=$CPU_LATENCY_NOTE" \
   -meta "go=$($GO version | awk '{print $3}')" \
   -meta "opa=$OPA_VERSION ($OPA_BIN)" \
   -meta "load generator=$([ "$LOADGEN" = wrk ] && echo "$(wrk -v 2>&1 | head -n 1 | awk '{print $1, $2}') -t1 -c$CONNS, benchmarks/http/cycle.lua" || echo "benchmarks/cmd/xtenant-load -connections $CONNS") (half load: xtenant-load, open loop)" \
