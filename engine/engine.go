@@ -343,17 +343,7 @@ func (s *snapshot) prepareOn(ctx context.Context, c *ast.Compiler, path string, 
 	if err != nil {
 		return nil, err
 	}
-	opts := append([]func(*rego.Rego){
-		rego.ParsedQuery(ast.NewBody(ast.NewExpr(ast.NewTerm(ref)))),
-		rego.Compiler(c),
-		rego.Store(s.store),
-		rego.GenerateJSON(resultAsAST),
-	}, funcs...)
-	pq, err := rego.New(opts...).PrepareForEval(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &pq, nil
+	return s.prepareBody(ctx, c, ast.NewBody(ast.NewExpr(ast.NewTerm(ref))), funcs...)
 }
 
 // restrictionFactsVar is the variable the tenant restrictions facts query
@@ -369,8 +359,14 @@ func (s *snapshot) prepareRestriction(ctx context.Context, c *ast.Compiler, func
 	fn := pairRef[:len(pairRef)-1].Append(ast.StringTerm(restrictionComputed))
 	call := ast.CallTerm(ast.RefTerm(fn...),
 		ast.RefTerm(ast.InputRootDocument, ast.StringTerm("tenant")), ast.RefTerm(ast.InputRootDocument, ast.StringTerm("key")))
+	return s.prepareBody(ctx, c, ast.NewBody(ast.Equality.Expr(ast.NewTerm(restrictionFactsVar), call)), funcs...)
+}
+
+// prepareBody prepares query on the engine's compiler c with funcs;
+// results stay ast.Values.
+func (s *snapshot) prepareBody(ctx context.Context, c *ast.Compiler, query ast.Body, funcs ...func(*rego.Rego)) (*rego.PreparedEvalQuery, error) {
 	opts := append([]func(*rego.Rego){
-		rego.ParsedQuery(ast.NewBody(ast.Equality.Expr(ast.NewTerm(restrictionFactsVar), call))),
+		rego.ParsedQuery(query),
 		rego.Compiler(c),
 		rego.Store(s.store),
 		rego.GenerateJSON(resultAsAST),

@@ -168,35 +168,21 @@ func rewriteForEngine(modules map[string]*ast.Module, try handovers) *engineRewr
 // of package pkg, stated once, in one module, with distinct variables as
 // arguments: its module; "" when it is not.
 func plainForward(modules map[string]*ast.Module, pkg ast.Ref, name, computed string) (module string) {
-	head := ast.Ref{ast.VarTerm(name)}
-	found := 0
-	for n, m := range modules {
-		if !m.Package.Path.Equal(pkg) {
-			continue
-		}
-		for _, r := range m.Rules {
-			if !r.Head.Ref().Equal(head) {
-				continue
-			}
-			found++
-			module = n
-			call := []*ast.Term{ast.RefTerm(ast.VarTerm(computed))}
-			seen := map[ast.Var]bool{}
-			for _, a := range r.Head.Args {
-				v, ok := a.Value.(ast.Var)
-				if !ok || seen[v] {
-					return ""
-				}
-				seen[v] = true
-				call = append(call, a)
-			}
-			if r.Default || r.Else != nil || len(r.Head.Args) == 0 || r.Head.Key != nil || !r.Head.Assign ||
-				len(r.Body) != 1 || !r.Body[0].Equal(ast.NewExpr(ast.BooleanTerm(true))) || !r.Head.Value.Equal(ast.CallTerm(call...)) {
-				return ""
-			}
-		}
+	r, module := statedOnce(modules, pkg, name)
+	if r == nil || len(r.Head.Args) == 0 {
+		return ""
 	}
-	if found != 1 {
+	call := []*ast.Term{ast.RefTerm(ast.VarTerm(computed))}
+	seen := map[ast.Var]bool{}
+	for _, a := range r.Head.Args {
+		v, ok := a.Value.(ast.Var)
+		if !ok || seen[v] {
+			return ""
+		}
+		seen[v] = true
+		call = append(call, a)
+	}
+	if !r.Head.Value.Equal(ast.CallTerm(call...)) {
 		return ""
 	}
 	return module
@@ -206,9 +192,21 @@ func plainForward(modules map[string]*ast.Module, pkg ast.Ref, name, computed st
 // one module, as `<name> := value`: its name and module; "" when it is not.
 func plainRule(modules map[string]*ast.Module, ref ast.Ref, value *ast.Term) (name, module string) {
 	name = string(ref[len(ref)-1].Value.(ast.String))
+	r, module := statedOnce(modules, ref[:len(ref)-1], name)
+	if r == nil || len(r.Head.Args) != 0 || !r.Head.Value.Equal(value) {
+		return name, ""
+	}
+	return name, module
+}
+
+// statedOnce is the only rule or function of package pkg named name, with
+// its module, when it is stated once and plainly: `name := value` or
+// `name(args) := value`, no default, else or key, and no body but `true`.
+// Nil otherwise.
+func statedOnce(modules map[string]*ast.Module, pkg ast.Ref, name string) (*ast.Rule, string) {
 	head := ast.Ref{ast.VarTerm(name)}
-	pkg := ref[:len(ref)-1]
-	found := 0
+	var found *ast.Rule
+	module := ""
 	for n, m := range modules {
 		if !m.Package.Path.Equal(pkg) {
 			continue
@@ -217,18 +215,17 @@ func plainRule(modules map[string]*ast.Module, ref ast.Ref, value *ast.Term) (na
 			if !r.Head.Ref().Equal(head) {
 				continue
 			}
-			found++
-			module = n
-			if r.Default || r.Else != nil || len(r.Head.Args) != 0 || r.Head.Key != nil || !r.Head.Assign ||
-				len(r.Body) != 1 || !r.Body[0].Equal(ast.NewExpr(ast.BooleanTerm(true))) || !r.Head.Value.Equal(value) {
-				return name, ""
+			if found != nil {
+				return nil, ""
 			}
+			found, module = r, n
 		}
 	}
-	if found != 1 {
-		return name, ""
+	if found == nil || found.Default || found.Else != nil || found.Head.Key != nil || !found.Head.Assign ||
+		len(found.Body) != 1 || !found.Body[0].Equal(ast.NewExpr(ast.BooleanTerm(true))) {
+		return nil, ""
 	}
-	return name, module
+	return found, module
 }
 
 // compileEngine compiles rw, with the engine's functions declared.
