@@ -277,10 +277,10 @@ func (m *Metrics) WatchPairCache(stats func() PairCacheStats) error {
 			return float64(st.Hits) / float64(st.Hits+st.Misses)
 		}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "xtenant_pair_cache_entries", Help: "Tenant-pair and resource-tenant summaries held.",
+			Name: "xtenant_pair_cache_entries", Help: "Tenant-pair and resource-tenant summaries, and tenant restrictions facts, held.",
 		}, func() float64 { return float64(stats().Entries) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "xtenant_pair_cache_bytes", Help: "Estimated bytes the tenant-pair and resource-tenant summaries hold.",
+			Name: "xtenant_pair_cache_bytes", Help: "Estimated bytes the tenant-pair and resource-tenant summaries, and tenant restrictions facts, hold.",
 		}, func() float64 { return float64(stats().Bytes) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "xtenant_pair_cache_max_bytes", Help: "Byte budget of the tenant-pair summaries (--pair-cache-size).",
