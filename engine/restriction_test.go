@@ -38,7 +38,7 @@ func restrictionScenarios(t *testing.T) []*scenario.File {
 // Data API decides from the policy whole, for every case of every scenario
 // that carries the signal, the first time and again from the cache.
 func TestRestrictionFactsCached(t *testing.T) {
-	cachedSome := false
+	cachedSome, reloaded := false, false
 	for _, f := range restrictionScenarios(t) {
 		e := activatePolicy(t, scenarioPolicy(t, f))
 		if _, enabled := e.RestrictionCached("", ""); !enabled {
@@ -54,12 +54,23 @@ func TestRestrictionFactsCached(t *testing.T) {
 			if err != nil || req.TenantRestrictions == nil {
 				continue
 			}
-			if cached, _ := e.RestrictionCached(strings.ToLower(req.TenantRestrictions.Tenant), strings.ToLower(req.HomeTenant)); cached {
+			tr, home := strings.ToLower(req.TenantRestrictions.Tenant), strings.ToLower(req.HomeTenant)
+			if cached, _ := e.RestrictionCached(tr, home); cached {
 				cachedSome = true
+				// A reload starts a snapshot with none: the facts of the
+				// data it replaces are never read again.
+				if err := e.Activate(context.Background(), scenarioPolicy(t, f)); err != nil {
+					t.Fatal(err)
+				}
+				if cached, _ := e.RestrictionCached(tr, home); cached {
+					t.Fatalf("%s: a reload kept the previous snapshot's tenant restrictions facts", f.Name)
+				}
+				reloaded = true
+				break
 			}
 		}
 	}
-	if !cachedSome {
+	if !cachedSome || !reloaded {
 		t.Fatal("no tenant restrictions facts were cached for any (T, home tenant)")
 	}
 }
