@@ -12,7 +12,6 @@ import (
 	"github.com/xtenant/xtenant/benchmarks/workload"
 	"github.com/xtenant/xtenant/bundles"
 	"github.com/xtenant/xtenant/engine"
-	"github.com/xtenant/xtenant/tenants"
 )
 
 // BenchmarkEvaluateByPartners: the cost of one uncached decision (pair
@@ -116,15 +115,7 @@ func BenchmarkEvaluateCachedPairSpread(b *testing.B) {
 // returns it with that many of the data's inputs as requests.
 func generatedEngine(b *testing.B, partners, inputs int, opts ...engine.Option) (*engine.Engine, []*engine.Request) {
 	b.Helper()
-	d := workload.Generate(workload.Config{Seed: 1, Partners: partners})
-	raw, err := d.TenantsJSON()
-	if err != nil {
-		b.Fatal(err)
-	}
-	ts, err := tenants.Parse("generated.json", raw)
-	if err != nil {
-		b.Fatal(err)
-	}
+	d, ts := generatedSet(b, workload.Config{Seed: 1, Partners: partners})
 	e, err := bundles.BuiltinEngine(context.Background(), ts, opts...)
 	if err != nil {
 		b.Fatal(err)

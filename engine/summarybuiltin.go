@@ -153,11 +153,8 @@ func rewriteForEngine(modules map[string]*ast.Module, try handovers) *engineRewr
 		}
 		for _, r := range m.Rules {
 			if r.Head.Ref().Equal(ast.Ref{ast.VarTerm(at.rule)}) {
-				if len(r.Head.Args) == 0 {
-					r.Head.Value = ast.CallTerm(ast.RefTerm(ast.VarTerm(at.builtin)))
-				} else {
-					r.Head.Value = ast.CallTerm(append([]*ast.Term{ast.RefTerm(ast.VarTerm(at.builtin))}, r.Head.Args...)...)
-				}
+				// The built-in takes the rule's arguments, if any.
+				r.Head.Value = ast.CallTerm(append([]*ast.Term{ast.RefTerm(ast.VarTerm(at.builtin))}, r.Head.Args...)...)
 			}
 		}
 	}

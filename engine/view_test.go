@@ -47,7 +47,7 @@ func TestEntryViewDecidesAsOPA(t *testing.T) {
 }
 
 // generatedSet is the generated data of cfg as the tenants loader reads it.
-func generatedSet(t *testing.T, cfg workload.Config) (*workload.Dataset, *tenants.Set) {
+func generatedSet(t testing.TB, cfg workload.Config) (*workload.Dataset, *tenants.Set) {
 	t.Helper()
 	d := workload.Generate(cfg)
 	raw, err := d.TenantsJSON()
