@@ -15,10 +15,13 @@
 # generator on core 1 (taskset). Each (server, workload) gets a fresh server,
 # a warm-up, then XTENANT_BENCH_REPS measured runs. Then each server is run
 # at half of its own maximum uncached (distinct) throughput for p99 at a
-# sane load. The report (medians, min–max, ratios) goes to stdout and to
+# sane load (one generator process: the warm-up and the runs share their
+# connections, as a gateway's do). The report (medians, min–max, ratios) goes to stdout and to
 # benchmarks/results/.
 #
 # Knobs (environment): XTENANT_BENCH_DURATION (10s), XTENANT_BENCH_WARMUP (3s),
+# XTENANT_BENCH_HALF_WARMUP (15s: the half-load server is a fresh one, and its
+# pair summaries take that long to reach their steady hit ratio at half rate),
 # XTENANT_BENCH_REPS (3), XTENANT_BENCH_CONNECTIONS (32),
 # XTENANT_BENCH_PARTNERS (10000), XTENANT_BENCH_SEED (1),
 # XTENANT_BENCH_CACHE_SIZE (100000), XTENANT_BENCH_SERVERS, XTENANT_BENCH_WORKLOADS,
@@ -31,7 +34,7 @@
 # XTENANT_BENCH_CPU_LATENCY (0: hold /dev/cpu_dma_latency at 0 during the
 # run, when writable; off: leave the machine's idle states as they are),
 # XTENANT_BENCH_RESULTS (benchmarks/results).
-# Quick run: XTENANT_BENCH_DURATION=3s XTENANT_BENCH_WARMUP=1s XTENANT_BENCH_REPS=2 make bench-http
+# Quick run: XTENANT_BENCH_DURATION=3s XTENANT_BENCH_WARMUP=1s XTENANT_BENCH_HALF_WARMUP=1s XTENANT_BENCH_REPS=2 make bench-http
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -40,6 +43,7 @@ GO="${GO:-go}"
 
 DURATION="${XTENANT_BENCH_DURATION:-10s}"
 WARMUP="${XTENANT_BENCH_WARMUP:-3s}"
+HALF_WARMUP="${XTENANT_BENCH_HALF_WARMUP:-15s}"
 REPS="${XTENANT_BENCH_REPS:-3}"
 CONNS="${XTENANT_BENCH_CONNECTIONS:-32}"
 PARTNERS="${XTENANT_BENCH_PARTNERS:-10000}"
@@ -328,6 +332,30 @@ for server in $SERVERS; do
   done
 done
 
+# half_runs TARGET RATE SERVER MODE: the warm-up and the REPS measured runs
+# at RATE against TARGET in one generator process, over the same
+# connections: a gateway keeps its connections to the decision point open,
+# and each run's first requests were paying for new connections (up to ~40
+# requests over 2 ms a run, 2026-12-04). Recorded as SERVER's MODE runs,
+# each with the steal time of the server's core over all of them.
+half_runs() {
+  local target="$1" rate="$2" server="$3" mode="$4"
+  local url="http://127.0.0.1:$(port_of "$target")$(path_of "$target")"
+  local opaarg=() before after steal lines line rep=0
+  [ "$(opa_input "$target")" = 1 ] && opaarg=(-opa-input)
+  before="$(cpu_ticks "$SERVER_CPU")"
+  lines="$(taskset -c "$LOAD_CPU" "$WORK/bin/xtenant-load" -url "$url" -inputs "$DATA/inputs.jsonl" "${opaarg[@]}" \
+    -epoch 0 -warmup "$HALF_WARMUP" -reps "$REPS" -connections "$CONNS" -duration "$DURATION" -rate "$rate")"
+  after="$(cpu_ticks "$SERVER_CPU")"
+  steal="$(steal_pct "$before" "$after")"
+  while IFS= read -r line; do
+    rep=$((rep + 1))
+    [ -z "$steal" ] || line="${line%\}},\"server_steal_pct\":$steal}"
+    log "$target at $server's half rate / rep $rep: $line"
+    echo "{\"server\":\"$server\",\"workload\":\"distinct\",\"mode\":\"$mode\",\"rep\":$rep,${line#\{}" >>"$RAW"
+  done <<<"$lines"
+}
+
 # p99 at half of each server's own maximum uncached throughput (distinct).
 if [ "$HALF" = 1 ]; then
   for server in $SERVERS; do
@@ -337,24 +365,14 @@ if [ "$HALF" = 1 ]; then
     rate="$(awk -v m="$max" 'BEGIN { printf "%.0f", m / 2 }')"
     log "$server: half load, $rate req/s"
     start_server "$server" 2>"$WORK/logs/$server.err" || { log "$server failed to restart"; continue; }
-    load "$server" distinct 0 "$WARMUP" "$rate" >/dev/null
-    for rep in $(seq 1 "$REPS"); do
-      line="$(load "$server" distinct "$rep" "$DURATION" "$rate")"
-      log "$server / half / rep $rep: $line"
-      echo "{\"server\":\"$server\",\"workload\":\"distinct\",\"mode\":\"half\",\"rep\":$rep,${line#\{}" >>"$RAW"
-    done
+    half_runs "$server" "$rate" "$server" half
     pair_stats "$server" "half load"
     stop_server
     # The gin floor at the same rate: what the machine and the generator
     # add to any server's latency at this rate (timer wake-ups, steal).
     if [ "$HALF_FLOOR" = 1 ] && [ "$server" != gin-floor ]; then
       if start_server gin-floor 2>"$WORK/logs/gin-floor.err"; then
-        load gin-floor distinct 0 "$WARMUP" "$rate" >/dev/null
-        for rep in $(seq 1 "$REPS"); do
-          line="$(load gin-floor distinct "$rep" "$DURATION" "$rate")"
-          log "gin-floor at $server's half rate / rep $rep: $line"
-          echo "{\"server\":\"$server\",\"workload\":\"distinct\",\"mode\":\"half-floor\",\"rep\":$rep,${line#\{}" >>"$RAW"
-        done
+        half_runs gin-floor "$rate" "$server" half-floor
         stop_server
       else
         log "gin-floor failed to start: no floor at $server's half rate"
@@ -380,7 +398,7 @@ out="$RESULTS/http-$stamp.md"
   -meta "cpu idle latency=$CPU_LATENCY_NOTE" \
   -meta "go=$($GO version | awk '{print $3}')" \
   -meta "opa=$OPA_VERSION ($OPA_BIN)" \
-  -meta "load generator=$([ "$LOADGEN" = wrk ] && echo "$(wrk -v 2>&1 | head -n 1 | awk '{print $1, $2}') -t1 -c$CONNS, benchmarks/http/cycle.lua" || echo "benchmarks/cmd/xtenant-load -connections $CONNS") (half load: xtenant-load, open loop)" \
+  -meta "load generator=$([ "$LOADGEN" = wrk ] && echo "$(wrk -v 2>&1 | head -n 1 | awk '{print $1, $2}') -t1 -c$CONNS, benchmarks/http/cycle.lua" || echo "benchmarks/cmd/xtenant-load -connections $CONNS") (half load: xtenant-load, open loop; warm-up and runs in one process over the same connections)" \
   -meta "data=$PARTNERS partner configurations (xtenant-gen -seed $SEED), workloads: $WORKLOADS" \
   -meta "time to ready (s)=${ready_list:- n/a}" \
   -meta "decisions xtenant vs opa=$AGREEMENT" \

@@ -61,6 +61,14 @@ func OpenSource(inputsPath, seqPath string, epoch int, opaInput bool) (*Source, 
 	return s, nil
 }
 
+// WithEpoch is the same workload in epoch e: in the distinct workload, no
+// body of one epoch is a body of another.
+func (s *Source) WithEpoch(e int) *Source {
+	c := *s
+	c.epoch = e
+	return &c
+}
+
 // Body returns the k-th request body (k >= 0).
 func (s *Source) Body(k int) []byte {
 	var b []byte

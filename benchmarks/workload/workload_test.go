@@ -139,6 +139,14 @@ func TestSource(t *testing.T) {
 			if got := string(s.Body(tt.k)); got != tt.want {
 				t.Fatalf("got %s, want %s", got, tt.want)
 			}
+			// The same workload moved to the epoch: what xtenant-load's runs use.
+			s0, err := OpenSource(inputs, tt.seq, 0, tt.opa)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := string(s0.WithEpoch(tt.epoch).Body(tt.k)); got != tt.want {
+				t.Fatalf("WithEpoch(%d): got %s, want %s", tt.epoch, got, tt.want)
+			}
 		})
 	}
 }

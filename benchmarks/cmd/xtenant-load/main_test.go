@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -36,6 +37,9 @@ func TestLoadOpenAndClosedLoop(t *testing.T) {
 	var served atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
+		if r.Method != http.MethodPost {
+			return // connect's GETs
+		}
 		if served.Add(1)%10 == 0 {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
@@ -64,7 +68,11 @@ func TestLoadOpenAndClosedLoop(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			served.Store(0)
-			res, err := load(src, srv.URL, 4, 500*time.Millisecond, tc.rate)
+			client := newClient(4)
+			if err := connect(client, srv.URL, 4); err != nil {
+				t.Fatal(err)
+			}
+			res, err := load(client, src, srv.URL, 4, 500*time.Millisecond, tc.rate)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,5 +87,58 @@ func TestLoadOpenAndClosedLoop(t *testing.T) {
 				t.Fatalf("latencies out of order: %+v", res)
 			}
 		})
+	}
+}
+
+// TestRunsReuseConnections: connect opens every connection before the clock
+// starts, and later runs (a warm-up, then the measured ones) dial none: no
+// run pays for a connection's set-up.
+func TestRunsReuseConnections(t *testing.T) {
+	var dialled atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		time.Sleep(time.Millisecond) // in flight when a run ends
+		io.WriteString(w, `{"decision":"allow"}`)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			dialled.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	inputs := filepath.Join(t.TempDir(), "inputs.jsonl")
+	if err := os.WriteFile(inputs, []byte("{\"a\":1}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := workload.OpenSource(inputs, "", 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const conns = 8
+	client := newClient(conns)
+	if err := connect(client, srv.URL, conns); err != nil {
+		t.Fatal(err)
+	}
+	if got := dialled.Load(); got != conns {
+		t.Fatalf("connect opened %d connections, want %d", got, conns)
+	}
+	for run, rate := range []float64{2000, 0, 2000} {
+		res, err := load(client, src.WithEpoch(run), srv.URL, conns, 200*time.Millisecond, rate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Requests == 0 || res.Errors != 0 {
+			t.Fatalf("run %d: %+v", run, res)
+		}
+	}
+	if got := dialled.Load(); got != conns {
+		t.Fatalf("%d connections after three runs, want the %d connect opened", got, conns)
+	}
+}
+
+func TestConnectFails(t *testing.T) {
+	if err := connect(newClient(2), "http://127.0.0.1:1/", 2); err == nil {
+		t.Fatal("connect to a closed port: no error")
 	}
 }
