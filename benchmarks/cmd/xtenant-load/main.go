@@ -24,7 +24,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -110,8 +109,6 @@ func newClient(conns int) *http.Client {
 
 // load runs one measurement over client's connections (opened by connect).
 func load(client *http.Client, src *workload.Source, url string, conns int, duration time.Duration, rate float64) (result, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), duration)
-	defer cancel()
 	var errs atomic.Int64
 	// due hands each request's due time to a free worker: in the open loop
 	// one pacer releases request k at start + k/R; in the closed loop every
@@ -152,17 +149,29 @@ func load(client *http.Client, src *workload.Source, url string, conns int, dura
 	}
 	defer p.Close()
 	start := time.Now()
-	for k := int64(0); ctx.Err() == nil; k++ {
+	end := start.Add(duration)
+	// The run ends by the clock, not by a timer: a Go timer can fire late,
+	// and the open loop sends exactly the requests due before the end.
+	stop := time.NewTimer(duration)
+	defer stop.Stop()
+send:
+	for k := int64(0); ; k++ {
 		var due time.Time
 		if rate > 0 {
 			due = start.Add(time.Duration(float64(k) / rate * float64(time.Second)))
+			if !due.Before(end) {
+				break
+			}
 			if err := p.wait(time.Until(due)); err != nil {
 				return result{}, err
 			}
+		} else if !time.Now().Before(end) {
+			break
 		}
 		select {
 		case jobs <- job{k, due}:
-		case <-ctx.Done():
+		case <-stop.C: // every worker still busy when the run ends
+			break send
 		}
 	}
 	close(jobs)
