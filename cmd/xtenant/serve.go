@@ -177,6 +177,7 @@ func serve(ctx context.Context, cfg config.Config, e env) error {
 	// Evaluations (not cached answers) wait for a slot: the limiter sits
 	// between the cache and the engine.
 	s.limiter = admission.New(admission.Config{Concurrency: int(cfg.EvalConcurrency), Queue: int(cfg.EvalQueue), Wait: cfg.EvalQueueTimeout})
+	defer s.limiter.Close()
 	var ev engine.Evaluator = admission.Evaluator{Next: s.eng, Limiter: s.limiter}
 	if cfg.CacheSize > 0 {
 		if s.cache, err = decisioncache.New(ev, s.eng, decisioncache.Config{MaxEntries: cfg.CacheSize, MaxBytes: cfg.CacheMaxBytes, TTL: cfg.CacheTTL}); err != nil {

@@ -19,6 +19,11 @@
 // The queue is bounded in length and in time: beyond either, the request is
 // shed with ErrOverloaded (HTTP 503 with Retry-After), never held without
 // bound.
+//
+// A slot's evaluation runs on one of the limiter's own goroutines, not on
+// the caller's (workers.go): OPA's evaluation recurses deeply and grows the
+// stack it runs on to about 512 KB, which a caller (one goroutine per
+// connection) would keep while it waits for its next request.
 package admission
 
 import (
@@ -88,6 +93,8 @@ type Limiter struct {
 
 	shed     atomic.Uint64
 	inFlight atomic.Int64
+
+	workers workers
 }
 
 type waiter struct {
@@ -107,7 +114,25 @@ func New(cfg Config) *Limiter {
 		cfg.Wait = time.Second
 	}
 	return &Limiter{wait: cfg.Wait, limit: cfg.Concurrency, max: cfg.Queue, free: cfg.Concurrency,
-		batchMax: max(1, cfg.Concurrency-1)}
+		batchMax: max(1, cfg.Concurrency-1), workers: newWorkers(cfg.Concurrency)}
+}
+
+// Close stops the limiter's idle goroutines; evaluations still running
+// finish on theirs. Call it once nothing evaluates through the limiter any
+// more.
+func (l *Limiter) Close() { l.workers.close() }
+
+// Run waits for a slot for ctx's class, then runs f on one of the limiter's
+// goroutines and returns when f has. A panic in f is raised again in the
+// caller, with f's stack in its message.
+func (l *Limiter) Run(ctx context.Context, f func()) error {
+	release, err := l.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	l.workers.run(f)
+	return nil
 }
 
 // Stats are the limiter's figures for metrics.
@@ -227,14 +252,12 @@ type Evaluator struct {
 
 var _ engine.Evaluator = Evaluator{}
 
-// Evaluate waits for a slot, then evaluates.
-func (e Evaluator) Evaluate(ctx context.Context, req *engine.Request) (*engine.Decision, error) {
-	release, err := e.Limiter.Acquire(ctx)
-	if err != nil {
-		return nil, err
+// Evaluate waits for a slot, then evaluates on the limiter's goroutine.
+func (e Evaluator) Evaluate(ctx context.Context, req *engine.Request) (d *engine.Decision, err error) {
+	if rerr := e.Limiter.Run(ctx, func() { d, err = e.Next.Evaluate(ctx, req) }); rerr != nil {
+		return nil, rerr
 	}
-	defer release()
-	return e.Next.Evaluate(ctx, req)
+	return d, err
 }
 
 // Querier is what the OPA Data API evaluates (*engine.Engine implements it).
@@ -248,12 +271,10 @@ type LimitedQuerier struct {
 	Limiter *Limiter
 }
 
-// Query waits for a slot, then queries.
-func (q LimitedQuerier) Query(ctx context.Context, path string, input any) (any, bool, error) {
-	release, err := q.Limiter.Acquire(ctx)
-	if err != nil {
-		return nil, false, err
+// Query waits for a slot, then queries on the limiter's goroutine.
+func (q LimitedQuerier) Query(ctx context.Context, path string, input any) (v any, defined bool, err error) {
+	if rerr := q.Limiter.Run(ctx, func() { v, defined, err = q.Next.Query(ctx, path, input) }); rerr != nil {
+		return nil, false, rerr
 	}
-	defer release()
-	return q.Next.Query(ctx, path, input)
+	return v, defined, err
 }
