@@ -139,10 +139,11 @@ func (l *Limiter) Run(ctx context.Context, f func()) error {
 	// next waiter it hands the slot to, and that waiter's worker. While
 	// every slot is busy, that chain keeps the goroutines of connections
 	// whose requests have come waiting in the run queue: with one slot and
-	// 32 connections sending as fast as answers came, p99 was 326-435 ms
-	// against 48-66 ms when evaluating on the caller; yielding here, 32 ms,
-	// with 8 % more decisions/s than on the caller (wrk -c32 on one core,
-	// 2026-12-04, docs/benchmarks.md "Many connections").
+	// 32 connections sending as fast as answers came (bench-http), p99 was
+	// 395 ms against 83 ms when evaluating on the caller; yielding here,
+	// 46 ms, with 8 % more decisions/s than on the caller (2026-12-04,
+	// docs/benchmarks.md "Many connections"). It also lets arrived requests
+	// reach the queue, whose bounds then hold.
 	runtime.Gosched()
 	return nil
 }
