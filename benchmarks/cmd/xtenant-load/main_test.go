@@ -47,14 +47,7 @@ func TestLoadOpenAndClosedLoop(t *testing.T) {
 		io.WriteString(w, `{"decision":"allow"}`)
 	}))
 	defer srv.Close()
-	inputs := filepath.Join(t.TempDir(), "inputs.jsonl")
-	if err := os.WriteFile(inputs, []byte("{\"a\":1}\n{\"a\":2}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	src, err := workload.OpenSource(inputs, "", 0, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := source(t, "{\"a\":1}\n{\"a\":2}\n")
 	tests := []struct {
 		name     string
 		rate     float64
@@ -108,14 +101,7 @@ func TestRunsReuseConnections(t *testing.T) {
 	}
 	srv.Start()
 	defer srv.Close()
-	inputs := filepath.Join(t.TempDir(), "inputs.jsonl")
-	if err := os.WriteFile(inputs, []byte("{\"a\":1}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	src, err := workload.OpenSource(inputs, "", 0, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := source(t, "{\"a\":1}\n")
 	const conns = 8
 	client := newClient(conns)
 	if err := connect(client, srv.URL, conns); err != nil {
@@ -142,4 +128,18 @@ func TestConnectFails(t *testing.T) {
 	if err := connect(newClient(2), "http://127.0.0.1:1/", 2); err == nil {
 		t.Fatal("connect to a closed port: no error")
 	}
+}
+
+// source is the distinct workload over the given inputs.jsonl lines.
+func source(t *testing.T, lines string) *workload.Source {
+	t.Helper()
+	inputs := filepath.Join(t.TempDir(), "inputs.jsonl")
+	if err := os.WriteFile(inputs, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := workload.OpenSource(inputs, "", 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
 }
