@@ -14,11 +14,11 @@ import (
 // quarter of it. One decision grows the stack it runs on to about 512 KB;
 // run on the goroutine of the connection it came in on, that stack stays
 // with the connection while it waits for its next request. 1,000 gateway
-// connections took a server from 159 MB to 560-599 MB of peak RSS that way,
-// and the first decision on each new connection paid for the growth
-// (0.8-1.7 ms against 0.5; docs/benchmarks.md "Many connections"). On the
-// limiter's own goroutines the large stacks are as many as the slots, and
-// stay grown.
+// connections took a server from 160 MB to 574-597 MB of peak RSS that way
+// (206-209 MB on workers), and the first decision on each new connection
+// paid for the growth (0.8-1.7 ms against 0.5; docs/benchmarks.md "Many
+// connections"). On the limiter's own goroutines the large stacks are as
+// many as the slots.
 type workers struct {
 	// idle holds the goroutines waiting for work. Its capacity is the
 	// number of slots: a goroutine is taken and put back while a slot is
