@@ -346,20 +346,16 @@ func (s *snapshot) prepareOn(ctx context.Context, c *ast.Compiler, path string, 
 	return s.prepareBody(ctx, c, ast.NewBody(ast.NewExpr(ast.NewTerm(ref))), funcs...)
 }
 
-// restrictionFactsVar is the variable the tenant restrictions facts query
-// binds (prepareRestriction).
-const restrictionFactsVar = ast.Var("facts")
-
-// prepareRestriction prepares `facts = tr_key_computed(input.tenant,
-// input.key)` on the engine's compiler c, with the summary functions funcs
-// its rules may call; results stay ast.Values. Its input holds only the
-// tenant and the key, never the request.
+// prepareRestriction prepares `tr_key_computed(input.tenant, input.key)`
+// on the engine's compiler c, with the summary functions funcs its rules
+// may call; results stay ast.Values. Its input holds only the tenant and the
+// key, never the request.
 func (s *snapshot) prepareRestriction(ctx context.Context, c *ast.Compiler, funcs ...func(*rego.Rego)) (*rego.PreparedEvalQuery, error) {
 	pairRef, _ := dataRef(pairPath)
 	fn := pairRef[:len(pairRef)-1].Append(ast.StringTerm(restrictionComputed))
-	call := ast.CallTerm(ast.RefTerm(fn...),
-		ast.RefTerm(ast.InputRootDocument, ast.StringTerm("tenant")), ast.RefTerm(ast.InputRootDocument, ast.StringTerm("key")))
-	return s.prepareBody(ctx, c, ast.NewBody(ast.Equality.Expr(ast.NewTerm(restrictionFactsVar), call)), funcs...)
+	call := ast.NewExpr([]*ast.Term{ast.RefTerm(fn...),
+		ast.RefTerm(ast.InputRootDocument, ast.StringTerm("tenant")), ast.RefTerm(ast.InputRootDocument, ast.StringTerm("key"))})
+	return s.prepareBody(ctx, c, ast.NewBody(call), funcs...)
 }
 
 // prepareBody prepares query on the engine's compiler c with funcs;
@@ -659,20 +655,11 @@ func (s *snapshot) tenantSummary(ctx context.Context, x string, run []rego.EvalO
 func (s *snapshot) restrictionFacts(ctx context.Context, t, x ast.Value, run []rego.EvalOption) (ast.Value, error) {
 	var fresh ast.Value
 	compute := func() (pairEntry, error) {
-		rs, err := s.restriction.Eval(ctx, append(run, rego.EvalParsedInput(ast.NewObject(
-			ast.Item(ast.InternedTerm("tenant"), ast.NewTerm(t)), ast.Item(ast.InternedTerm("key"), ast.NewTerm(x)))))...)
+		v, err := evalSummary(ctx, s.restriction, ast.NewObject(
+			ast.Item(ast.InternedTerm("tenant"), ast.NewTerm(t)), ast.Item(ast.InternedTerm("key"), ast.NewTerm(x))),
+			"tenant restrictions facts", run)
 		if err != nil {
-			return pairEntry{}, fmt.Errorf("engine: tenant restrictions facts: %w", err)
-		}
-		switch {
-		case len(rs) == 0:
-			return pairEntry{}, ErrUndefined
-		case len(rs) > 1:
-			return pairEntry{}, errors.New("engine: tenant restrictions facts: more than one result")
-		}
-		v, ok := rs[0].Bindings[string(restrictionFactsVar)].(ast.Value)
-		if !ok {
-			return pairEntry{}, fmt.Errorf("engine: tenant restrictions facts: got %T", rs[0].Bindings[string(restrictionFactsVar)])
+			return pairEntry{}, err
 		}
 		fresh = v
 		if !s.summaries.keeps() {
