@@ -3,6 +3,7 @@ package bundles_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"github.com/xtenant/xtenant/engine/decisioncache"
 	"github.com/xtenant/xtenant/engine/scenario"
 	"github.com/xtenant/xtenant/internal/httpapi"
+	"github.com/xtenant/xtenant/tenants"
 )
 
 type counter struct {
@@ -166,5 +168,60 @@ func TestBadFileAtStart(t *testing.T) {
 	}
 	if st := src.Status()[0]; !strings.Contains(st.LastError, "crossTenantAccessPolicy") {
 		t.Fatalf("state %+v", st)
+	}
+}
+
+// Other files written in the tenants file's directory (a log next to it)
+// wake the watcher, which watches the directory, but are not a change: the
+// tenants file is read again only once it has changed itself.
+func TestOtherFilesInTheDirectoryDoNotReload(t *testing.T) {
+	allowTenants, _ := scenarioTenants(t, "tc01-baseline-b2b-collaboration-service-defaults")
+	denyTenants, _ := scenarioTenants(t, "tc03-resource-default-inbound-blocks-everyone")
+	dir := t.TempDir()
+	file := filepath.Join(dir, "tenants.json")
+	if err := os.WriteFile(file, allowTenants, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var reads atomic.Int64
+	load := func() (*tenants.Set, error) {
+		reads.Add(1)
+		return tenants.Load(file)
+	}
+	eng := engine.New()
+	const settle = 20 * time.Millisecond
+	src, err := bundles.NewLoop(bundles.LoopConfig{Path: file, Load: load, Build: bundles.Builtin, Activate: eng.Activate, Settle: settle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := src.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	oldRev := eng.Revision()
+	go func() { _ = src.Run(ctx) }()
+	time.Sleep(50 * time.Millisecond) // the watcher is watching
+
+	logFile, err := os.Create(filepath.Join(dir, "xtenant.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	for i := range 10 {
+		if _, err := fmt.Fprintf(logFile, "line %d\n", i); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(3 * settle) // each write settles on its own
+	}
+	if got := reads.Load(); got != 1 {
+		t.Fatalf("the tenants file was read %d times, want once: writes to another file reloaded it", got)
+	}
+
+	if err := os.WriteFile(file, denyTenants, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the new revision", func() bool { return eng.Revision() != oldRev })
+	if got := reads.Load(); got < 2 {
+		t.Fatalf("the tenants file was read %d times after it changed", got)
 	}
 }
