@@ -171,57 +171,66 @@ func TestBadFileAtStart(t *testing.T) {
 	}
 }
 
-// Other files written in the tenants file's directory (a log next to it)
-// wake the watcher, which watches the directory, but are not a change: the
-// tenants file is read again only once it has changed itself.
-func TestOtherFilesInTheDirectoryDoNotReload(t *testing.T) {
+// Other files written where the tenants are (a log next to the tenants
+// file, whose directory is watched; an editor's swap file in a tenants
+// directory) wake the watcher but are not a change: the tenants are read
+// again only once a file that Load reads has changed.
+func TestOtherFilesDoNotReload(t *testing.T) {
 	allowTenants, _ := scenarioTenants(t, "tc01-baseline-b2b-collaboration-service-defaults")
 	denyTenants, _ := scenarioTenants(t, "tc03-resource-default-inbound-blocks-everyone")
-	dir := t.TempDir()
-	file := filepath.Join(dir, "tenants.json")
-	if err := os.WriteFile(file, allowTenants, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var reads atomic.Int64
-	load := func() (*tenants.Set, error) {
-		reads.Add(1)
-		return tenants.Load(file)
-	}
-	eng := engine.New()
-	const settle = 20 * time.Millisecond
-	src, err := bundles.NewLoop(bundles.LoopConfig{Path: file, Load: load, Build: bundles.Builtin, Activate: eng.Activate, Settle: settle})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if err := src.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
-	oldRev := eng.Revision()
-	go func() { _ = src.Run(ctx) }()
-	time.Sleep(50 * time.Millisecond) // the watcher is watching
+	for _, tc := range []struct {
+		name   string
+		asDir  bool     // --tenants names the directory, not the file
+		others []string // written meanwhile, in the tenants file's directory
+	}{
+		{name: "file", others: []string{"xtenant.log", "other.json"}},
+		{name: "directory", asDir: true, others: []string{"xtenant.log", ".tenants.json.swp", "notes.txt"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			file := filepath.Join(dir, "tenants.json")
+			if err := os.WriteFile(file, allowTenants, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			path := file
+			if tc.asDir {
+				path = dir
+			}
+			var reads atomic.Int64
+			load := func() (*tenants.Set, error) {
+				reads.Add(1)
+				return tenants.Load(path)
+			}
+			eng := engine.New()
+			const settle = 20 * time.Millisecond
+			src, err := bundles.NewLoop(bundles.LoopConfig{Path: path, Load: load, Build: bundles.Builtin, Activate: eng.Activate, Settle: settle})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if err := src.Load(ctx); err != nil {
+				t.Fatal(err)
+			}
+			oldRev := eng.Revision()
+			go func() { _ = src.Run(ctx) }()
+			time.Sleep(50 * time.Millisecond) // the watcher is watching
 
-	logFile, err := os.Create(filepath.Join(dir, "xtenant.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
-	for i := range 10 {
-		if _, err := fmt.Fprintf(logFile, "line %d\n", i); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(3 * settle) // each write settles on its own
-	}
-	if got := reads.Load(); got != 1 {
-		t.Fatalf("the tenants file was read %d times, want once: writes to another file reloaded it", got)
-	}
+			for i := range 10 {
+				other := filepath.Join(dir, tc.others[i%len(tc.others)])
+				if err := os.WriteFile(other, fmt.Appendf(nil, "line %d\n", i), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(3 * settle) // each write settles on its own
+			}
+			if got := reads.Load(); got != 1 {
+				t.Fatalf("the tenants were read %d times, want once: writes to other files reloaded them", got)
+			}
 
-	if err := os.WriteFile(file, denyTenants, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the new revision", func() bool { return eng.Revision() != oldRev })
-	if got := reads.Load(); got < 2 {
-		t.Fatalf("the tenants file was read %d times after it changed", got)
+			if err := os.WriteFile(file, denyTenants, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the new revision", func() bool { return eng.Revision() != oldRev })
+		})
 	}
 }

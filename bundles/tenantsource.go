@@ -82,8 +82,9 @@ func (s *tenantsSource) restore() (update, error) {
 func (s *tenantsSource) accepted(u update) { s.hash = u.tenants.Hash() }
 
 // fingerprint is the name, size and modification time of every file load
-// reads (the file, or the directory's entries): equal before and after the
-// read means nothing was written meanwhile.
+// reads (the file, or the directory's tenants files, tenants.Loads): equal
+// before and after the read means nothing was written meanwhile, and equal
+// to the last read's means there is nothing new to read.
 func (s *tenantsSource) fingerprint() string {
 	if s.path == "" {
 		return ""
@@ -101,6 +102,9 @@ func (s *tenantsSource) fingerprint() string {
 	}
 	var b strings.Builder
 	for _, e := range entries {
+		if e.IsDir() || !tenants.Loads(e.Name()) {
+			continue
+		}
 		if info, err := os.Stat(filepath.Join(s.path, e.Name())); err == nil {
 			fmt.Fprintf(&b, "%s/%d/%d;", e.Name(), info.Size(), info.ModTime().UnixNano())
 		}

@@ -97,7 +97,7 @@ func Load(path string) (*Set, error) {
 	var sets []*Set
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() || strings.HasPrefix(name, ".") || !isTenantsFile(name) {
+		if e.IsDir() || !Loads(name) {
 			continue
 		}
 		file := filepath.Join(path, name)
@@ -119,7 +119,12 @@ func Load(path string) (*Set, error) {
 	return Merge(sets...)
 }
 
-func isTenantsFile(name string) bool {
+// Loads reports whether Load reads the entry name of a directory (when it
+// is not itself a directory): a .json, .yaml or .yml file, not hidden.
+func Loads(name string) bool {
+	if strings.HasPrefix(name, ".") {
+		return false
+	}
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".json", ".yaml", ".yml":
 		return true
