@@ -1,6 +1,7 @@
 package bundles_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -192,6 +194,8 @@ func TestOtherFilesDoNotReload(t *testing.T) {
 			if err := os.WriteFile(file, allowTenants, 0o600); err != nil {
 				t.Fatal(err)
 			}
+			const settle = 20 * time.Millisecond
+			time.Sleep(3 * settle) // the first read sees settled files: it is trusted
 			path := file
 			if tc.asDir {
 				path = dir
@@ -202,7 +206,6 @@ func TestOtherFilesDoNotReload(t *testing.T) {
 				return tenants.Load(path)
 			}
 			eng := engine.New()
-			const settle = 20 * time.Millisecond
 			src, err := bundles.NewLoop(bundles.LoopConfig{Path: path, Load: load, Build: bundles.Builtin, Activate: eng.Activate, Settle: settle})
 			if err != nil {
 				t.Fatal(err)
@@ -231,6 +234,70 @@ func TestOtherFilesDoNotReload(t *testing.T) {
 				t.Fatal(err)
 			}
 			waitFor(t, "the new revision", func() bool { return eng.Revision() != oldRev })
+		})
+	}
+}
+
+// A change that keeps the file's size and modification time (cp -p, rsync
+// -t, a package manager's fixed mtime) is still a change: the inode's change
+// time and identity tell it, and the new tenants are read.
+func TestChangeKeepingSizeAndModTimeReloads(t *testing.T) {
+	if runtime.GOOS != "linux" && runtime.GOOS != "darwin" {
+		t.Skip("only the size and modification time are known here")
+	}
+	before, _ := scenarioTenants(t, "r18-nothing-after-configuration-deny")
+	after := bytes.Replace(before, []byte(`"allowed"`), []byte(`"blocked"`), 1)
+	if bytes.Equal(before, after) || len(before) != len(after) {
+		t.Fatal("the scenario no longer has an \"allowed\" access type to flip")
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "tenants.json")
+	if err := os.WriteFile(file, before, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mtime := time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+	if err := os.Chtimes(file, mtime, mtime); err != nil {
+		t.Fatal(err)
+	}
+	const settle = 20 * time.Millisecond
+	time.Sleep(3 * settle)
+	eng := engine.New()
+	src, err := bundles.NewLoop(bundles.LoopConfig{Path: file, Build: bundles.Builtin, Activate: eng.Activate, Settle: settle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := src.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	oldRev := eng.Revision()
+	go func() { _ = src.Run(ctx) }()
+	time.Sleep(50 * time.Millisecond) // the watcher is watching
+
+	for _, replace := range []bool{false, true} {
+		t.Run(map[bool]string{false: "in place", true: "renamed over"}[replace], func(t *testing.T) {
+			content := after
+			if replace {
+				content = before
+			}
+			target := file
+			if replace {
+				target = filepath.Join(dir, ".tenants.json.tmp")
+			}
+			if err := os.WriteFile(target, content, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chtimes(target, mtime, mtime); err != nil {
+				t.Fatal(err)
+			}
+			if replace {
+				if err := os.Rename(target, file); err != nil {
+					t.Fatal(err)
+				}
+			}
+			waitFor(t, "the changed tenants", func() bool { return eng.Revision() != oldRev })
+			oldRev = eng.Revision()
 		})
 	}
 }

@@ -60,15 +60,23 @@ func (s *tenantsSource) status() SourceStatus {
 }
 
 func (s *tenantsSource) fetch(context.Context) (update, error) {
-	before := s.fingerprint()
+	start := time.Now()
+	before, changed := s.fingerprint()
 	set, err := s.load()
 	if err != nil {
 		return update{}, err
 	}
-	if after := s.fingerprint(); after != before {
+	if after, _ := s.fingerprint(); after != before {
 		return update{}, fmt.Errorf("%s: %w", s.path, errChanging)
 	}
-	s.read = before
+	// Files that had not stayed unchanged for settle before the read could
+	// change again within the same tick of the file system's clock with
+	// no new fingerprint ("racily clean", as git says): the watcher then
+	// reads them again rather than trust it.
+	s.read = ""
+	if start.Sub(changed) > s.settle {
+		s.read = before
+	}
 	if set.Hash() == s.hash {
 		return update{unchanged: true}, nil // an editor's touch, a chmod
 	}
@@ -81,35 +89,44 @@ func (s *tenantsSource) restore() (update, error) {
 
 func (s *tenantsSource) accepted(u update) { s.hash = u.tenants.Hash() }
 
-// fingerprint is the name, size and modification time of every file load
-// reads (the file, or the directory's tenants files, tenants.Loads): equal
-// before and after the read means nothing was written meanwhile, and equal
-// to the last read's means there is nothing new to read.
-func (s *tenantsSource) fingerprint() string {
+// fingerprint is the name, size, modification time and identity (fileID)
+// of every file load reads (the file, or the directory's tenants files,
+// tenants.Loads): equal before and after the read means nothing was written
+// meanwhile, and equal to the last read's means there is nothing new to
+// read. changed is the latest change among them.
+func (s *tenantsSource) fingerprint() (fp string, changed time.Time) {
 	if s.path == "" {
-		return ""
+		return "", time.Time{}
+	}
+	var b strings.Builder
+	add := func(name string, fi os.FileInfo) {
+		id, at := fileID(fi)
+		fmt.Fprintf(&b, "%s/%d/%d/%s;", name, fi.Size(), fi.ModTime().UnixNano(), id)
+		if at.After(changed) {
+			changed = at
+		}
 	}
 	fi, err := os.Stat(s.path)
 	if err != nil {
-		return "missing"
+		return "missing", time.Time{}
 	}
 	if !fi.IsDir() {
-		return fmt.Sprintf("%d/%d", fi.Size(), fi.ModTime().UnixNano())
+		add("", fi)
+		return b.String(), changed
 	}
 	entries, err := os.ReadDir(s.path)
 	if err != nil {
-		return "unreadable"
+		return "unreadable", time.Time{}
 	}
-	var b strings.Builder
 	for _, e := range entries {
 		if e.IsDir() || !tenants.Loads(e.Name()) {
 			continue
 		}
 		if info, err := os.Stat(filepath.Join(s.path, e.Name())); err == nil {
-			fmt.Fprintf(&b, "%s/%d/%d;", e.Name(), info.Size(), info.ModTime().UnixNano())
+			add(e.Name(), info)
 		}
 	}
-	return b.String()
+	return b.String(), changed
 }
 
 // watch reads the files again once they have not changed for settle after
@@ -156,7 +173,7 @@ func (s *tenantsSource) watch(ctx context.Context, load func(context.Context) er
 			}
 			s.log.Warn("tenants watcher", "error", err)
 		case <-timer.C:
-			if s.read != "" && s.fingerprint() == s.read {
+			if fp, _ := s.fingerprint(); s.read != "" && fp == s.read {
 				continue // nothing load reads has changed
 			}
 			// Logged, counted and kept in Status; a file still being
