@@ -7,6 +7,6 @@ import (
 	"time"
 )
 
-// fileID: see fileid_linux.go. Elsewhere only the size and modification
+// fileID: see fileid_unix.go. Elsewhere only the size and modification
 // time tell a change.
 func fileID(fi os.FileInfo) (id string, changed time.Time) { return "", fi.ModTime() }

@@ -84,19 +84,8 @@ func TestHalfWrittenFileNeverActive(t *testing.T) {
 	if err := os.WriteFile(file, []byte(blockedYAML), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	eng := engine.New()
-	src, err := bundles.NewLoop(bundles.LoopConfig{Path: file, Build: bundles.Builtin, Activate: eng.Activate})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if err := src.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
+	eng, _ := watched(t, bundles.LoopConfig{Path: file})
 	oldRev := eng.Revision()
-	go func() { _ = src.Run(ctx) }()
-	time.Sleep(100 * time.Millisecond) // the watch is in place
 
 	var allowed atomic.Int64
 	stop := make(chan struct{})

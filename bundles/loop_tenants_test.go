@@ -60,6 +60,29 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// watched runs a loop of cfg on a new engine: it loads, then watches until
+// the test ends. It returns once the watch is in place.
+func watched(t *testing.T, cfg bundles.LoopConfig) (*engine.Engine, *bundles.Loop) {
+	t.Helper()
+	eng := engine.New()
+	cfg.Activate = eng.Activate
+	if cfg.Build == nil {
+		cfg.Build = bundles.Builtin
+	}
+	src, err := bundles.NewLoop(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if err := src.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = src.Run(ctx) }()
+	time.Sleep(100 * time.Millisecond) // the watch is in place
+	return eng, src
+}
+
 // Requests run while the tenants file changes: none fails, and once the
 // new configuration is active no request started afterwards gets a decision
 // of the old one (the cache included). A bad file is refused whole.
@@ -72,19 +95,9 @@ func TestReloadUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	eng := engine.New()
 	obs := &counter{}
-	src, err := bundles.NewLoop(bundles.LoopConfig{Path: file, Build: bundles.Builtin, Activate: eng.Activate, Observer: obs, Settle: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if err := src.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
+	eng, src := watched(t, bundles.LoopConfig{Path: file, Observer: obs, Settle: 20 * time.Millisecond})
 	oldRev := eng.Revision()
-	go func() { _ = src.Run(ctx) }()
 
 	cache, err := decisioncache.New(eng, eng, decisioncache.Config{MaxBytes: 64 << 20})
 	if err != nil {
@@ -205,19 +218,8 @@ func TestOtherFilesDoNotReload(t *testing.T) {
 				reads.Add(1)
 				return tenants.Load(path)
 			}
-			eng := engine.New()
-			src, err := bundles.NewLoop(bundles.LoopConfig{Path: path, Load: load, Build: bundles.Builtin, Activate: eng.Activate, Settle: settle})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			if err := src.Load(ctx); err != nil {
-				t.Fatal(err)
-			}
+			eng, _ := watched(t, bundles.LoopConfig{Path: path, Load: load, Settle: settle})
 			oldRev := eng.Revision()
-			go func() { _ = src.Run(ctx) }()
-			time.Sleep(50 * time.Millisecond) // the watcher is watching
 
 			for i := range 10 {
 				other := filepath.Join(dir, tc.others[i%len(tc.others)])
@@ -261,19 +263,8 @@ func TestChangeKeepingSizeAndModTimeReloads(t *testing.T) {
 	}
 	const settle = 20 * time.Millisecond
 	time.Sleep(3 * settle)
-	eng := engine.New()
-	src, err := bundles.NewLoop(bundles.LoopConfig{Path: file, Build: bundles.Builtin, Activate: eng.Activate, Settle: settle})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if err := src.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
+	eng, _ := watched(t, bundles.LoopConfig{Path: file, Settle: settle})
 	oldRev := eng.Revision()
-	go func() { _ = src.Run(ctx) }()
-	time.Sleep(50 * time.Millisecond) // the watcher is watching
 
 	for _, replace := range []bool{false, true} {
 		t.Run(map[bool]string{false: "in place", true: "renamed over"}[replace], func(t *testing.T) {
