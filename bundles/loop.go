@@ -109,6 +109,7 @@ type update struct {
 	digest    string    // SHA-256 of a downloaded or persisted bundle file
 	fetched   time.Time // set for a persisted copy: when it was downloaded
 	fromCache bool
+	read      string // a bundle path's files when read (bundleSource.read)
 }
 
 // source is one place policy or data comes from: the tenants file or

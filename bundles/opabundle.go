@@ -387,11 +387,18 @@ func ReadPath(p string, v *VerificationKey) (*Bundle, error) {
 		return nil, err
 	}
 	if st.IsDir() {
-		b, err := read(bundle.NewDirectoryLoader(p), p, v)
+		// OPA's directory loader does not follow a link at its root: a
+		// bundle given as a link to a directory (a release's "current")
+		// read as an empty bundle.
+		dir, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			return nil, err
+		}
+		b, err := read(bundle.NewDirectoryLoader(dir), p, v)
 		if err != nil || v != nil {
 			return b, err
 		}
-		if raw, err := os.ReadFile(filepath.Join(p, ".signatures.json")); err == nil {
+		if raw, err := os.ReadFile(filepath.Join(dir, ".signatures.json")); err == nil {
 			_ = json.Unmarshal(raw, &b.b.Signatures)
 		}
 		return b, nil

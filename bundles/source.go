@@ -32,11 +32,16 @@ type bundleSource struct {
 	pollMin  time.Duration
 	pollMax  time.Duration
 
-	etag    string // last accepted ETag (URL) or content fingerprint (file)
-	digest  string // SHA-256 of the last accepted download (URL)
-	modTime time.Time
-	size    int64
-	active  bool // some content of this source was accepted
+	etag   string // last accepted ETag (URL) or content fingerprint (file)
+	digest string // SHA-256 of the last accepted download (URL)
+	active bool   // some content of this source was accepted
+
+	// A path is read by readPath (ReadPath); read is the treeFingerprint
+	// of its files at the last read that found the accepted content, ""
+	// when not to be trusted (racyWindow).
+	readPath   func(string, *VerificationKey) (*Bundle, error)
+	read       string
+	racyWindow time.Duration
 }
 
 // IsURL reports whether a --bundle location is fetched over HTTP(S) rather
@@ -47,7 +52,7 @@ func IsURL(location string) bool {
 
 func newBundleSource(location string, cfg LoopConfig) (*bundleSource, error) {
 	s := &bundleSource{location: location, name: location, verify: cfg.Verification, client: cfg.Client,
-		pollMin: cfg.PollMin, pollMax: cfg.PollMax}
+		pollMin: cfg.PollMin, pollMax: cfg.PollMax, readPath: ReadPath, racyWindow: 2 * time.Second}
 	if IsURL(location) {
 		u, err := url.Parse(location)
 		if err != nil {
@@ -65,28 +70,41 @@ func newBundleSource(location string, cfg LoopConfig) (*bundleSource, error) {
 	return s, nil
 }
 
-// fetch polls the source. A local path is re-read only when its size or
-// modification time changed; a URL is asked with If-None-Match.
+// fetch polls the source. A local path is read again only when a file in
+// it changed since the read that found the accepted content (its name,
+// size, modification time, inode or inode change time: treeFingerprint):
+// a bundle directory of many partners is not parsed at every poll, and a
+// copy keeping sizes and modification times is still seen. A URL is asked
+// with If-None-Match.
 func (s *bundleSource) fetch(ctx context.Context) (update, error) {
 	if s.isURL {
 		return s.fetchURL(ctx)
 	}
-	st, err := os.Stat(s.location)
+	start := time.Now()
+	before, changed, err := treeFingerprint(s.location)
 	if err != nil {
 		return update{}, err
 	}
-	if s.etag != "" && !st.IsDir() && st.ModTime().Equal(s.modTime) && st.Size() == s.size {
+	if s.etag != "" && s.read != "" && before == s.read {
 		return update{unchanged: true, etag: s.etag}, nil
 	}
-	b, err := ReadPath(s.location, s.verify)
+	b, err := s.readPath(s.location, s.verify)
 	if err != nil {
 		return update{}, err
+	}
+	// Files written during the read, or within the file system clock's
+	// granularity before it, could change again with no new fingerprint
+	// ("racily clean", as git says): the next poll reads them again.
+	read := ""
+	if after, _, err := treeFingerprint(s.location); err == nil && after == before && start.Sub(changed) > s.racyWindow {
+		read = before
 	}
 	fp := fingerprint(b)
 	if fp == s.etag {
+		s.read = read
 		return update{unchanged: true, etag: fp}, nil
 	}
-	return update{bundle: b, etag: fp}, nil
+	return update{bundle: b, etag: fp, read: read}, nil
 }
 
 func rawDigest(raw []byte) string {
@@ -105,12 +123,7 @@ func fingerprint(b *Bundle) string {
 }
 
 func (s *bundleSource) accepted(u update) {
-	s.etag, s.digest, s.active = u.etag, u.digest, true
-	if !s.isURL {
-		if st, err := os.Stat(s.location); err == nil {
-			s.modTime, s.size = st.ModTime(), st.Size()
-		}
-	}
+	s.etag, s.digest, s.active, s.read = u.etag, u.digest, true, u.read
 }
 
 func (s *bundleSource) fetchURL(ctx context.Context) (update, error) {

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -89,30 +88,21 @@ func (s *tenantsSource) restore() (update, error) {
 
 func (s *tenantsSource) accepted(u update) { s.hash = u.tenants.Hash() }
 
-// fingerprint is the name, size, modification time and identity (fileID)
-// of every file load reads (the file, or the directory's tenants files,
-// tenants.Loads): equal before and after the read means nothing was written
-// meanwhile, and equal to the last read's means there is nothing new to
-// read. changed is the latest change among them.
+// fingerprint is the fileSet of every file load reads (the file, or the
+// directory's tenants files, tenants.Loads). changed is the latest change
+// among them.
 func (s *tenantsSource) fingerprint() (fp string, changed time.Time) {
 	if s.path == "" {
 		return "", time.Time{}
-	}
-	var b strings.Builder
-	add := func(name string, fi os.FileInfo) {
-		id, at := fileID(fi)
-		fmt.Fprintf(&b, "%s/%d/%d/%s;", name, fi.Size(), fi.ModTime().UnixNano(), id)
-		if at.After(changed) {
-			changed = at
-		}
 	}
 	fi, err := os.Stat(s.path)
 	if err != nil {
 		return "missing", time.Time{}
 	}
+	var f fileSet
 	if !fi.IsDir() {
-		add("", fi)
-		return b.String(), changed
+		f.add("", fi)
+		return f.b.String(), f.changed
 	}
 	entries, err := os.ReadDir(s.path)
 	if err != nil {
@@ -123,10 +113,10 @@ func (s *tenantsSource) fingerprint() (fp string, changed time.Time) {
 			continue
 		}
 		if info, err := os.Stat(filepath.Join(s.path, e.Name())); err == nil {
-			add(e.Name(), info)
+			f.add(e.Name(), info)
 		}
 	}
-	return b.String(), changed
+	return f.b.String(), f.changed
 }
 
 // watch reads the files again once they have not changed for settle after
