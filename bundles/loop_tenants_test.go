@@ -292,3 +292,32 @@ func TestChangeKeepingSizeAndModTimeReloads(t *testing.T) {
 		})
 	}
 }
+
+// A tenants directory named through a link is read again when the link is
+// swapped to another directory (the directory itself never changes).
+func TestTenantsDirectoryLinkSwapped(t *testing.T) {
+	allowTenants, _ := scenarioTenants(t, "tc01-baseline-b2b-collaboration-service-defaults")
+	denyTenants, _ := scenarioTenants(t, "tc03-resource-default-inbound-blocks-everyone")
+	root := t.TempDir()
+	for name, content := range map[string][]byte{"release-1": allowTenants, "release-2": denyTenants} {
+		if err := os.Mkdir(filepath.Join(root, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, name, "tenants.json"), content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := filepath.Join(root, "current")
+	if err := os.Symlink(filepath.Join(root, "release-1"), link); err != nil {
+		t.Fatal(err)
+	}
+	eng, _ := watched(t, bundles.LoopConfig{Path: link, Settle: 20 * time.Millisecond})
+	oldRev := eng.Revision()
+	if err := os.Symlink(filepath.Join(root, "release-2"), link+".next"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(link+".next", link); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the swapped directory's tenants", func() bool { return eng.Revision() != oldRev })
+}

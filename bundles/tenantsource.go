@@ -135,12 +135,18 @@ func (s *tenantsSource) watch(ctx context.Context, load func(context.Context) er
 		return fmt.Errorf("watch %s: %w", s.path, err)
 	}
 	defer w.Close()
-	dir := s.path
-	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
-		dir = filepath.Dir(dir)
+	dirs := []string{s.path}
+	if fi, err := os.Stat(s.path); err == nil && !fi.IsDir() {
+		dirs[0] = filepath.Dir(s.path)
+	} else if fi, err := os.Lstat(s.path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		// A directory named through a link (a release's "current"): the
+		// link swapped to another directory is seen in the link's own.
+		dirs = append(dirs, filepath.Dir(s.path))
 	}
-	if err := w.Add(dir); err != nil {
-		return fmt.Errorf("watch %s: %w", dir, err)
+	for _, dir := range dirs {
+		if err := w.Add(dir); err != nil {
+			return fmt.Errorf("watch %s: %w", dir, err)
+		}
 	}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
