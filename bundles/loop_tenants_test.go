@@ -320,4 +320,11 @@ func TestTenantsDirectoryLinkSwapped(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the swapped directory's tenants", func() bool { return eng.Revision() != oldRev })
+
+	// The watch moved with the link: the new directory's file is watched.
+	swapped := eng.Revision()
+	if err := os.WriteFile(filepath.Join(root, "release-2", "tenants.json"), allowTenants, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the new directory's change", func() bool { return eng.Revision() != swapped })
 }

@@ -136,12 +136,15 @@ func (s *tenantsSource) watch(ctx context.Context, load func(context.Context) er
 	}
 	defer w.Close()
 	dirs := []string{s.path}
+	// A directory named through a link (a release's "current"): the link
+	// swapped to another directory is seen in the link's own directory,
+	// and the watch then moves to the new target (linked).
+	linked := ""
 	if fi, err := os.Stat(s.path); err == nil && !fi.IsDir() {
 		dirs[0] = filepath.Dir(s.path)
 	} else if fi, err := os.Lstat(s.path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-		// A directory named through a link (a release's "current"): the
-		// link swapped to another directory is seen in the link's own.
 		dirs = append(dirs, filepath.Dir(s.path))
+		linked, _ = filepath.EvalSymlinks(s.path)
 	}
 	for _, dir := range dirs {
 		if err := w.Add(dir); err != nil {
@@ -169,6 +172,15 @@ func (s *tenantsSource) watch(ctx context.Context, load func(context.Context) er
 			}
 			s.log.Warn("tenants watcher", "error", err)
 		case <-timer.C:
+			if linked != "" {
+				if now, err := filepath.EvalSymlinks(s.path); err == nil && now != linked {
+					_ = w.Remove(linked) // gone with its directory, perhaps
+					if err := w.Add(now); err != nil {
+						s.log.Warn("tenants watcher", "error", err)
+					}
+					linked = now
+				}
+			}
 			if fp, _ := s.fingerprint(); s.read != "" && fp == s.read {
 				continue // nothing load reads has changed
 			}
