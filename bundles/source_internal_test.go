@@ -1,6 +1,8 @@
 package bundles
 
 import (
+	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -122,5 +124,35 @@ func TestReadPathThroughALink(t *testing.T) {
 	}
 	if len(direct.b.Data) == 0 || fingerprint(linked) != fingerprint(direct) {
 		t.Fatalf("through the link: %v, directly: %v", linked.b.Data, direct.b.Data)
+	}
+}
+
+// A change whose event never came (a network file system, a full inotify
+// queue) is found by the periodic recheck of the fingerprint.
+func TestTenantsRecheckWithoutEvent(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "tenants.json")
+	if err := os.WriteFile(file, []byte(`{}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := newTenantsSource(LoopConfig{Path: file, Settle: 10 * time.Millisecond}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.recheck = 20 * time.Millisecond
+	s.read = "a fingerprint of files since replaced, unseen"
+	loads := make(chan struct{}, 1)
+	go func() {
+		_ = s.watch(t.Context(), func(context.Context) error {
+			select {
+			case loads <- struct{}{}:
+			default:
+			}
+			return nil
+		})
+	}()
+	select {
+	case <-loads:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the recheck did not read the changed files")
 	}
 }

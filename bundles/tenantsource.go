@@ -21,7 +21,11 @@ type tenantsSource struct {
 	path   string // "" = read once, not watched
 	load   func() (*tenants.Set, error)
 	settle time.Duration
-	log    *slog.Logger
+	// recheck is how often the watcher compares the fingerprint without an
+	// event: events can be lost (a full inotify queue) or never come (a
+	// network file system, a mount replaced underneath).
+	recheck time.Duration
+	log     *slog.Logger
 
 	hash string // content hash of the accepted tenants
 	// read is the fingerprint of the files at their last complete read:
@@ -31,7 +35,7 @@ type tenantsSource struct {
 }
 
 func newTenantsSource(cfg LoopConfig, log *slog.Logger) (*tenantsSource, error) {
-	s := &tenantsSource{name: cfg.Name, path: cfg.Path, load: cfg.Load, settle: cfg.Settle, log: log}
+	s := &tenantsSource{name: cfg.Name, path: cfg.Path, load: cfg.Load, settle: cfg.Settle, recheck: time.Minute, log: log}
 	if s.load == nil {
 		if s.path == "" {
 			return nil, errors.New("bundles: LoopConfig needs Locations, Path or Load")
@@ -154,6 +158,8 @@ func (s *tenantsSource) watch(ctx context.Context, load func(context.Context) er
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
+	recheck := time.NewTicker(s.recheck)
+	defer recheck.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -171,6 +177,10 @@ func (s *tenantsSource) watch(ctx context.Context, load func(context.Context) er
 				return nil
 			}
 			s.log.Warn("tenants watcher", "error", err)
+		case <-recheck.C:
+			if fp, _ := s.fingerprint(); s.read != "" && fp != s.read {
+				timer.Reset(s.settle)
+			}
 		case <-timer.C:
 			if linked != "" {
 				if now, err := filepath.EvalSymlinks(s.path); err == nil && now != linked {
