@@ -38,29 +38,21 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((CONNS + 64)) ]; th
   ulimit -n $((CONNS + 64)) 2>/dev/null || { echo "ulimit -n is $(ulimit -n): too few for $CONNS connections" >&2; exit 1; }
 fi
 
-WORK="$(mktemp -d /tmp/xtenant-conns.XXXXXX)"
-PID=""
-cleanup() {
-  if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-go build -o "$WORK/" ./benchmarks/cmd/xtenant-gen ./benchmarks/cmd/xtenant-load
-"$WORK/xtenant-gen" -seed 1 -partners 10000 -out "$WORK" >/dev/null
+. benchmarks/pinned.sh
+bench_setup conns
 URL=http://127.0.0.1:18185/v1/evaluate
 
 kb() { awk -v k="$1" '$1 == k ":" { print $2 }' "/proc/$PID/status"; }
 
 for run in $(seq 1 "$RUNS"); do
   for bin in "$@"; do
-    taskset -c 0 "$bin" serve --addr 127.0.0.1:18185 --tenants "$WORK/tenants.json" --cache-size 0 \
+    taskset -c 0 "$bin" serve --addr 127.0.0.1:18185 --tenants "$WORK/data/tenants.json" --cache-size 0 \
       --max-connections $((CONNS + 64)) --eval-queue "$CONNS" --eval-queue-timeout 30s --log-level error >/dev/null 2>&1 &
     PID=$!
-    for _ in $(seq 1 300); do curl -sf http://127.0.0.1:18185/health/ready >/dev/null 2>&1 && break; sleep 0.1; done
-    taskset -c 1 "$WORK/xtenant-load" -url "$URL" -inputs "$WORK/inputs.jsonl" -epoch 0 -connections 32 -duration 3s >/dev/null
+    bench_wait_ready 18185
+    taskset -c 1 "$WORK/xtenant-load" -url "$URL" -inputs "$WORK/data/inputs.jsonl" -epoch 0 -connections 32 -duration 3s >/dev/null
     before="$(kb VmHWM)"
-    line="$(taskset -c 1 "$WORK/xtenant-load" -url "$URL" -inputs "$WORK/inputs.jsonl" -epoch 1 -connections "$CONNS" -duration 10s)"
+    line="$(taskset -c 1 "$WORK/xtenant-load" -url "$URL" -inputs "$WORK/data/inputs.jsonl" -epoch 1 -connections "$CONNS" -duration 10s)"
     after="$(kb VmHWM)"
     now="$(kb VmRSS)"
     kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""

@@ -43,16 +43,8 @@ if [ -z "$BIN" ]; then
 fi
 [ "$(nproc)" -ge 2 ] || { echo "two CPU cores are needed (server on core 0, load on core 1)" >&2; exit 1; }
 
-WORK="$(mktemp -d /tmp/xtenant-gcsettings.XXXXXX)"
-PID=""
-cleanup() {
-  if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-go build -o "$WORK/" ./benchmarks/cmd/xtenant-gen ./benchmarks/cmd/xtenant-load
-"$WORK/xtenant-gen" -seed 1 -partners 10000 -inputs 12000 -out "$WORK/data" >/dev/null
+. benchmarks/pinned.sh
+bench_setup gcsettings -inputs 12000
 URL=http://127.0.0.1:18186/v1/evaluate
 WARMUP=15
 
@@ -64,7 +56,7 @@ for setting in "$@"; do
   env "${envs[@]}" GODEBUG=gctrace=1,gcpacertrace=1 taskset -c 0 "$BIN" serve --addr 127.0.0.1:18186 \
     --tenants "$WORK/data/tenants.json" --cache-size 0 --log-level error >/dev/null 2>"$WORK/gctrace" &
   PID=$!
-  for _ in $(seq 1 300); do curl -sf http://127.0.0.1:18186/health/ready >/dev/null 2>&1 && break; sleep 0.1; done
+  bench_wait_ready 18186
   measured="$(python3 -c "import time; print(time.time() - $start + $WARMUP)")"
   taskset -c 1 "$WORK/xtenant-load" -url "$URL" -inputs "$WORK/data/inputs.jsonl" -epoch 0 -connections 32 \
     -rate "$RATE" -warmup "${WARMUP}s" -reps "$RUNS" -duration "$DURATION" >"$WORK/runs.jsonl"
